@@ -1,0 +1,653 @@
+"""A fully connected neural network (multi-layer perceptron) in plain NumPy.
+
+What it is for: learning and playing. A learner can read every step (forward
+pass, backpropagation, optimizer update) and check it against the maths, and
+the playground app can train it fast enough to watch it learn live.
+
+Shapes are batch-first everywhere: ``X (n_samples, n_features) @ W (n_in, n_out)
++ b (n_out,)``. Hidden layers share one activation; the output layer is
+softmax with categorical cross-entropy (the default) or sigmoid with binary
+cross-entropy summed over the outputs. The loss is the mean over the batch,
+plus ``l2 / 2 * sum(||W||^2)`` over the weights (not the biases) when ``l2 > 0``.
+
+What it trades away, and why:
+
+* Speed comes from doing no work twice and allocating nothing per batch:
+  every layer has preallocated buffers for its activations and errors, reused
+  across batches (glibc hands per-batch temporaries of 128 KB or more back to
+  the OS, and the page faults to get them again can cost as much as the
+  maths). Activations are applied in place, the error at the logits is the
+  fused ``p - y`` (no one-hot matrix), and no gradient is computed for the
+  input. The five matrix products of a one-hidden-layer step dominate.
+* All parameters live in one flat vector (``weights``/``biases`` are views
+  into it) so that an optimizer step is a few whole-vector operations. There
+  are two such vectors: each update writes the new parameters into the other
+  one. If a batch's loss is not finite, training stops and switches back to
+  the previous vector, the last weights whose loss was finite, at no copying
+  cost per batch. The price is twice the parameter memory.
+* No autograd, no convolutions, no GPU: dense layers only, on purpose.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from . import activations as act
+from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
+
+_INFERENCE_CHUNK = 4096  # rows per forward pass at predict time: bounds memory
+
+
+@dataclass
+class History:
+    """Per-epoch record of one ``fit`` call.
+
+    ``loss``/``accuracy`` are running means over the epoch's batches (the
+    weights move during the epoch, as in Keras); ``val_loss``/``val_accuracy``
+    are computed on ``validation_data`` after each epoch (empty lists without
+    it). Both losses include the L2 penalty when ``l2 > 0``, so that the two
+    curves stay comparable. ``seconds`` is each epoch's wall time.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+    #: True when a non-finite loss stopped training (weights were restored).
+    diverged: bool = False
+    #: (epoch, batch), both 1-based within this ``fit`` call, of the first non-finite loss.
+    diverged_at: tuple[int, int] | None = None
+    #: True when the callback stopped training by returning False.
+    stopped: bool = False
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def extend(self, other: History) -> None:
+        for name in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "learning_rate"):
+            getattr(self, name).extend(getattr(other, name))
+        self.diverged = self.diverged or other.diverged
+        if other.diverged_at is not None:
+            self.diverged_at = other.diverged_at
+        self.stopped = other.stopped
+
+
+class _Workspace:
+    """Per-layer buffers for one batch size, reused across batches and epochs.
+
+    ``outputs[l]`` holds layer ``l``'s activations (the softmax probabilities
+    for the last layer, which then become the error at the logits);
+    ``errors[l]`` holds dL/da for hidden layer ``l``; ``scratch[l]`` is room
+    for the activation derivative.
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], batch_size: int, dtype: np.dtype) -> None:
+        self.batch_size = batch_size
+        self.inputs = np.empty((batch_size, layer_sizes[0]), dtype=dtype)
+        self.outputs = [np.empty((batch_size, n), dtype=dtype) for n in layer_sizes[1:]]
+        self.errors = [np.empty((batch_size, n), dtype=dtype) for n in layer_sizes[1:-1]]
+        self.scratch = [np.empty((batch_size, n), dtype=dtype) for n in layer_sizes[1:]]
+
+
+def _check_choice(kind: str, value: Any, valid: dict) -> str:
+    if not isinstance(value, str) or value not in valid:
+        raise ValueError(f"{kind} must be one of {', '.join(sorted(valid))}; got {value!r}")
+    return value
+
+
+def _check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def _check_positive_float(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a positive number; got {value!r}") from None
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{name} must be a positive, finite number; got {value!r}")
+    return number
+
+
+class MLP:
+    """A multi-layer perceptron classifier.
+
+    >>> net = MLP([64, 32, 10], activation="relu", seed=0)
+    >>> history = net.fit(X, y, epochs=20, batch_size=32, optimizer="adam", learning_rate=1e-3)
+    >>> net.predict(X[:5])
+
+    Parameters
+    ----------
+    layer_sizes : sizes of all layers, input first and output last, e.g. ``[64, 32, 10]``.
+    activation : hidden-layer activation, one of ``activations.ACTIVATIONS``.
+    output : ``"softmax"`` (categorical cross-entropy) or ``"sigmoid"``
+        (binary cross-entropy summed over outputs).
+    seed : seeds the initial weights and the mini-batch shuffling.
+    dtype : ``np.float32`` (default) or ``np.float64``; inputs are converted
+        once to this dtype and it is kept throughout training.
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        activation: str = "relu",
+        output: str = "softmax",
+        seed: int | None = None,
+        dtype: Any = np.float32,
+    ) -> None:
+        if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
+            raise ValueError(
+                f"layer_sizes must be a list of layer sizes such as [64, 32, 10]; got {layer_sizes!r}"
+            )
+        if len(layer_sizes) < 2:
+            raise ValueError(
+                "layer_sizes needs at least two layers (input and output), e.g. [64, 10]; "
+                f"got {list(layer_sizes)!r}"
+            )
+        for i, size in enumerate(layer_sizes):
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+                raise ValueError(
+                    f"layer_sizes[{i}] must be a positive integer; got {size!r} in {list(layer_sizes)!r}"
+                )
+        self.layer_sizes: tuple[int, ...] = tuple(int(s) for s in layer_sizes)
+        self.activation = _check_choice("activation", activation, act.ACTIVATIONS)
+        self.output = _check_choice("output", output, act.OUTPUTS)
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+        ):
+            raise ValueError(f"seed must be a non-negative integer or None; got {seed!r}")
+        self.seed = None if seed is None else int(seed)
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            raise ValueError(f"dtype must be float32 or float64; got {dtype!r}") from None
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64; got {self.dtype}")
+
+        init_seq, shuffle_seq = np.random.SeedSequence(self.seed).spawn(2)
+        self._shuffle_rng = np.random.default_rng(shuffle_seq)
+        self._allocate_parameters()
+        self._initialise(np.random.default_rng(init_seq))
+
+        self.learning_rate: float = 1e-3
+        self.optimizer_: Optimizer | None = None
+        self.epochs_trained_: int = 0
+        self.history_ = History()
+        self._workspace: _Workspace | None = None
+
+    # ------------------------------------------------------------ parameters
+    def _allocate_parameters(self) -> None:
+        sizes = self.layer_sizes
+        shapes = list(zip(sizes[:-1], sizes[1:], strict=True))
+        # Layout: all weights first (so L2 touches one contiguous slice), then all biases.
+        self._n_weights = sum(n_in * n_out for n_in, n_out in shapes)
+        self.n_params = self._n_weights + sum(sizes[1:])
+        self._theta = np.zeros((2, self.n_params), dtype=self.dtype)
+        self._grad = np.zeros(self.n_params, dtype=self.dtype)
+        self._current = 0
+        self._can_undo = False
+        self._views = [self._layer_views(self._theta[k], shapes) for k in (0, 1)]
+        self._grad_weights, self._grad_biases = self._layer_views(self._grad, shapes)
+        self._l2_scratch = None
+
+    def _layer_views(self, flat: np.ndarray, shapes) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        weights, biases, offset = [], [], 0
+        for n_in, n_out in shapes:
+            weights.append(flat[offset : offset + n_in * n_out].reshape(n_in, n_out))
+            offset += n_in * n_out
+        for _, n_out in shapes:
+            biases.append(flat[offset : offset + n_out])
+            offset += n_out
+        return weights, biases
+
+    def _initialise(self, rng: np.random.Generator) -> None:
+        """He-normal weights before ReLU-like activations, Glorot-uniform otherwise; zero biases."""
+        n_layers = len(self.layer_sizes) - 1
+        for layer, weight in enumerate(self.weights):
+            fan_in, fan_out = weight.shape
+            is_hidden = layer < n_layers - 1
+            scheme = act.INIT_SCHEMES[self.activation] if is_hidden else "glorot"
+            # Drawn in float64, then rounded: float32 and float64 nets start alike.
+            if scheme == "he":
+                values = rng.normal(0.0, math.sqrt(2.0 / fan_in), size=weight.shape)
+            else:
+                limit = math.sqrt(6.0 / (fan_in + fan_out))
+                values = rng.uniform(-limit, limit, size=weight.shape)
+            weight[...] = values
+        for bias in self.biases:
+            bias[...] = 0.0
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """Live weight matrices, ``(n_in, n_out)`` per layer: writing to them changes the net."""
+        return self._views[self._current][0]
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        """Live bias vectors, ``(n_out,)`` per layer."""
+        return self._views[self._current][1]
+
+    @property
+    def n_features(self) -> int:
+        return self.layer_sizes[0]
+
+    @property
+    def n_classes(self) -> int:
+        return self.layer_sizes[-1]
+
+    def _settle(self) -> None:
+        """Put the live parameters back in vector 0, so arrays handed out earlier stay live."""
+        if self._current == 1:
+            self._theta[0] = self._theta[1]
+            self._current = 0
+        self._can_undo = False
+
+    def _undo_last_update(self) -> bool:
+        """Switch back to the parameters (and optimizer state) before the last update."""
+        if not self._can_undo:
+            return False
+        self._current = 1 - self._current
+        self.optimizer_.rollback()
+        self._can_undo = False
+        return True
+
+    # ----------------------------------------------------------- validation
+    def _check_X(self, X: Any, name: str = "X") -> np.ndarray:
+        try:
+            array = np.asarray(X)
+        except Exception as exc:  # ragged lists and the like
+            raise ValueError(f"{name} must be a 2-D array of numbers: {exc}") from None
+        if array.dtype == object or not (
+            np.issubdtype(array.dtype, np.number) or array.dtype == bool
+        ):
+            raise ValueError(f"{name} must contain numbers; got dtype {array.dtype}")
+        if np.issubdtype(array.dtype, np.complexfloating):
+            raise ValueError(f"{name} must contain real numbers; got dtype {array.dtype}")
+        if array.ndim != 2:
+            hint = " (use X.reshape(1, -1) for a single sample)" if array.ndim == 1 else ""
+            raise ValueError(
+                f"{name} must be 2-D (n_samples, n_features); got shape {array.shape}{hint}"
+            )
+        if array.shape[0] == 0:
+            raise ValueError(f"{name} is empty: it has 0 samples")
+        if array.shape[1] != self.n_features:
+            raise ValueError(
+                f"{name} has {array.shape[1]} features, but this network expects "
+                f"{self.n_features} (layer_sizes[0])"
+            )
+        array = np.ascontiguousarray(array, dtype=self.dtype)
+        # max/min propagate NaN and show inf, without a temporary the size of X.
+        if not (np.isfinite(array.max()) and np.isfinite(array.min())):
+            raise ValueError(f"{name} contains NaN or infinity")
+        return array
+
+    def _check_y(self, y: Any, n_samples: int, name: str = "y") -> np.ndarray:
+        labels = np.asarray(y)
+        if labels.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D array of integer labels; got shape {labels.shape}")
+        if labels.shape[0] != n_samples:
+            raise ValueError(
+                f"X and {name} have different lengths: {n_samples} samples but {labels.shape[0]} labels"
+            )
+        if labels.dtype == object or not (
+            np.issubdtype(labels.dtype, np.integer)
+            or (np.issubdtype(labels.dtype, np.floating) and np.all(np.isfinite(labels))
+                and np.all(labels == np.round(labels)))
+        ):
+            raise ValueError(f"{name} must hold integer class labels 0..{self.n_classes - 1}")
+        labels = labels.astype(np.intp, copy=False)
+        low, high = int(labels.min()), int(labels.max())
+        if low < 0 or high >= self.n_classes:
+            raise ValueError(
+                f"{name} has labels outside 0..{self.n_classes - 1} (found {low}..{high}); "
+                f"the output layer has {self.n_classes} units"
+            )
+        return labels
+
+    # -------------------------------------------------------------- forward
+    def _forward(self, x: np.ndarray, outputs: Sequence[np.ndarray]) -> np.ndarray:
+        """Forward pass of ``x`` into the given per-layer output buffers; returns the last."""
+        hidden = act.ACTIVATIONS[self.activation]
+        n_layers = len(outputs)
+        a = x
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            z = outputs[layer]
+            np.matmul(a, weight, out=z)
+            z += bias
+            if layer < n_layers - 1:
+                hidden(z)
+            else:
+                act.OUTPUTS[self.output](z)
+            a = z
+        return a
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, ``(n_samples, n_classes)``.
+
+        For the sigmoid output these are the per-class sigmoids, renormalised to sum to 1.
+        """
+        X = self._check_X(X)
+        proba = np.empty((X.shape[0], self.n_classes), dtype=self.dtype)
+        for start in range(0, X.shape[0], _INFERENCE_CHUNK):
+            chunk = X[start : start + _INFERENCE_CHUNK]
+            outputs = [np.empty((chunk.shape[0], n), dtype=self.dtype) for n in self.layer_sizes[1:]]
+            proba[start : start + chunk.shape[0]] = self._forward(chunk, outputs)
+        if self.output == "sigmoid":
+            proba /= np.maximum(proba.sum(axis=1, keepdims=True), np.finfo(self.dtype).tiny)
+        return proba
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class labels, ``(n_samples,)``."""
+        return self._raw_scores(self._check_X(X)).argmax(axis=1)
+
+    def score(self, X: Any, y: Any) -> float:
+        """Accuracy: the fraction of samples whose predicted label is ``y``."""
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        return float(np.mean(self._raw_scores(X).argmax(axis=1) == y))
+
+    def _raw_scores(self, X: np.ndarray) -> np.ndarray:
+        out = np.empty((X.shape[0], self.n_classes), dtype=self.dtype)
+        for start in range(0, X.shape[0], _INFERENCE_CHUNK):
+            chunk = X[start : start + _INFERENCE_CHUNK]
+            outputs = [np.empty((chunk.shape[0], n), dtype=self.dtype) for n in self.layer_sizes[1:]]
+            out[start : start + chunk.shape[0]] = self._forward(chunk, outputs)
+        return out
+
+    def forward_trace(self, X: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Every layer's pre-activations ``z`` and activations ``a`` for ``X``.
+
+        Returns ``(zs, activations)`` with ``activations[0] = X`` and
+        ``activations[l + 1] = f(zs[l])``; the last activation is the output
+        (probabilities). Meant for inspection (step-through, explanations),
+        not speed: it allocates fresh arrays.
+        """
+        X = self._check_X(X)
+        zs, activations = [], [X]
+        n_layers = len(self.weights)
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            z = activations[-1] @ weight + bias
+            zs.append(z)
+            f = act.ACTIVATIONS[self.activation] if layer < n_layers - 1 else act.OUTPUTS[self.output]
+            activations.append(f(z.copy()))
+        return zs, activations
+
+    # ------------------------------------------------------------- backward
+    def _loss(self, p: np.ndarray, y: np.ndarray, scratch: np.ndarray, l2: float) -> float:
+        loss = act.output_loss(self.output, p, y, scratch)
+        if l2 > 0:
+            w = self._theta[self._current, : self._n_weights]
+            loss += 0.5 * l2 * float(np.dot(w, w))
+        return loss
+
+    def _backward(self, x: np.ndarray, y: np.ndarray, ws: _Workspace, m: int, l2: float) -> None:
+        """Gradients of the mean loss into ``self._grad``; destroys the output buffer."""
+        derivative = act.DERIVATIVES[self.activation]
+        outputs = [o[:m] for o in ws.outputs]
+        delta = act.output_delta(outputs[-1], y)  # (p - onehot(y)) / m, in place
+        weights = self.weights
+        for layer in range(len(weights) - 1, -1, -1):
+            a_prev = x if layer == 0 else outputs[layer - 1]
+            np.matmul(a_prev.T, delta, out=self._grad_weights[layer])
+            np.sum(delta, axis=0, out=self._grad_biases[layer])
+            if layer == 0:
+                break  # no gradient for the input
+            error = ws.errors[layer - 1][:m]
+            np.matmul(delta, weights[layer].T, out=error)
+            derivative(a_prev, error, ws.scratch[layer - 1][:m])
+            delta = error
+        if l2 > 0:
+            w = self._theta[self._current, : self._n_weights]
+            if self._l2_scratch is None:
+                self._l2_scratch = np.empty(self._n_weights, dtype=self.dtype)
+            np.multiply(w, l2, out=self._l2_scratch)
+            self._grad[: self._n_weights] += self._l2_scratch
+
+    def _get_workspace(self, batch_size: int) -> _Workspace:
+        if self._workspace is None or self._workspace.batch_size != batch_size:
+            self._workspace = _Workspace(self.layer_sizes, batch_size, self.dtype)
+        return self._workspace
+
+    def loss_and_gradients(
+        self, X: Any, y: Any, l2: float = 0.0
+    ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+        """Mean loss over ``(X, y)`` and its gradients with respect to every weight and bias.
+
+        ``y`` holds integer labels. Returns ``(loss, grad_weights, grad_biases)``,
+        fresh arrays shaped like ``weights`` and ``biases``.
+        """
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        l2 = self._check_l2(l2)
+        m = X.shape[0]
+        ws = _Workspace(self.layer_sizes, m, self.dtype)
+        p = self._forward(X, ws.outputs)
+        loss = self._loss(p, y, ws.scratch[-1], l2)
+        self._backward(X, y, ws, m, l2)
+        return (
+            loss,
+            [g.copy() for g in self._grad_weights],
+            [g.copy() for g in self._grad_biases],
+        )
+
+    @staticmethod
+    def _check_l2(l2: Any) -> float:
+        try:
+            value = float(l2)
+        except (TypeError, ValueError):
+            raise ValueError(f"l2 must be a non-negative number; got {l2!r}") from None
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"l2 must be a non-negative, finite number; got {l2!r}")
+        return value
+
+    # ------------------------------------------------------------- training
+    def _ensure_optimizer(self, name: str | None) -> Optimizer:
+        if name is None:
+            name = self.optimizer_.name if self.optimizer_ is not None else "adam"
+        _check_choice("optimizer", name, OPTIMIZERS)
+        if self.optimizer_ is None or self.optimizer_.name != name:
+            # A new optimizer starts with fresh state; the same one continues.
+            self.optimizer_ = make_optimizer(name, self.n_params, self.dtype, self.learning_rate)
+            self._can_undo = False
+        return self.optimizer_
+
+    def _train_batch(self, x: np.ndarray, y: np.ndarray, ws: _Workspace, l2: float):
+        """One step on a batch: returns (loss, n_correct), or (nan, 0) and no step if not finite."""
+        m = x.shape[0]
+        outputs = [o[:m] for o in ws.outputs]
+        p = self._forward(x, outputs)
+        loss = self._loss(p, y, ws.scratch[-1][:m], l2)
+        if not math.isfinite(loss):
+            return math.nan, 0
+        correct = int(np.count_nonzero(p.argmax(axis=1) == y))
+        self._backward(x, y, ws, m, l2)
+        optimizer = self.optimizer_
+        optimizer.learning_rate = self.learning_rate
+        optimizer.update(self._theta[self._current], self._grad, self._theta[1 - self._current])
+        self._current = 1 - self._current
+        self._can_undo = True
+        return loss, correct
+
+    def train_step(
+        self, X: Any, y: Any, optimizer: str | None = None, learning_rate: float | None = None,
+        l2: float = 0.0,
+    ) -> float:
+        """One optimizer step on the batch ``(X, y)``; returns the batch loss before the step.
+
+        For stepping through training one batch at a time. A non-finite loss
+        raises ``FloatingPointError`` and leaves the weights unchanged.
+        """
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        if learning_rate is not None:
+            self.learning_rate = _check_positive_float("learning_rate", learning_rate)
+        self._ensure_optimizer(optimizer)
+        ws = self._get_workspace(X.shape[0])
+        loss, _ = self._train_batch(X, y, ws, self._check_l2(l2))
+        self._settle()
+        if not math.isfinite(loss):
+            raise FloatingPointError("the loss is not finite; the weights were left unchanged")
+        return loss
+
+    def evaluate(self, X: Any, y: Any, l2: float = 0.0) -> tuple[float, float]:
+        """``(mean loss, accuracy)`` on ``(X, y)`` without training."""
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        return self._evaluate(X, y, self._check_l2(l2))
+
+    def _evaluate(self, X: np.ndarray, y: np.ndarray, l2: float) -> tuple[float, float]:
+        total_loss, correct = 0.0, 0
+        for start in range(0, X.shape[0], _INFERENCE_CHUNK):
+            chunk, labels = X[start : start + _INFERENCE_CHUNK], y[start : start + _INFERENCE_CHUNK]
+            outputs = [np.empty((chunk.shape[0], n), dtype=self.dtype) for n in self.layer_sizes[1:]]
+            p = self._forward(chunk, outputs)
+            correct += int(np.count_nonzero(p.argmax(axis=1) == labels))
+            total_loss += act.output_loss(self.output, p, labels, np.empty_like(p)) * chunk.shape[0]
+        loss = total_loss / X.shape[0]
+        if l2 > 0:
+            w = self._theta[self._current, : self._n_weights]
+            loss += 0.5 * l2 * float(np.dot(w, w))
+        return loss, correct / X.shape[0]
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        epochs: int = 10,
+        batch_size: int = 32,
+        optimizer: str | None = None,
+        learning_rate: float | None = None,
+        l2: float = 0.0,
+        validation_data: tuple[Any, Any] | None = None,
+        callback: Callable[[int, History], bool | None] | None = None,
+        shuffle: bool = True,
+    ) -> History:
+        """Train with mini-batch gradient descent; returns this call's per-epoch ``History``.
+
+        Calling ``fit`` again continues from the current weights and optimizer
+        state (``optimizer=None`` and ``learning_rate=None`` keep the current
+        ones; naming a different optimizer starts it fresh). Batches are
+        reshuffled every epoch by a generator seeded from ``seed``.
+        ``callback(epoch, history)`` runs after each epoch (``epoch`` is 1-based
+        within this call) and stops training by returning ``False``; it may
+        change ``self.learning_rate``, which applies from the next epoch.
+
+        At the first batch whose loss is not finite, training stops, the last
+        weights with a finite loss (and their optimizer state) are restored,
+        and the history says ``diverged=True`` with ``diverged_at``.
+        """
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        epochs = _check_positive_int("epochs", epochs)
+        batch_size = min(_check_positive_int("batch_size", batch_size), X.shape[0])
+        l2 = self._check_l2(l2)
+        if learning_rate is not None:
+            self.learning_rate = _check_positive_float("learning_rate", learning_rate)
+        if validation_data is not None:
+            try:
+                X_val, y_val = validation_data
+            except (TypeError, ValueError):
+                raise ValueError("validation_data must be a pair (X_val, y_val)") from None
+            X_val = self._check_X(X_val, "X_val")
+            y_val = self._check_y(y_val, X_val.shape[0], "y_val")
+        if callback is not None and not callable(callback):
+            raise ValueError(f"callback must be callable or None; got {callback!r}")
+        self._ensure_optimizer(optimizer)
+
+        ws = self._get_workspace(batch_size)
+        n = X.shape[0]
+        history = History()
+        try:
+            for epoch in range(1, epochs + 1):
+                _check_positive_float("learning_rate", self.learning_rate)
+                started = time.perf_counter()
+                order = self._shuffle_rng.permutation(n) if shuffle else np.arange(n)
+                loss_sum, correct = 0.0, 0
+                for batch, start in enumerate(range(0, n, batch_size), start=1):
+                    index = order[start : start + batch_size]
+                    m = index.shape[0]
+                    x = ws.inputs[:m]
+                    # Gather into the preallocated batch buffer: no per-batch allocation.
+                    np.take(X, index, axis=0, out=x, mode="clip")
+                    loss, batch_correct = self._train_batch(x, y[index], ws, l2)
+                    if not math.isfinite(loss):
+                        self._undo_last_update()
+                        history.diverged, history.diverged_at = True, (epoch, batch)
+                        break
+                    loss_sum += loss * m
+                    correct += batch_correct
+                if history.diverged:
+                    break
+                # The last update of the epoch has not been checked by a forward pass yet.
+                if not np.isfinite(self._theta[self._current]).all():
+                    self._undo_last_update()
+                    history.diverged, history.diverged_at = True, (epoch, batch)
+                    break
+                history.loss.append(loss_sum / n)
+                history.accuracy.append(correct / n)
+                history.learning_rate.append(self.learning_rate)
+                if validation_data is not None:
+                    val_loss, val_accuracy = self._evaluate(X_val, y_val, l2)
+                    history.val_loss.append(val_loss)
+                    history.val_accuracy.append(val_accuracy)
+                history.seconds.append(time.perf_counter() - started)
+                self.epochs_trained_ += 1
+                if callback is not None and callback(epoch, history) is False:
+                    history.stopped = True
+                    break
+        finally:
+            self._settle()
+            self.history_.extend(history)
+        return history
+
+    # ---------------------------------------------------------- persistence
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "activation": self.activation,
+            "output": self.output,
+            "dtype": self.dtype.name,
+            "seed": self.seed,
+        }
+
+    def save(self, file: str | Path | BinaryIO) -> None:
+        """Write the model as ``.npz`` arrays plus JSON metadata (no pickles)."""
+        from .model_io import save_model
+
+        save_model(self, file)
+
+    @classmethod
+    def load(cls, file: str | Path | BinaryIO, max_bytes: int | None = None) -> MLP:
+        """Read a model written by ``save``; anything else raises ``ValueError``."""
+        from .model_io import DEFAULT_MAX_BYTES, load_model
+
+        return load_model(cls, file, DEFAULT_MAX_BYTES if max_bytes is None else max_bytes)
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP({list(self.layer_sizes)}, activation={self.activation!r}, "
+            f"output={self.output!r}, seed={self.seed!r}, dtype=np.{self.dtype.name})"
+        )
+
+
+def describe(net: MLP) -> str:
+    """One line naming the architecture, e.g. ``64-32-10 relu/softmax``."""
+    return "-".join(map(str, net.layer_sizes)) + f" {net.activation}/{net.output}"
+
+
+__all__ = ["MLP", "History", "describe"]

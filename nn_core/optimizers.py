@@ -1,0 +1,232 @@
+"""Gradient-descent optimizers with one signature: ``update(params, grads, out)``.
+
+All parameters of a network live in one flat vector (weights and biases of
+every layer are views into it), so each optimizer does a handful of
+whole-vector, in-place NumPy operations per batch instead of a Python loop
+over layers.
+
+The update rules and defaults follow PyTorch's conventions, ``g`` the batch
+gradient and ``lr`` the learning rate:
+
+=========  ===================================================================
+sgd        ``p -= lr * g``
+momentum   ``v = mu * v + g;  p -= lr * v``                      (mu = 0.9)
+adagrad    ``s += g * g;  p -= lr * g / (sqrt(s) + eps)``          (eps = 1e-10)
+rmsprop    ``s = rho * s + (1 - rho) * g * g;  p -= lr * g / (sqrt(s) + eps)``
+           (rho = 0.9, eps = 1e-8)
+adam       ``m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;``
+           ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` with bias-corrected
+           ``m_hat = m / (1 - b1^t)``, ``v_hat = v / (1 - b2^t)``
+           (b1 = 0.9, b2 = 0.999, eps = 1e-8)
+=========  ===================================================================
+
+Why ``out``: the network keeps two parameter vectors and each update writes
+the new parameters into the other one, at the same cost as updating in place.
+The optimizer keeps its state the same way. If the next batch's loss turns out
+non-finite, ``rollback()`` plus the network switching back to its previous
+parameter vector restores the last good state exactly, without copying
+anything per batch. The trade: twice the memory for parameters and state
+(small next to the data), and only one step of undo.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class Optimizer:
+    """Base class: owns double-buffered state vectors and a scratch vector."""
+
+    name = "base"
+    #: names of per-parameter state vectors, e.g. ("velocity",)
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, n_params: int, dtype=np.float32, learning_rate: float = 1e-3) -> None:
+        self.learning_rate = learning_rate
+        self.dtype = np.dtype(dtype)
+        self.steps = 0
+        # _state[name] has shape (2, n_params): slot _current holds the live state.
+        self._state = {
+            name: np.zeros((2, n_params), dtype=self.dtype) for name in self.state_names
+        }
+        self._current = 0
+        self._scratch = np.empty(n_params, dtype=self.dtype)
+        self._can_rollback = False
+
+    # -- state access ---------------------------------------------------------
+    def state(self, name: str) -> np.ndarray:
+        """The live state vector ``name`` (read it, don't keep it across updates)."""
+        return self._state[name][self._current]
+
+    def _old_new(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        buf = self._state[name]
+        return buf[self._current], buf[1 - self._current]
+
+    # -- the one signature ----------------------------------------------------
+    def update(self, params: np.ndarray, grads: np.ndarray, out: np.ndarray) -> None:
+        """Write ``params`` after one step along ``grads`` into ``out`` (may be ``params``)."""
+        if out is params and self.state_names:
+            raise ValueError("update needs a separate 'out' vector when the optimizer has state")
+        self._step(params, grads, out)
+        self.steps += 1
+        if self.state_names:
+            self._current = 1 - self._current
+        self._can_rollback = True
+
+    def rollback(self) -> None:
+        """Undo the state change of the last ``update`` (one level only)."""
+        if not self._can_rollback:
+            raise RuntimeError("nothing to roll back: rollback() undoes one update at most")
+        self.steps -= 1
+        if self.state_names:
+            self._current = 1 - self._current
+        self._can_rollback = False
+
+    def _step(self, params: np.ndarray, grads: np.ndarray, out: np.ndarray) -> None:
+        raise NotImplementedError
+
+    # -- persistence ----------------------------------------------------------
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {name: self.state(name).copy() for name in self.state_names}
+
+    def set_state(self, state: dict[str, np.ndarray], steps: int) -> None:
+        for name in self.state_names:
+            self._state[name][self._current][...] = state[name]
+        self.steps = int(steps)
+        self._can_rollback = False
+
+    def hyperparameters(self) -> dict[str, float]:
+        return {}
+
+
+class SGD(Optimizer):
+    name = "sgd"
+
+    def _step(self, params, grads, out):
+        np.multiply(grads, self.learning_rate, out=self._scratch)
+        np.subtract(params, self._scratch, out=out)
+
+
+class Momentum(Optimizer):
+    name = "momentum"
+    state_names = ("velocity",)
+
+    def __init__(self, n_params, dtype=np.float32, learning_rate=1e-2, momentum=0.9):
+        super().__init__(n_params, dtype, learning_rate)
+        self.momentum = momentum
+
+    def _step(self, params, grads, out):
+        v_old, v = self._old_new("velocity")
+        np.multiply(v_old, self.momentum, out=v)
+        v += grads
+        np.multiply(v, self.learning_rate, out=self._scratch)
+        np.subtract(params, self._scratch, out=out)
+
+    def hyperparameters(self):
+        return {"momentum": self.momentum}
+
+
+class AdaGrad(Optimizer):
+    name = "adagrad"
+    state_names = ("sum_sq",)
+
+    def __init__(self, n_params, dtype=np.float32, learning_rate=1e-2, eps=1e-10):
+        super().__init__(n_params, dtype, learning_rate)
+        self.eps = eps
+
+    def _step(self, params, grads, out):
+        s_old, s = self._old_new("sum_sq")
+        tmp = self._scratch
+        np.multiply(grads, grads, out=tmp)
+        np.add(s_old, tmp, out=s)
+        np.sqrt(s, out=tmp)
+        tmp += self.eps
+        np.divide(grads, tmp, out=tmp)
+        tmp *= self.learning_rate
+        np.subtract(params, tmp, out=out)
+
+    def hyperparameters(self):
+        return {"eps": self.eps}
+
+
+class RMSProp(Optimizer):
+    name = "rmsprop"
+    state_names = ("mean_sq",)
+
+    def __init__(self, n_params, dtype=np.float32, learning_rate=1e-3, rho=0.9, eps=1e-8):
+        super().__init__(n_params, dtype, learning_rate)
+        self.rho = rho
+        self.eps = eps
+
+    def _step(self, params, grads, out):
+        s_old, s = self._old_new("mean_sq")
+        tmp = self._scratch
+        np.multiply(grads, grads, out=tmp)
+        tmp *= 1.0 - self.rho
+        np.multiply(s_old, self.rho, out=s)
+        s += tmp
+        np.sqrt(s, out=tmp)
+        tmp += self.eps
+        np.divide(grads, tmp, out=tmp)
+        tmp *= self.learning_rate
+        np.subtract(params, tmp, out=out)
+
+    def hyperparameters(self):
+        return {"rho": self.rho, "eps": self.eps}
+
+
+class Adam(Optimizer):
+    name = "adam"
+    state_names = ("m", "v")
+
+    def __init__(self, n_params, dtype=np.float32, learning_rate=1e-3,
+                 beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(n_params, dtype, learning_rate)
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+
+    def _step(self, params, grads, out):
+        b1, b2 = self.beta1, self.beta2
+        m_old, m = self._old_new("m")
+        v_old, v = self._old_new("v")
+        tmp = self._scratch
+        t = self.steps + 1
+        # m = b1 m + (1 - b1) g
+        np.multiply(m_old, b1, out=m)
+        np.multiply(grads, 1.0 - b1, out=tmp)
+        m += tmp
+        # v = b2 v + (1 - b2) g^2
+        np.multiply(v_old, b2, out=v)
+        np.multiply(grads, grads, out=tmp)
+        tmp *= 1.0 - b2
+        v += tmp
+        # p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), as PyTorch computes it
+        bias_correction1 = 1.0 - b1**t
+        bias_correction2 = 1.0 - b2**t
+        np.sqrt(v, out=tmp)
+        tmp *= 1.0 / math.sqrt(bias_correction2)
+        tmp += self.eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.learning_rate / bias_correction1
+        np.subtract(params, tmp, out=out)
+
+    def hyperparameters(self):
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (SGD, Momentum, AdaGrad, RMSProp, Adam)
+}
+
+
+def make_optimizer(name: str, n_params: int, dtype, learning_rate: float) -> Optimizer:
+    """Build the optimizer ``name`` (one of ``OPTIMIZERS``) over ``n_params`` parameters."""
+    try:
+        cls = OPTIMIZERS[name]
+    except (KeyError, TypeError):
+        valid = ", ".join(sorted(OPTIMIZERS))
+        raise ValueError(f"optimizer must be one of {valid}; got {name!r}") from None
+    return cls(n_params, dtype=dtype, learning_rate=learning_rate)
