@@ -47,9 +47,13 @@ def save_model(net: MLP, file: str | Path | BinaryIO) -> None:
         # Write next to the target, then rename: a crash never leaves half a model file.
         path = Path(file)
         tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as handle:
+                np.savez(handle, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     else:
         np.savez(file, **arrays)
 
@@ -101,6 +105,10 @@ def load_model(cls: type[MLP], file: Any, max_bytes: int = DEFAULT_MAX_BYTES) ->
         raise _invalid(f"an entry could not be read safely ({exc})") from None
     except Exception as exc:  # truncated members, bad headers, CRC errors, ...
         raise _invalid(f"the archive could not be read ({type(exc).__name__}: {exc})") from None
+    for name, value in entries.items():
+        # NpzFile hands back raw bytes for members that are not .npy arrays.
+        if not isinstance(value, np.ndarray):
+            raise _invalid(f"entry {name!r} could not be read as a NumPy array")
 
     meta = _parse_meta(entries)
     sizes = meta["layer_sizes"]

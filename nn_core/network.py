@@ -569,51 +569,58 @@ class MLP:
             raise ValueError(f"callback must be callable or None; got {callback!r}")
         self._ensure_optimizer(optimizer)
 
-        ws = self._get_workspace(batch_size)
-        n = X.shape[0]
+        validation = None if validation_data is None else (X_val, y_val)
         history = History()
+        # Overflow is expected when a run diverges; it is detected and handled in _run_epochs.
         try:
-            for epoch in range(1, epochs + 1):
-                _check_positive_float("learning_rate", self.learning_rate)
-                started = time.perf_counter()
-                order = self._shuffle_rng.permutation(n) if shuffle else np.arange(n)
-                loss_sum, correct = 0.0, 0
-                for batch, start in enumerate(range(0, n, batch_size), start=1):
-                    index = order[start : start + batch_size]
-                    m = index.shape[0]
-                    x = ws.inputs[:m]
-                    # Gather into the preallocated batch buffer: no per-batch allocation.
-                    np.take(X, index, axis=0, out=x, mode="clip")
-                    loss, batch_correct = self._train_batch(x, y[index], ws, l2)
-                    if not math.isfinite(loss):
-                        self._undo_last_update()
-                        history.diverged, history.diverged_at = True, (epoch, batch)
-                        break
-                    loss_sum += loss * m
-                    correct += batch_correct
-                if history.diverged:
-                    break
-                # The last update of the epoch has not been checked by a forward pass yet.
-                if not np.isfinite(self._theta[self._current]).all():
-                    self._undo_last_update()
-                    history.diverged, history.diverged_at = True, (epoch, batch)
-                    break
-                history.loss.append(loss_sum / n)
-                history.accuracy.append(correct / n)
-                history.learning_rate.append(self.learning_rate)
-                if validation_data is not None:
-                    val_loss, val_accuracy = self._evaluate(X_val, y_val, l2)
-                    history.val_loss.append(val_loss)
-                    history.val_accuracy.append(val_accuracy)
-                history.seconds.append(time.perf_counter() - started)
-                self.epochs_trained_ += 1
-                if callback is not None and callback(epoch, history) is False:
-                    history.stopped = True
-                    break
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._run_epochs(X, y, epochs, batch_size, l2, validation, callback, shuffle,
+                                 history)
         finally:
             self._settle()
             self.history_.extend(history)
         return history
+
+    def _run_epochs(self, X, y, epochs, batch_size, l2, validation, callback, shuffle, history):
+        ws = self._get_workspace(batch_size)
+        n = X.shape[0]
+        for epoch in range(1, epochs + 1):
+            _check_positive_float("learning_rate", self.learning_rate)
+            started = time.perf_counter()
+            order = self._shuffle_rng.permutation(n) if shuffle else np.arange(n)
+            loss_sum, correct = 0.0, 0
+            for batch, start in enumerate(range(0, n, batch_size), start=1):
+                index = order[start : start + batch_size]
+                m = index.shape[0]
+                x = ws.inputs[:m]
+                # Gather into the preallocated batch buffer: no per-batch allocation.
+                np.take(X, index, axis=0, out=x, mode="clip")
+                loss, batch_correct = self._train_batch(x, y[index], ws, l2)
+                if not math.isfinite(loss):
+                    self._undo_last_update()
+                    history.diverged, history.diverged_at = True, (epoch, batch)
+                    break
+                loss_sum += loss * m
+                correct += batch_correct
+            if history.diverged:
+                break
+            # The last update of the epoch has not been checked by a forward pass yet.
+            if not np.isfinite(self._theta[self._current]).all():
+                self._undo_last_update()
+                history.diverged, history.diverged_at = True, (epoch, batch)
+                break
+            history.loss.append(loss_sum / n)
+            history.accuracy.append(correct / n)
+            history.learning_rate.append(self.learning_rate)
+            if validation is not None:
+                val_loss, val_accuracy = self._evaluate(*validation, l2)
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(val_accuracy)
+            history.seconds.append(time.perf_counter() - started)
+            self.epochs_trained_ += 1
+            if callback is not None and callback(epoch, history) is False:
+                history.stopped = True
+                break
 
     # ---------------------------------------------------------- persistence
     def get_config(self) -> dict[str, Any]:
