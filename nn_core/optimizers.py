@@ -203,14 +203,14 @@ class Adam(Optimizer):
         np.multiply(grads, grads, out=tmp)
         tmp *= 1.0 - b2
         v += tmp
-        # p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), as PyTorch computes it
-        bias_correction1 = 1.0 - b1**t
-        bias_correction2 = 1.0 - b2**t
+        # p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), as PyTorch computes it,
+        # with sqrt(bc2) moved into the step size and eps: one pass over the vector fewer.
+        root_bc2 = math.sqrt(1.0 - b2**t)
+        step_size = self.learning_rate * root_bc2 / (1.0 - b1**t)
         np.sqrt(v, out=tmp)
-        tmp *= 1.0 / math.sqrt(bias_correction2)
-        tmp += self.eps
+        tmp += self.eps * root_bc2
         np.divide(m, tmp, out=tmp)
-        tmp *= self.learning_rate / bias_correction1
+        tmp *= step_size
         np.subtract(params, tmp, out=out)
 
     def hyperparameters(self):
