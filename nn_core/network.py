@@ -205,6 +205,24 @@ class MLP:
         self._grad_weights, self._grad_biases = self._layer_views(self._grad, shapes)
         self._l2_scratch = None
 
+    def _shapes(self) -> list[tuple[int, int]]:
+        return list(zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Views would be pickled as independent copies: drop them and rebuild on load.
+        state = self.__dict__.copy()
+        for name in ("_views", "_grad_weights", "_grad_biases", "_workspace", "_l2_scratch"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        shapes = self._shapes()
+        self._views = [self._layer_views(self._theta[k], shapes) for k in (0, 1)]
+        self._grad_weights, self._grad_biases = self._layer_views(self._grad, shapes)
+        self._workspace = None
+        self._l2_scratch = None
+
     def _layer_views(self, flat: np.ndarray, shapes) -> tuple[list[np.ndarray], list[np.ndarray]]:
         weights, biases, offset = [], [], 0
         for n_in, n_out in shapes:

@@ -216,3 +216,21 @@ def test_forward_trace_exposes_every_layer():
     assert len(activations) == 4 and activations[0] is not None
     np.testing.assert_allclose(activations[1], np.maximum(zs[0], 0))
     np.testing.assert_allclose(activations[-1], net.predict_proba(X))
+
+
+def test_pickled_and_copied_networks_keep_training():
+    import copy
+    import pickle
+
+    X, y = _problem(n=30)
+    net = MLP([5, 6, 4], seed=0)
+    net.fit(X, y, epochs=1, batch_size=10)
+    for clone in (copy.deepcopy(net), pickle.loads(pickle.dumps(net))):
+        np.testing.assert_array_equal(clone.predict_proba(X), net.predict_proba(X))
+        before = clone.weights[0].copy()
+        clone.fit(X, y, epochs=2, batch_size=10)
+        assert not np.array_equal(before, clone.weights[0])
+        assert np.shares_memory(clone.weights[0], clone._theta)
+        assert np.shares_memory(clone._grad_weights[0], clone._grad)
+    # The original is untouched by its clones' training.
+    assert net.epochs_trained_ == 1
