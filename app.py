@@ -1,5 +1,30 @@
-"""MLP Playground: placeholder router until the app lands."""
+"""MLP Playground: train a from-scratch NumPy MLP you can watch, then draw digits for it.
+
+Run with ``streamlit run app.py``. This file only routes: page config, the shared
+sidebar and navigation over the file-based pages in ``pages/``.
+"""
+
 import streamlit as st
 
-st.set_page_config(page_title="MLP Playground", page_icon="🧠")
-st.title("MLP Playground")
+from playground import ui
+
+st.set_page_config(
+    page_title="MLP Playground",
+    page_icon=":material/neurology:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+pages = [
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
+    st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+    st.Page("pages/inspect.py", title="Inspect", icon=":material/search_insights:"),
+]
+page = st.navigation(pages)
+
+pg = ui.playground()
+with ui.friendly_errors(f"showing the {page.title} page"):
+    page.run()
+# After the page, so it shows the model the page may just have trained or loaded.
+with ui.friendly_errors("drawing the sidebar"):
+    ui.sidebar(pg)

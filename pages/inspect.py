@@ -1,0 +1,97 @@
+"""Inspect: where the model goes wrong on the test set."""
+
+import numpy as np
+import streamlit as st
+
+from playground import data, figures, metrics, ui
+
+pg = ui.playground()
+
+
+def inspect(model) -> None:
+    try:
+        dataset = data.load_dataset(model.dataset)
+    except RuntimeError as exc:
+        st.warning(ui.missing_dataset_message(model.dataset, exc))
+        return
+    evaluation = metrics.evaluate(model.net.predict_proba(dataset.X_test), dataset.y_test)
+    names = [str(c) for c in getattr(dataset, "class_names", range(10))]
+    n_test = len(dataset.y_test)
+    weakest = int(np.nanargmin(evaluation.class_accuracy))
+
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Test accuracy", f"{evaluation.accuracy:.1%}", help="Share of the test images read right.")
+    m2.metric("Mistakes", f"{evaluation.mistakes.size} of {n_test}", help="Test images read wrong.")
+    m3.metric(
+        "Hardest class",
+        names[weakest],
+        delta=f"{evaluation.class_accuracy[weakest]:.0%} right",
+        delta_color="off",
+        delta_arrow="off",
+        help="The true class the model gets right least often.",
+    )
+
+    left, right = st.columns([1.1, 1], gap="large")
+    left.plotly_chart(
+        figures.confusion_matrix(evaluation.confusion, names),
+        key="chart-confusion",
+        config={"displayModeBar": False},
+    )
+    left.caption("Rows: the true digit. Columns: what the model said. Off the diagonal = mistakes.")
+    right.plotly_chart(
+        figures.per_class_accuracy(evaluation.class_accuracy, names),
+        key="chart-per-class",
+        config={"displayModeBar": False},
+    )
+
+    st.subheader("Misclassified test images")
+    if evaluation.mistakes.size == 0:
+        st.success("No mistakes on the test set.")
+        return
+    f1, f2 = st.columns([1, 2])
+    true_class = f1.selectbox(
+        "True class",
+        ["all", *names],
+        key="inspect-class",
+        help="Show only the mistakes on images of this digit.",
+    )
+    mistakes = evaluation.mistakes
+    if true_class != "all":
+        mistakes = mistakes[dataset.y_test[mistakes] == names.index(true_class)]
+    count = f2.slider(
+        "How many to show",
+        min_value=1,
+        max_value=max(1, min(64, mistakes.size)),
+        value=max(1, min(24, mistakes.size)),
+        key="inspect-count",
+        help="The most confident mistakes come first.",
+    ) if mistakes.size > 1 else mistakes.size
+    shown = mistakes[:count]
+    if shown.size == 0:
+        st.info("No mistakes for that class.")
+        return
+    shape = tuple(getattr(dataset, "image_shape", (8, 8)))
+    st.plotly_chart(
+        figures.misclassified_gallery(
+            dataset.X_test[shown].reshape(-1, *shape),
+            dataset.y_test[shown],
+            evaluation.predicted[shown],
+            evaluation.confidence[shown],
+            names,
+        ),
+        key="chart-gallery",
+        config={"displayModeBar": False},
+    )
+    st.caption("Each image: its true label → the model's answer (how sure it was).")
+
+
+st.title("Inspect")
+st.caption("How the current model does on the test set, class by class, and what it gets wrong.")
+ui.show_notices(pg)
+ui.note_run_elsewhere(pg)
+active = ui.ensure_model(pg)
+if active is None:
+    st.warning("No model is available. Train one on the **Train** page.")
+else:
+    st.info(f"Inspecting: {active.describe()}", icon=":material/neurology:")
+    inspect(active)

@@ -1,0 +1,436 @@
+"""Train: pick an architecture, press Train, watch loss, accuracy and weights move."""
+
+import math
+
+import streamlit as st
+
+from playground import data, figures, ui
+from playground.training import (
+    ACTIVATION_LABELS,
+    ACTIVATIONS,
+    BATCH_SIZES,
+    FIELD_LABELS,
+    L2_VALUES,
+    LAYER_SIZES,
+    LEARNING_RATES,
+    MAX_EPOCHS,
+    MAX_HIDDEN_LAYERS,
+    OPTIMIZER_LABELS,
+    OPTIMIZERS,
+    PAUSED,
+    RUNNING,
+    TrainConfig,
+    build_network,
+    format_l2,
+    format_lr,
+    format_seconds,
+)
+
+TICK_SECONDS = 0.1  # how often the live panel steps while a run is going
+STEP_BUDGET_SECONDS = 0.25  # training time per tick; Stop/Pause are answered between slices
+FRAMES_PER_RUN = 6  # at most ceil(epochs / FRAMES_PER_RUN) epochs per tick, so short runs animate
+
+pg = ui.playground()
+
+
+# ----------------------------------------------------------------------------- controls
+
+
+def _download(name: str) -> None:
+    name_shown = data.DISPLAY_NAMES.get(name, name)
+    bar = st.progress(0.0, text=f"Downloading {name_shown}…")
+    last = [-1.0]
+
+    def progress(done: int, total: int, filename: str) -> None:
+        fraction = min(1.0, done / total) if total else 0.0
+        if fraction - last[0] >= 0.01 or fraction >= 1.0:
+            last[0] = fraction
+            bar.progress(fraction, text=f"Downloading {filename}: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+
+    try:
+        data.download_dataset(name, progress=progress)
+    except Exception as exc:  # noqa: BLE001 - any failure becomes advice
+        bar.empty()
+        st.error(
+            f"Couldn't download {name_shown}: {exc}. Check the internet connection and try again; "
+            "the bundled digits dataset works offline."
+        )
+    else:
+        bar.progress(1.0, text=f"{name_shown} is ready.")
+
+
+def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
+    """The settings column; returns the chosen config and whether its dataset is ready."""
+    names = data.dataset_names()
+    dataset = st.radio(
+        "Dataset",
+        names,
+        index=names.index(current.dataset) if current.dataset in names else 0,
+        format_func=data.dataset_label,
+        key="cfg-dataset",
+        help="Digits: small 8×8 images, bundled, trains in about a second. "
+        "MNIST: the classic 28×28 digits, bigger and slower, downloaded once.",
+    )
+    ready = dataset == "digits" or data.is_available(dataset)
+    if not ready:
+        shown = data.DISPLAY_NAMES.get(dataset, dataset)
+        st.info(
+            f"{shown} isn't on this machine yet: download it once "
+            f"(about {data.DOWNLOAD_MB.get(dataset, 12)} MB)."
+        )
+        if st.button(
+            f"Download {shown}",
+            key=f"download-{dataset}",
+            icon=":material/download:",
+            help="Fetch the dataset files once; they are kept for next time.",
+        ):
+            _download(dataset)
+            ready = data.is_available(dataset)
+
+    n_layers = st.radio(
+        "Hidden layers",
+        list(range(1, MAX_HIDDEN_LAYERS + 1)),
+        index=min(len(current.hidden), MAX_HIDDEN_LAYERS) - 1,
+        horizontal=True,
+        key="cfg-layers",
+        help="How many layers of hidden units sit between the pixels and the 10 outputs.",
+    )
+    hidden = []
+    for i in range(n_layers):
+        default = current.hidden[i] if i < len(current.hidden) else 32
+        hidden.append(
+            st.select_slider(
+                f"Units in hidden layer {i + 1}",
+                LAYER_SIZES,
+                value=default if default in LAYER_SIZES else 64,
+                key=f"cfg-hidden-{i}",
+                help="More units can learn more patterns, but train slower and can overfit.",
+            )
+        )
+    left, right = st.columns(2)
+    activation = left.selectbox(
+        "Activation",
+        ACTIVATIONS,
+        index=ACTIVATIONS.index(current.activation),
+        format_func=lambda a: ACTIVATION_LABELS.get(a, a),
+        key="cfg-activation",
+        help="The bend each hidden unit applies to its input. ReLU is fast and a good default.",
+    )
+    optimizer = right.selectbox(
+        "Optimizer",
+        OPTIMIZERS,
+        index=OPTIMIZERS.index(current.optimizer),
+        format_func=lambda o: OPTIMIZER_LABELS.get(o, o),
+        key="cfg-optimizer",
+        help="How the weights are nudged after each batch. Adam adapts its step size; "
+        "plain SGD usually wants a larger learning rate.",
+    )
+    learning_rate = st.select_slider(
+        "Learning rate",
+        LEARNING_RATES,
+        value=current.learning_rate,
+        format_func=format_lr,
+        key="cfg-lr",
+        help="Step size of each update (log scale). Too small: slow learning. Too big: the "
+        "loss jumps around or blows up. You can change it while a run is going.",
+    )
+    epochs = st.slider(
+        "Epochs",
+        1,
+        MAX_EPOCHS,
+        value=current.epochs,
+        key="cfg-epochs",
+        help="How many times the network sees the whole training set.",
+    )
+    left, right = st.columns(2)
+    batch_size = left.select_slider(
+        "Batch size",
+        BATCH_SIZES,
+        value=current.batch_size,
+        key="cfg-batch",
+        help="Images per weight update. Small batches: more, noisier updates per epoch.",
+    )
+    l2 = right.select_slider(
+        "L2",
+        L2_VALUES,
+        value=current.l2,
+        format_func=format_l2,
+        key="cfg-l2",
+        help="Weight decay: pulls weights towards 0 to fight overfitting. 'off' = none.",
+    )
+    seed = st.number_input(
+        "Seed",
+        min_value=0,
+        max_value=2**31 - 1,
+        value=current.seed,
+        step=1,
+        key="cfg-seed",
+        help="Fixes the random starting weights and shuffling, so a run can be repeated exactly.",
+    )
+    config = TrainConfig(
+        dataset=dataset,
+        hidden=tuple(hidden),
+        activation=activation,
+        optimizer=optimizer,
+        learning_rate=float(learning_rate),
+        epochs=int(epochs),
+        batch_size=int(batch_size),
+        l2=float(l2),
+        seed=int(seed),
+    )
+    return config, ready
+
+
+# ----------------------------------------------------------------------------- buttons
+
+
+def _on_train() -> None:
+    try:
+        dataset = data.load_dataset(pg.config.dataset)
+    except RuntimeError as exc:
+        pg.notify("error", ui.missing_dataset_message(pg.config.dataset, exc))
+        return
+    try:
+        pg.train(pg.config, dataset)
+    except ValueError as exc:
+        pg.notify("error", f"Can't start training: {exc}. Change that setting and try again.")
+    except MemoryError:
+        pg.notify("error", "Not enough memory for this network: use fewer or smaller hidden layers.")
+
+
+def _on_stop() -> None:
+    record = pg.stop()
+    if record is not None:
+        pg.notify("info", f"Stopped run #{record.run_id} after {record.epochs_done} epochs; its weights are kept.")
+
+
+def _on_reset() -> None:
+    pg.reset()
+    pg.notify("info", "Reset. Press **Train** to start a new network with the settings on the left.")
+
+
+def buttons(ready: bool) -> None:
+    run = pg.run
+    running = run is not None and run.status == RUNNING
+    paused = run is not None and run.status == PAUSED
+    cols = st.columns([1.3, 1, 1, 1])
+    cols[0].button(
+        "Train",
+        type="primary",
+        icon=":material/play_arrow:",
+        key="btn-train",
+        on_click=_on_train,
+        disabled=running or not ready,
+        width="stretch",
+        help="Start a new run from fresh random weights with the settings on the left.",
+    )
+    cols[1].button(
+        "Resume" if paused else "Pause",
+        icon=":material/pause:" if not paused else ":material/play_circle:",
+        key="btn-pause",
+        on_click=pg.toggle_pause,
+        disabled=not (running or paused),
+        width="stretch",
+        help="Pause training and look around; Resume carries on from the same weights.",
+    )
+    cols[2].button(
+        "Stop",
+        icon=":material/stop:",
+        key="btn-stop",
+        on_click=_on_stop,
+        disabled=not (running or paused),
+        width="stretch",
+        help="End the run now and keep the weights it has learned so far.",
+    )
+    cols[3].button(
+        "Reset",
+        icon=":material/restart_alt:",
+        key="btn-reset",
+        on_click=_on_reset,
+        disabled=run is None,
+        width="stretch",
+        help="Clear the current run so the next Train builds a new network.",
+    )
+
+
+# ----------------------------------------------------------------------------- live panel
+
+
+def render_run(run) -> None:
+    st.progress(run.progress, text=f"Run #{run.run_id}: {run.status_line()}")
+    if run.message:
+        st.warning(run.message, icon=":material/warning:")
+    if run.is_done:
+        previous = [r for r in pg.runs if r.run_id < run.run_id]
+        delta = None
+        if previous and run.test_accuracy is not None:
+            delta = f"{(run.test_accuracy - previous[-1].test_accuracy) * 100:+.1f} pts vs #{previous[-1].run_id}"
+        m1, m2, m3 = st.columns(3)
+        m1.metric(
+            "Test accuracy",
+            f"{run.test_accuracy:.1%}",
+            delta=delta,
+            help="Share of the held-out test images (never used in training) read right.",
+        )
+        m2.metric("Train accuracy", f"{run.train_accuracy:.1%}", help="Share of the training images read right.")
+        m3.metric("Training time", format_seconds(run.train_seconds), help="Time the network spent learning; drawing the live charts is not counted.")
+    st.plotly_chart(
+        figures.training_curves(run.history, run.target_epochs),
+        key="chart-curves",
+        width="stretch",
+        config={"displayModeBar": False},
+    )
+    image_shape = getattr(run.dataset, "image_shape", None)
+    weights = run.net.weights
+    if image_shape is not None:
+        st.plotly_chart(
+            figures.weight_tiles(weights[0], image_shape),
+            key="chart-tiles",
+            width="stretch",
+            config={"displayModeBar": False},
+        )
+        st.caption(
+            "Each tile is one hidden unit: the weight it gives every input pixel. "
+            "Red pixels push the unit up, blue pixels push it down."
+        )
+    deeper = weights[1:]
+    if deeper:
+        cols = st.columns(len(deeper))
+        for i, (col, w) in enumerate(zip(cols, deeper, strict=True)):
+            last = i == len(deeper) - 1
+            col.plotly_chart(
+                figures.weight_matrix(
+                    w,
+                    from_label=f"hidden {i + 1}",
+                    to_label="output" if last else f"hidden {i + 2}",
+                ),
+                key=f"chart-matrix-{i}",
+                width="stretch",
+                config={"displayModeBar": False},
+            )
+
+
+def preview(config: TrainConfig) -> None:
+    """Empty curves and the starting weights of the network that Train would build."""
+    st.plotly_chart(
+        figures.training_curves({}, config.epochs),
+        key="chart-curves",
+        config={"displayModeBar": False},
+    )
+    shape = data.IMAGE_SHAPES.get(config.dataset)
+    if shape is None:
+        return
+    net = build_network(config, shape[0] * shape[1])
+    st.plotly_chart(
+        figures.weight_tiles(
+            net.weights[0], shape, title=f"Starting weights: random (seed {config.seed})"
+        ),
+        key="chart-tiles",
+        config={"displayModeBar": False},
+    )
+    st.caption("Each tile is one hidden unit's weight for every input pixel. Training shapes them.")
+
+
+def live_panel() -> None:
+    with ui.friendly_errors("training"):
+        run = pg.run
+        if run is None:
+            return
+        if run.status == RUNNING:
+            run.step(
+                budget_seconds=STEP_BUDGET_SECONDS,
+                max_epochs=max(1, math.ceil(run.target_epochs / FRAMES_PER_RUN)),
+            )
+            if run.is_done:
+                pg.complete_run(run)
+                st.rerun()  # refresh the whole page: metrics, comparison, sidebar
+        render_run(run)
+
+
+# ----------------------------------------------------------------------------- compare
+
+
+def compare_runs() -> None:
+    st.subheader("Compare runs")
+    metrics = {
+        "validation loss": "val_loss",
+        "training loss": "loss",
+        "validation accuracy": "val_accuracy",
+        "training accuracy": "accuracy",
+    }
+    left, right = st.columns([1, 2])
+    metric = left.radio(
+        "Curve",
+        list(metrics),
+        key="compare-metric",
+        help="Which per-epoch curve to overlay for the chosen runs.",
+    )
+    by_id = {r.run_id: r for r in pg.runs}
+    chosen = right.multiselect(
+        "Runs",
+        list(by_id),
+        default=list(by_id)[-5:],
+        format_func=lambda i: by_id[i].label,
+        help="Every finished run of this session. Pick several to compare hidden sizes, "
+        "learning rates or epochs.",
+    )
+    right.plotly_chart(
+        figures.run_overlay([(by_id[i].label, by_id[i].history[metrics[metric]]) for i in chosen], metric),
+        key="chart-compare",
+        width="stretch",
+    )
+    st.dataframe(
+        [r.summary_row() for r in reversed(pg.runs)],
+        hide_index=True,
+        width="stretch",
+    )
+    if st.button("Forget all runs", key="btn-clear-runs", help="Empty this list (the current model stays)."):
+        pg.runs.clear()
+        st.rerun()
+
+
+# ----------------------------------------------------------------------------- page
+
+st.title("Train")
+st.caption(
+    "Choose an architecture, press **Train** and watch the loss fall and the weights take "
+    "shape. Then go to **Draw** and see if it can read your handwriting."
+)
+ui.show_notices(pg)
+
+settings_col, main_col = st.columns([1, 2.6], gap="large")
+with settings_col, st.container(border=True):
+    config, dataset_ready = controls(pg.config)
+    pg.config = config
+
+run = pg.run
+with main_col:
+    if run is not None and run.is_active:
+        changed = run.config.architecture_changes(config)
+        if changed:
+            st.warning(
+                f"You changed the {', '.join(FIELD_LABELS[c] for c in changed)}. That needs a new "
+                "network: press **Reset**, then **Train**. The current run goes on as it was.",
+                icon=":material/sync_problem:",
+            )
+        live = run.apply_live(config)
+        if "learning_rate" in live:
+            st.toast(f"Learning rate is now {format_lr(run.learning_rate)}: it applies from the next epoch.")
+        if "epochs" in live:
+            st.toast(f"The run now aims for {run.target_epochs} epochs.")
+    buttons(dataset_ready)
+    if run is None:
+        st.info(
+            "Press **Train** to start. The defaults (one hidden layer of 64 ReLU units, Adam, "
+            "30 epochs) read about 97% of the digits right after a second or two.",
+            icon=":material/arrow_back:",
+        )
+        with ui.friendly_errors("previewing the network"):
+            preview(config)
+    else:
+        st.fragment(live_panel, run_every=TICK_SECONDS if run.status == RUNNING else None)()
+
+if pg.runs:
+    st.divider()
+    with ui.friendly_errors("comparing runs"):
+        compare_runs()

@@ -1,0 +1,77 @@
+"""Datasets for the app: loaded once per server process and shared by every session.
+
+``st.cache_resource`` (not ``st.cache_data``) on purpose: ``cache_data`` hands every
+caller a fresh unpickled copy, which for MNIST would copy ~200 MB on every rerun
+of every session. The arrays are made read-only instead, so sharing them is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+DATASET_LABELS = {
+    "digits": "Digits 8×8 (bundled, 1,797 images)",
+    "mnist": "MNIST 28×28 (70,000 images, 12 MB download)",
+    "fashion-mnist": "Fashion-MNIST 28×28 (clothes, 31 MB download)",
+}
+DISPLAY_NAMES = {"digits": "digits", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+IMAGE_SHAPES = {"digits": (8, 8), "mnist": (28, 28), "fashion-mnist": (28, 28)}
+DOWNLOAD_MB = {"mnist": 12, "fashion-mnist": 31}
+
+
+def dataset_label(name: str) -> str:
+    return DATASET_LABELS.get(name, name)
+
+
+def class_names(name: str) -> list[str]:
+    """The dataset's class names, or the digits 0-9 when its files aren't here."""
+    try:
+        return [str(c) for c in load_dataset(name).class_names]
+    except (RuntimeError, ValueError):
+        return [str(i) for i in range(10)]
+
+
+def _freeze(dataset):
+    for attr in ("X_train", "y_train", "X_test", "y_test"):
+        array = getattr(dataset, attr, None)
+        if array is not None and hasattr(array, "flags"):
+            array.flags.writeable = False
+    return dataset
+
+
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
+def load_dataset(name: str):
+    """The named dataset from local files (raises the engine's missing-files error)."""
+    from nn_core import datasets
+
+    return _freeze(datasets.load(name))
+
+
+def dataset_names() -> tuple[str, ...]:
+    from nn_core import datasets
+
+    return tuple(getattr(datasets, "DATASET_NAMES", ("digits", "mnist")))
+
+
+def is_available(name: str) -> bool:
+    """Whether the dataset's files are on this machine (no download needed)."""
+    from nn_core import datasets
+
+    try:
+        return bool(datasets.available(name))
+    except Exception:  # noqa: BLE001 - a broken check just means "not available"
+        return False
+
+
+def download_dataset(name: str, progress: Callable[[int, int, str], None] | None = None):
+    """Download (if needed) and load a dataset, reporting ``progress(done, total, filename)``.
+
+    The result replaces anything cached for ``name``.
+    """
+    from nn_core import datasets
+
+    dataset = datasets.load(name, download=True, progress=progress)
+    load_dataset.clear()
+    return dataset

@@ -1,0 +1,425 @@
+"""Pure Plotly figure builders: NumPy arrays (or lists) in, ``go.Figure`` out.
+
+No Streamlit and no engine in here, so every builder is unit-tested on plain arrays.
+Colours: weights use a diverging scale centred at 0 (blue negative, red positive);
+images use grey (black background, white ink, like the canvas).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+DIVERGING = "RdBu_r"
+GREYS = [[0.0, "#000000"], [1.0, "#ffffff"]]
+TRAIN_COLOUR = "#1f77b4"
+VAL_COLOUR = "#ff7f0e"
+HIGHLIGHT = "#e4572e"
+MUTED = "#9aa5b1"
+RUN_COLOURS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+
+_MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+
+
+def _symmetric_limit(values: np.ndarray) -> float:
+    """Largest absolute finite value (at least a tiny positive number)."""
+    finite = np.abs(values[np.isfinite(values)])
+    if finite.size == 0:
+        return 1e-6
+    return float(max(finite.max(), 1e-6))
+
+
+def _square_image_axes(fig: go.Figure, row: int | None = None, col: int | None = None) -> None:
+    """Hide ticks, put row 0 at the top and keep pixels square."""
+    kwargs = {} if row is None else {"row": row, "col": col}
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="", **kwargs)
+    fig.update_yaxes(
+        showticklabels=False,
+        showgrid=False,
+        zeroline=False,
+        ticks="",
+        autorange="reversed",
+        scaleanchor="x" if row is None else None,
+        **kwargs,
+    )
+
+
+# --------------------------------------------------------------------------- training
+
+
+def training_curves(
+    history: Mapping[str, Sequence[float]],
+    total_epochs: int | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Loss (left) and accuracy (right) per epoch, training and validation.
+
+    ``history`` holds lists ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``
+    (missing or empty lists are skipped). ``total_epochs`` fixes the x range so the
+    curves grow into the plot while a run is going.
+    """
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy (higher is better)")
+    )
+    series = (
+        ("loss", "train loss", TRAIN_COLOUR, 1),
+        ("val_loss", "validation loss", VAL_COLOUR, 1),
+        ("accuracy", "train accuracy", TRAIN_COLOUR, 2),
+        ("val_accuracy", "validation accuracy", VAL_COLOUR, 2),
+    )
+    for key, name, colour, col in series:
+        # Empty series still get a trace, so both panels and the legend show from the start.
+        values = np.asarray(history.get(key) or [], dtype=float)
+        epochs = np.arange(1, values.size + 1)
+        fig.add_trace(
+            go.Scatter(
+                x=epochs,
+                y=values,
+                mode="lines+markers" if values.size < 40 else "lines",
+                name=name,
+                legendgroup="val" if key.startswith("val") else "train",
+                line={"color": colour, "dash": "dot" if key.startswith("val") else "solid"},
+                marker={"size": 4},
+                hovertemplate=f"epoch %{{x}}<br>{name} %{{y:.4f}}<extra></extra>",
+            ),
+            row=1,
+            col=col,
+        )
+    n_done = max((len(history.get(k) or []) for k in ("loss", "val_loss")), default=0)
+    x_max = max(total_epochs or 0, n_done, 1)
+    fig.update_xaxes(title_text="epoch", range=[0.5, x_max + 0.5])
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
+    fig.update_layout(
+        height=320,
+        margin={**_MARGIN, "t": 50},
+        legend={"orientation": "h", "y": -0.25},
+        uirevision="curves",
+        title={"text": title} if title else None,
+    )
+    return fig
+
+
+def weight_tiles(
+    weights: np.ndarray,
+    image_shape: tuple[int, int],
+    max_tiles: int = 64,
+    title: str | None = None,
+) -> go.Figure:
+    """Each first-layer hidden unit's incoming weights drawn as an image tile.
+
+    ``weights`` is the first weight matrix, shape ``(n_inputs, n_hidden)`` with
+    ``n_inputs == prod(image_shape)``. Tiles are laid out in a near-square grid,
+    separated by one empty pixel, on one diverging colour scale centred at 0.
+    Only the first ``max_tiles`` units are drawn.
+    """
+    weights = np.asarray(weights, dtype=np.float32)
+    h, w = (int(s) for s in image_shape)
+    if weights.ndim != 2 or weights.shape[0] != h * w:
+        raise ValueError(
+            f"first-layer weights of shape {weights.shape} do not match images of {h}x{w}"
+        )
+    n = min(weights.shape[1], max_tiles)
+    if n < 1:
+        raise ValueError("there are no hidden units to draw")
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    mosaic = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan, dtype=np.float32)
+    unit = np.full(mosaic.shape, -1, dtype=np.int32)
+    for j in range(n):
+        r, c = divmod(j, cols)
+        top, left = r * (h + 1), c * (w + 1)
+        mosaic[top : top + h, left : left + w] = weights[:, j].reshape(h, w)
+        unit[top : top + h, left : left + w] = j + 1
+    limit = _symmetric_limit(weights[:, :n])
+    fig = go.Figure(
+        go.Heatmap(
+            z=mosaic,
+            customdata=unit,
+            colorscale=DIVERGING,
+            zmin=-limit,
+            zmax=limit,
+            zmid=0.0,
+            hoverongaps=False,
+            hovertemplate="hidden unit %{customdata}<br>weight %{z:.3f}<extra></extra>",
+            colorbar={"title": {"text": "weight"}, "thickness": 12},
+        )
+    )
+    _square_image_axes(fig)
+    shown = f"first {n} of {weights.shape[1]}" if n < weights.shape[1] else f"all {n}"
+    fig.update_layout(
+        title={"text": title or f"Input → hidden layer 1 weights ({shown} units)"},
+        height=420,
+        margin=_MARGIN,
+        plot_bgcolor="rgba(0,0,0,0)",
+        uirevision="tiles",
+    )
+    return fig
+
+
+def weight_matrix(
+    weights: np.ndarray,
+    from_label: str = "layer k",
+    to_label: str = "layer k+1",
+    title: str | None = None,
+) -> go.Figure:
+    """A deeper weight matrix ``(n_in, n_out)`` as a heatmap: rows = from, columns = to."""
+    weights = np.asarray(weights, dtype=np.float32)
+    if weights.ndim != 2:
+        raise ValueError(f"a weight matrix must be 2-D, got shape {weights.shape}")
+    limit = _symmetric_limit(weights)
+    fig = go.Figure(
+        go.Heatmap(
+            z=weights,
+            x=np.arange(1, weights.shape[1] + 1),
+            y=np.arange(1, weights.shape[0] + 1),
+            colorscale=DIVERGING,
+            zmin=-limit,
+            zmax=limit,
+            zmid=0.0,
+            hovertemplate=f"{from_label} unit %{{y}} → {to_label} unit %{{x}}"
+            "<br>weight %{z:.3f}<extra></extra>",
+            colorbar={"title": {"text": "weight"}, "thickness": 12},
+        )
+    )
+    fig.update_xaxes(title_text=to_label, showgrid=False)
+    fig.update_yaxes(title_text=from_label, autorange="reversed", showgrid=False)
+    fig.update_layout(
+        title={"text": title or f"{from_label} → {to_label} weights {weights.shape[0]}×{weights.shape[1]}"},
+        height=320,
+        margin=_MARGIN,
+        uirevision=f"matrix-{from_label}",
+    )
+    return fig
+
+
+def run_overlay(
+    runs: Sequence[tuple[str, Sequence[float]]],
+    metric: str = "validation loss",
+) -> go.Figure:
+    """One line per run (``(label, values per epoch)``) to compare runs side by side."""
+    fig = go.Figure()
+    for i, (label, values) in enumerate(runs):
+        values = np.asarray(values, dtype=float)
+        if values.size == 0:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(1, values.size + 1),
+                y=values,
+                mode="lines",
+                name=label,
+                line={"color": RUN_COLOURS[i % len(RUN_COLOURS)], "width": 2},
+                hovertemplate=f"{label}<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text=metric, rangemode="tozero")
+    if "accuracy" in metric:
+        fig.update_yaxes(tickformat=".0%")
+    fig.update_layout(
+        height=360,
+        margin=_MARGIN,
+        title={"text": f"Compare runs: {metric}"},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def probability_bars(
+    probabilities: Sequence[float] | None,
+    class_names: Sequence[str] | None = None,
+) -> go.Figure:
+    """The network's probability for every class; the most likely class is highlighted.
+
+    ``probabilities=None`` (blank canvas) gives an empty chart with the same axes.
+    """
+    if class_names is None:
+        n = 10 if probabilities is None else len(probabilities)
+        class_names = [str(i) for i in range(n)]
+    names = [str(c) for c in class_names]
+    probs = np.zeros(len(names)) if probabilities is None else np.asarray(probabilities, float)
+    if probs.shape != (len(names),):
+        raise ValueError(f"{probs.size} probabilities for {len(names)} classes")
+    colours = [MUTED] * len(names)
+    if probabilities is not None:
+        colours[int(np.argmax(probs))] = HIGHLIGHT
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=probs,
+            marker_color=colours,
+            text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs],
+            textposition="outside",
+            hovertemplate="class %{x}: %{y:.1%}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="class", type="category")
+    fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text="probability")
+    fig.update_layout(height=260, margin=_MARGIN, title={"text": "Probabilities"}, showlegend=False)
+    return fig
+
+
+def input_image(image: np.ndarray | None, title: str = "What the network sees") -> go.Figure:
+    """A small grey image (8x8 or 28x28, values 0..1), enlarged with visible pixels."""
+    if image is None:
+        image = np.zeros((8, 8), dtype=np.float32)
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim != 2:
+        raise ValueError(f"an input image must be 2-D, got shape {image.shape}")
+    fig = go.Figure(
+        go.Heatmap(
+            z=image,
+            colorscale=GREYS,
+            zmin=0.0,
+            zmax=1.0,
+            showscale=False,
+            xgap=1 if image.shape[1] <= 16 else 0,
+            ygap=1 if image.shape[0] <= 16 else 0,
+            hovertemplate="row %{y}, column %{x}<br>value %{z:.2f}<extra></extra>",
+        )
+    )
+    _square_image_axes(fig)
+    fig.update_layout(
+        height=260,
+        margin=_MARGIN,
+        title={"text": f"{title} ({image.shape[0]}×{image.shape[1]})"},
+        plot_bgcolor="#333333",
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- inspect
+
+
+def confusion_matrix(cm: np.ndarray, class_names: Sequence[str] | None = None) -> go.Figure:
+    """Counts of (true class, predicted class) on the test set, with the counts written in."""
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"a confusion matrix must be square, got shape {cm.shape}")
+    names = [str(c) for c in (class_names or range(cm.shape[0]))]
+    fig = go.Figure(
+        go.Heatmap(
+            z=cm,
+            x=names,
+            y=names,
+            colorscale="Blues",
+            text=np.where(cm > 0, cm.astype(str), ""),  # zeros left blank: mistakes stand out
+            texttemplate="%{text}",
+            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+            colorbar={"title": {"text": "images"}, "thickness": 12},
+        )
+    )
+    fig.update_xaxes(title_text="predicted class", type="category", side="bottom")
+    fig.update_yaxes(title_text="true class", type="category", autorange="reversed")
+    fig.update_layout(
+        height=460, margin=_MARGIN, title={"text": "Confusion matrix (test set)"}
+    )
+    return fig
+
+
+def per_class_accuracy(
+    accuracy: Sequence[float], class_names: Sequence[str] | None = None
+) -> go.Figure:
+    """Accuracy for each true class; the weakest class is highlighted."""
+    acc = np.asarray(accuracy, dtype=float)
+    names = [str(c) for c in (class_names or range(acc.size))]
+    if acc.size != len(names):
+        raise ValueError(f"{acc.size} accuracies for {len(names)} classes")
+    colours = [TRAIN_COLOUR] * acc.size
+    finite = np.where(np.isfinite(acc), acc, np.inf)
+    if acc.size and np.isfinite(finite).any():
+        colours[int(np.argmin(finite))] = HIGHLIGHT
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=acc,
+            marker_color=colours,
+            text=[f"{a:.0%}" if np.isfinite(a) else "n/a" for a in acc],
+            textposition="outside",
+            hovertemplate="class %{x}: %{y:.1%}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="true class", type="category")
+    fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text="accuracy")
+    fig.update_layout(height=300, margin=_MARGIN, title={"text": "Accuracy per class"})
+    return fig
+
+
+def misclassified_gallery(
+    images: np.ndarray,
+    true_labels: Sequence[int],
+    predicted: Sequence[int],
+    confidence: Sequence[float],
+    class_names: Sequence[str] | None = None,
+    cols: int = 8,
+) -> go.Figure:
+    """Small grey images titled ``true 3 → 8 (92%)``."""
+    images = np.asarray(images, dtype=np.float32)
+    n = images.shape[0]
+    if not (len(true_labels) == len(predicted) == len(confidence) == n):
+        raise ValueError("images, labels, predictions and confidences must have one entry each")
+    names = [str(c) for c in (class_names or range(10))]
+    if n == 0:
+        fig = go.Figure()
+        fig.add_annotation(text="No misclassified test images", showarrow=False, font={"size": 16})
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        fig.update_layout(height=120, margin=_MARGIN)
+        return fig
+    cols = max(1, min(cols, n))
+    rows = math.ceil(n / cols)
+    titles = [
+        f"true {names[int(t)]} → {names[int(p)]} ({c:.0%})"
+        for t, p, c in zip(true_labels, predicted, confidence, strict=True)
+    ]
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=titles,
+        horizontal_spacing=0.02,
+        vertical_spacing=min(0.3 / rows, 0.12),
+    )
+    for i in range(n):
+        r, c = divmod(i, cols)
+        fig.add_trace(
+            go.Heatmap(
+                z=images[i],
+                coloraxis="coloraxis",
+                hovertemplate=titles[i] + "<extra></extra>",
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="")
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, ticks="",
+                     autorange="reversed")
+    for i in range(n):  # square pixels in every tile
+        suffix = "" if i == 0 else str(i + 1)
+        fig.layout[f"yaxis{suffix}"].update(scaleanchor=f"x{suffix}", constrain="domain")
+        fig.layout[f"xaxis{suffix}"].update(constrain="domain")
+    fig.update_annotations(font_size=11)
+    fig.update_layout(
+        coloraxis={"colorscale": GREYS, "cmin": 0.0, "cmax": 1.0, "showscale": False},
+        height=60 + rows * 135,
+        margin={**_MARGIN, "t": 30},
+    )
+    return fig

@@ -1,0 +1,93 @@
+"""The model a session is using: what it is, saving it, and loading an uploaded one."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from playground.training import ACTIVATION_LABELS
+
+# Input sizes of the datasets the app knows, to recognise what an uploaded model reads.
+INPUT_SIZES = {"digits": 64, "mnist": 784}
+MAX_MODEL_BYTES = 20 * 1024 * 1024  # keep in step with server.maxUploadSize in .streamlit/config.toml
+
+
+class ModelFileError(ValueError):
+    """An uploaded model that can't be used, with a message for the person."""
+
+
+@dataclass
+class ActiveModel:
+    """The network that answers on the Draw and Inspect pages."""
+
+    net: Any
+    dataset: str
+    test_accuracy: float | None
+    source: str  # "default", "run #3", "uploaded file x.npz"
+
+    @property
+    def architecture(self) -> str:
+        return architecture_label(self.net)
+
+    def describe(self) -> str:
+        acc = "" if self.test_accuracy is None else f" · test accuracy {self.test_accuracy:.1%}"
+        return f"{self.dataset} · {self.architecture}{acc} · {self.source}"
+
+
+def architecture_label(net: Any) -> str:
+    """``64 → 64 → 10 ReLU MLP``."""
+    sizes = " → ".join(str(s) for s in getattr(net, "layer_sizes", []))
+    act = ACTIVATION_LABELS.get(getattr(net, "activation", ""), getattr(net, "activation", ""))
+    return f"{sizes} {act} MLP".strip()
+
+
+def model_to_bytes(net: Any) -> bytes:
+    buffer = io.BytesIO()
+    net.save(buffer)
+    return buffer.getvalue()
+
+
+def infer_dataset(net: Any) -> str | None:
+    """Which known dataset a network's input size matches (None if none)."""
+    sizes = list(getattr(net, "layer_sizes", []))
+    if len(sizes) < 2 or sizes[-1] != 10:
+        return None
+    for name, n_in in INPUT_SIZES.items():
+        if sizes[0] == n_in:
+            return name
+    return None
+
+
+def load_model_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> tuple[Any, str]:
+    """Validate and load an uploaded ``.npz`` model; returns ``(net, dataset_name)``.
+
+    Raises :class:`ModelFileError` with a message saying what to do instead.
+    """
+    if len(data) > max_bytes:
+        raise ModelFileError(
+            f"That file is {len(data) / 1e6:.1f} MB; models up to {max_bytes / 1e6:.0f} MB "
+            "can be loaded. Upload a model saved from this app."
+        )
+    if not data:
+        raise ModelFileError("That file is empty. Upload a .npz model saved from this app.")
+    from nn_core import MLP
+
+    try:
+        net = MLP.load(io.BytesIO(data))
+    except (ValueError, OSError, KeyError, EOFError) as exc:
+        raise ModelFileError(
+            f"That file is not a model this app can read ({exc}). "
+            "Upload a .npz file made with “Download model”."
+        ) from exc
+    dataset = infer_dataset(net)
+    if dataset is None:
+        raise ModelFileError(
+            f"This model has layers {list(getattr(net, 'layer_sizes', []))}; the app needs "
+            "64 inputs (digits) or 784 inputs (MNIST) and 10 outputs."
+        )
+    if not all(np.all(np.isfinite(w)) for w in net.weights):
+        raise ModelFileError("This model's weights contain NaN or infinity; it can't be used.")
+    return net, dataset

@@ -1,0 +1,126 @@
+"""Per-session state: one :class:`Playground` object in ``st.session_state``.
+
+Everything a browser tab owns lives here (its model, its runs, its canvas), never
+in module globals, so several tabs can use the app at once. The helpers take any
+``MutableMapping`` so tests can pass a plain dict instead of ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from playground.models import ActiveModel
+from playground.training import DIVERGED, PAUSED, RUNNING, RunRecord, TrainConfig, TrainingRun
+
+STATE_KEY = "playground"
+# Test hook: an RGBA array (H, W, 4) put here is read by the Draw page whenever the
+# canvas component returns no image (AppTest can't drive the custom component).
+TEST_DRAWING_KEY = "playground_test_drawing"
+MAX_RUNS_KEPT = 20
+
+
+@dataclass
+class Playground:
+    """The state of one browser session."""
+
+    config: TrainConfig = field(default_factory=TrainConfig)
+    run: TrainingRun | None = None
+    runs: list[RunRecord] = field(default_factory=list)
+    model: ActiveModel | None = None
+    canvas_version: int = 0
+    next_run_id: int = 1
+    uploaded_file_id: str | None = None
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (level, text) shown once
+
+    def new_run_id(self) -> int:
+        run_id = self.next_run_id
+        self.next_run_id += 1
+        return run_id
+
+    def start_run(self, config: TrainConfig, dataset: Any, **kwargs: Any) -> TrainingRun:
+        """Replace the current run by a fresh one with ``config`` and start it."""
+        run = TrainingRun(config, dataset, run_id=self.new_run_id(), **kwargs)
+        self.config = config
+        self.run = run
+        run.start()
+        return run
+
+    def train_to_end(self, config: TrainConfig, dataset: Any, **kwargs: Any) -> TrainingRun:
+        """Train a whole run now, beside the current one (which is left alone), and keep it."""
+        run = TrainingRun(config, dataset, run_id=self.new_run_id(), **kwargs)
+        run.run_to_end()
+        self.complete_run(run)
+        return run
+
+    def complete_run(self, run: TrainingRun) -> RunRecord:
+        """Keep a finished/stopped/diverged run and make its network the session's model."""
+        record = run.record()
+        if not any(r.run_id == record.run_id for r in self.runs):
+            self.runs.append(record)
+            del self.runs[:-MAX_RUNS_KEPT]
+        # A diverged run keeps its last good weights on the Train page, but the model that
+        # answers on Draw/Inspect only changes if there was none: a diverged net reads badly.
+        if run.status != DIVERGED or self.model is None:
+            self.model = ActiveModel(
+                net=run.net,
+                dataset=run.config.dataset,
+                test_accuracy=run.test_accuracy,
+                source=f"run #{run.run_id}",
+            )
+        return record
+
+    def train(self, config: TrainConfig, dataset: Any, **kwargs: Any) -> TrainingRun:
+        """What the Train button does: end a paused run (keeping it), start a new one."""
+        if self.run is not None and self.run.is_active and self.run.epochs_done > 0:
+            self.stop()
+        return self.start_run(config, dataset, **kwargs)
+
+    def toggle_pause(self) -> None:
+        """Pause a running run, resume a paused one."""
+        if self.run is None:
+            return
+        if self.run.status == RUNNING:
+            self.run.pause()
+        elif self.run.status == PAUSED:
+            self.run.resume()
+
+    def stop(self) -> RunRecord | None:
+        """Stop the current run now, keep its weights and record it."""
+        run = self.run
+        if run is None or not run.is_active:
+            return None
+        run.stop()
+        return self.complete_run(run)
+
+    def reset(self) -> None:
+        """Drop the current run; the next Train builds a new network from the settings.
+
+        A run that already ended stays in the comparison list and, if it is the
+        session's model, keeps answering on Draw and Inspect.
+        """
+        self.run = None
+
+    def clear_canvas(self) -> None:
+        self.canvas_version += 1
+
+    @property
+    def canvas_key(self) -> str:
+        return f"canvas-{self.canvas_version}"
+
+    def notify(self, level: str, text: str) -> None:
+        self.notices.append((level, text))
+
+    def pop_notices(self) -> list[tuple[str, str]]:
+        notices, self.notices = self.notices, []
+        return notices
+
+
+def get_playground(session_state: MutableMapping[str, Any]) -> Playground:
+    """The session's :class:`Playground`, created on first use."""
+    pg = session_state.get(STATE_KEY)
+    if not isinstance(pg, Playground):
+        pg = Playground()
+        session_state[STATE_KEY] = pg
+    return pg

@@ -1,0 +1,563 @@
+"""Training runs that can be stepped a little at a time.
+
+The Train page never blocks on a whole ``fit``: a :class:`TrainingRun` trains in
+small slices (``run.step(budget_seconds=...)``) so a Streamlit fragment can draw
+the charts between slices and a Stop/Pause click is answered within a fraction of
+a second. One slice is one ``net.fit(..., epochs=1)`` call on a chunk of the
+shuffled training set; the engine keeps the weights and the optimizer state
+between calls, so chunked epochs are ordinary epochs seen in pieces. The chunk
+size adapts so that one slice takes about ``chunk_seconds``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+# Choices offered by the Train page (kept here so tests and pages agree).
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "identity")
+OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad")
+LEARNING_RATES = (
+    1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0,
+)
+BATCH_SIZES = (8, 16, 32, 64, 128, 256)
+L2_VALUES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+LAYER_SIZES = (4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+MAX_HIDDEN_LAYERS = 3
+MAX_EPOCHS = 100
+MAX_GAP_SECONDS = 2.0  # a longer gap between two steps is time away, not training time
+
+ACTIVATION_LABELS = {
+    "relu": "ReLU",
+    "leaky_relu": "leaky ReLU",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "identity": "none (linear)",
+}
+OPTIMIZER_LABELS = {
+    "adam": "Adam",
+    "sgd": "SGD",
+    "momentum": "SGD + momentum",
+    "rmsprop": "RMSProp",
+    "adagrad": "AdaGrad",
+}
+
+# Status values of a run.
+READY = "ready"
+RUNNING = "running"
+PAUSED = "paused"
+FINISHED = "finished"
+STOPPED = "stopped"
+DIVERGED = "diverged"
+ACTIVE_STATUSES = (READY, RUNNING, PAUSED)
+DONE_STATUSES = (FINISHED, STOPPED, DIVERGED)
+
+# Fields that change the network itself: changing one of them during a run asks for a Reset.
+ARCHITECTURE_FIELDS = ("dataset", "hidden", "activation", "optimizer", "seed")
+# Fields applied to a running network from its next epoch.
+LIVE_FIELDS = ("learning_rate", "epochs", "batch_size", "l2")
+
+FIELD_LABELS = {
+    "dataset": "dataset",
+    "hidden": "hidden layers",
+    "activation": "activation",
+    "optimizer": "optimizer",
+    "seed": "seed",
+    "learning_rate": "learning rate",
+    "epochs": "epochs",
+    "batch_size": "batch size",
+    "l2": "L2",
+}
+
+
+def format_lr(value: float) -> str:
+    """``0.003`` -> ``"0.003"``, ``0.0001`` -> ``"0.0001"``, ``1.0`` -> ``"1"``."""
+    return f"{value:.6f}".rstrip("0").rstrip(".") if value >= 1e-4 else f"{value:.0e}"
+
+
+def format_l2(value: float) -> str:
+    return "off" if value == 0 else f"{value:g}"
+
+
+def format_seconds(seconds: float) -> str:
+    """Short human time: ``0.4 s``, ``12 s``, ``2 min 5 s``."""
+    if not math.isfinite(seconds):
+        return "?"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {secs} s"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything the Train page's controls set. Defaults train digits to ~97% in ~1 s."""
+
+    dataset: str = "digits"
+    hidden: tuple[int, ...] = (64,)
+    activation: str = "relu"
+    optimizer: str = "adam"
+    learning_rate: float = 3e-3
+    epochs: int = 30
+    batch_size: int = 32
+    l2: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first bad setting."""
+        if not 1 <= len(self.hidden) <= MAX_HIDDEN_LAYERS:
+            raise ValueError(f"use 1 to {MAX_HIDDEN_LAYERS} hidden layers, not {len(self.hidden)}")
+        if any(h < 1 for h in self.hidden):
+            raise ValueError("every hidden layer needs at least one unit")
+        if not (0 < self.learning_rate <= 10):
+            raise ValueError(f"learning rate must be positive, got {self.learning_rate}")
+        if not 1 <= self.epochs <= 10_000:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
+        if self.l2 < 0:
+            raise ValueError(f"L2 must be 0 or positive, got {self.l2}")
+
+    def layer_sizes(self, n_features: int, n_classes: int) -> list[int]:
+        return [int(n_features), *self.hidden, int(n_classes)]
+
+    def changed_fields(self, other: TrainConfig) -> list[str]:
+        return [
+            name
+            for name in ARCHITECTURE_FIELDS + LIVE_FIELDS
+            if getattr(self, name) != getattr(other, name)
+        ]
+
+    def architecture_changes(self, other: TrainConfig) -> list[str]:
+        """Fields of ``other`` that need a new network (Reset) to take effect."""
+        return [f for f in self.changed_fields(other) if f in ARCHITECTURE_FIELDS]
+
+    @property
+    def hidden_label(self) -> str:
+        return "-".join(str(h) for h in self.hidden)
+
+    def short_label(self) -> str:
+        return (
+            f"{self.hidden_label} {ACTIVATION_LABELS.get(self.activation, self.activation)}, "
+            f"{OPTIMIZER_LABELS.get(self.optimizer, self.optimizer)} lr {format_lr(self.learning_rate)}, "
+            f"{self.epochs} ep, batch {self.batch_size}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "hidden": list(self.hidden),
+            "activation": self.activation,
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "l2": self.l2,
+            "seed": self.seed,
+        }
+
+
+def build_network(config: TrainConfig, n_features: int, n_classes: int = 10) -> Any:
+    """A fresh, untrained ``nn_core.MLP`` for ``config`` (softmax output, float32)."""
+    from nn_core import MLP
+
+    return MLP(
+        config.layer_sizes(n_features, n_classes),
+        activation=config.activation,
+        output="softmax",
+        seed=config.seed,
+        dtype=np.float32,
+    )
+
+
+def split_validation(
+    n: int, fraction: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(train, validation)``: a seeded ``fraction`` of ``range(n)`` held out."""
+    if n < 2:
+        raise ValueError("need at least two training examples")
+    n_val = min(max(1, int(round(n * fraction))), n - 1)
+    order = np.random.default_rng(seed).permutation(n)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def cross_entropy(probabilities: np.ndarray, y: np.ndarray) -> float:
+    p = probabilities[np.arange(len(y)), y]
+    return float(-np.mean(np.log(np.clip(p, 1e-12, 1.0))))
+
+
+@dataclass
+class RunRecord:
+    """A finished (or stopped, or diverged) run, kept for comparison."""
+
+    run_id: int
+    config: TrainConfig
+    history: dict[str, list[float]]
+    status: str
+    epochs_done: int
+    test_accuracy: float
+    train_accuracy: float
+    train_seconds: float
+    lr_changes: list[tuple[int, float]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        lr = format_lr(self.config.learning_rate)
+        if self.lr_changes:
+            lr += "→" + "→".join(format_lr(v) for _, v in self.lr_changes)
+        return (
+            f"#{self.run_id} {self.config.dataset} {self.config.hidden_label} "
+            f"{ACTIVATION_LABELS.get(self.config.activation, self.config.activation)}, "
+            f"lr {lr}, {self.epochs_done} ep"
+        )
+
+    def summary_row(self) -> dict[str, Any]:
+        """One row for the runs table."""
+        return {
+            "run": f"#{self.run_id}",
+            "dataset": self.config.dataset,
+            "hidden": self.config.hidden_label,
+            "activation": self.config.activation,
+            "optimizer": self.config.optimizer,
+            "learning rate": format_lr(self.config.learning_rate)
+            + ("*" if self.lr_changes else ""),
+            "epochs": self.epochs_done,
+            "batch": self.config.batch_size,
+            "L2": format_l2(self.config.l2),
+            "seed": self.config.seed,
+            "test accuracy %": round(100 * self.test_accuracy, 1),
+            "train accuracy %": round(100 * self.train_accuracy, 1),
+            "time (s)": round(self.train_seconds, 2),
+            "ended": self.status,
+        }
+
+
+class TrainingRun:
+    """One training run of one network on one dataset, steppable and pausable.
+
+    ``dataset`` is an ``nn_core.datasets.Dataset`` (anything with ``X_train``,
+    ``y_train``, ``X_test``, ``y_test``, ``n_features``/``n_classes``). The
+    network is built here from ``config``; pass ``net_factory`` to build it
+    differently (tests).
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        dataset: Any,
+        run_id: int = 1,
+        *,
+        validation_fraction: float = 0.1,
+        chunk_seconds: float = 0.12,
+        initial_chunk: int = 1024,
+        clock: Callable[[], float] = time.perf_counter,
+        net_factory: Callable[..., Any] | None = None,
+    ) -> None:
+        config.validate()
+        self.config = config
+        self.dataset = dataset
+        self.run_id = run_id
+        self.clock = clock
+        self.chunk_seconds = chunk_seconds
+        n_features = int(dataset.X_train.shape[1])
+        n_classes = int(getattr(dataset, "n_classes", None) or int(dataset.y_train.max()) + 1)
+        self.n_classes = n_classes
+        if net_factory is None:
+            self.net = build_network(config, n_features, n_classes)
+        else:
+            self.net = net_factory(
+                config.layer_sizes(n_features, n_classes),
+                activation=config.activation,
+                output="softmax",
+                seed=config.seed,
+                dtype=np.float32,
+            )
+        self.train_idx, val_idx = split_validation(
+            len(dataset.y_train), validation_fraction, config.seed
+        )
+        self.X_val = np.asarray(dataset.X_train[val_idx])
+        self.y_val = np.asarray(dataset.y_train[val_idx])
+        self._rng = np.random.default_rng(config.seed + 7919)
+
+        self.learning_rate = float(config.learning_rate)
+        self.target_epochs = int(config.epochs)
+        self.batch_size = int(config.batch_size)
+        self.l2 = float(config.l2)
+        self.lr_changes: list[tuple[int, float]] = []
+
+        self.status = READY
+        self.history: dict[str, list[float]] = {
+            "loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "seconds": []
+        }
+        self.epochs_done = 0
+        self.train_seconds = 0.0  # time inside net.fit only
+        self._wall_seconds = 0.0  # see elapsed_seconds
+        self._last_step_end: float | None = None
+        self.diverged_at: tuple[int, int] | None = None
+        self.message: str | None = None
+        self.test_accuracy: float | None = None
+        self.train_accuracy: float | None = None
+
+        # Sub-epoch state.
+        self._perm: np.ndarray | None = None
+        self._pos = 0
+        self._loss_sum = 0.0
+        self._correct_sum = 0.0
+        self._epoch_seconds = 0.0
+        self._chunk = self._round_chunk(initial_chunk)
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def n_train(self) -> int:
+        return int(self.train_idx.size)
+
+    @property
+    def is_active(self) -> bool:
+        """Started or ready and not yet over (running, paused or ready)."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the planned epochs done, counting the current partial epoch."""
+        if self.is_done and self.status == FINISHED:
+            return 1.0
+        partial = self._pos / self.n_train if self._perm is not None else 0.0
+        return min(1.0, (self.epochs_done + partial) / max(self.target_epochs, 1))
+
+    @property
+    def elapsed_seconds(self) -> float:
+        """Wall-clock time of the run so far: time in ``step`` plus the short gaps between
+        steps (drawing the charts); pauses and longer absences are not counted."""
+        return self._wall_seconds
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Estimated wall-clock time left, from the pace so far (None before epoch 1)."""
+        if not self.history["seconds"]:
+            return None
+        partial = self._pos / self.n_train if self._perm is not None else 0.0
+        done = self.epochs_done + partial
+        return max(0.0, (self.target_epochs - done) * self.elapsed_seconds / done)
+
+    def status_line(self) -> str:
+        """``Epoch 12/30 · 0.4 s so far · about 0.6 s left`` (or the final state)."""
+        head = f"Epoch {self.epochs_done}/{self.target_epochs}"
+        spent = f"{format_seconds(self.elapsed_seconds)} so far"
+        if self.status == RUNNING:
+            left = self.seconds_left
+            tail = "estimating time left…" if left is None else f"about {format_seconds(left)} left"
+            return f"{head} · {spent} · {tail}"
+        if self.status == PAUSED:
+            return f"{head} · paused · {spent}"
+        if self.status == READY:
+            return f"{head} · ready"
+        return (
+            f"{head} · {self.status} in {format_seconds(self.elapsed_seconds)} "
+            f"({format_seconds(self.train_seconds)} of it computing, the rest drawing)"
+        )
+
+    # ------------------------------------------------------------------ controls
+
+    def start(self) -> None:
+        if self.status in (READY, PAUSED):
+            self.status = RUNNING
+            self._last_step_end = None
+
+    def pause(self) -> None:
+        if self.status == RUNNING:
+            self.status = PAUSED
+            self._hold_clock()
+
+    def resume(self) -> None:
+        if self.status == PAUSED:
+            self.start()
+
+    def _hold_clock(self) -> None:
+        self._last_step_end = None
+
+    def stop(self) -> None:
+        """End the run now, keeping the weights as they are."""
+        if self.is_active:
+            self._finish(STOPPED)
+
+    def apply_live(self, config: TrainConfig) -> list[str]:
+        """Take learning rate, epochs, batch size and L2 from ``config`` (from the next
+        epoch on). Returns the names of the fields that changed."""
+        changed: list[str] = []
+        if not self.is_active:
+            return changed
+        if config.learning_rate != self.learning_rate:
+            self.learning_rate = float(config.learning_rate)
+            self.lr_changes.append((self.epochs_done, self.learning_rate))
+            try:
+                self.net.learning_rate = self.learning_rate
+            except AttributeError:  # an engine without the attribute still gets it via fit()
+                pass
+            changed.append("learning_rate")
+        if config.epochs != self.target_epochs:
+            self.target_epochs = max(1, int(config.epochs))
+            changed.append("epochs")
+        if config.batch_size != self.batch_size:
+            self.batch_size = int(config.batch_size)
+            self._chunk = self._round_chunk(self._chunk)
+            changed.append("batch_size")
+        if config.l2 != self.l2:
+            self.l2 = float(config.l2)
+            changed.append("l2")
+        return changed
+
+    # ------------------------------------------------------------------ training
+
+    def step(self, budget_seconds: float = 0.2, max_epochs: int | None = None) -> int:
+        """Train while running, for about ``budget_seconds`` or ``max_epochs`` epochs.
+
+        Returns the number of epochs completed. Finishes the run (computing the
+        test and train accuracy) once the planned epochs are done.
+        """
+        if self.status != RUNNING:
+            return 0
+        start = self.clock()
+        if self._last_step_end is not None:
+            self._wall_seconds += min(start - self._last_step_end, MAX_GAP_SECONDS)
+        completed = 0
+        while self.status == RUNNING and self.epochs_done < self.target_epochs:
+            if self._train_chunk():
+                completed += 1
+            if max_epochs is not None and completed >= max_epochs:
+                break
+            if self.clock() - start >= budget_seconds:
+                break
+        if self.status == RUNNING and self.epochs_done >= self.target_epochs:
+            self._finish(FINISHED)
+        end = self.clock()
+        self._wall_seconds += end - start
+        self._last_step_end = end if self.status == RUNNING else None
+        return completed
+
+    def run_to_end(self) -> None:
+        """Train synchronously until the planned epochs are done (used for small runs)."""
+        self.start()
+        while self.status == RUNNING:
+            self.step(budget_seconds=math.inf)
+
+    def _round_chunk(self, size: float) -> int:
+        b = max(1, self.batch_size)
+        size = int(max(b, min(self.n_train, size)))
+        if size < self.n_train:
+            size = max(b, (size // b) * b)
+        return size
+
+    def _train_chunk(self) -> bool:
+        """Train on the next chunk; returns True when that completed an epoch."""
+        if self._perm is None:
+            self._perm = self._rng.permutation(self.train_idx)
+            self._pos = 0
+            self._loss_sum = self._correct_sum = self._epoch_seconds = 0.0
+        idx = self._perm[self._pos : self._pos + self._chunk]
+        if self._pos + self._chunk >= self.n_train - self.batch_size:  # no runt chunk at the end
+            idx = self._perm[self._pos :]
+        t0 = self.clock()
+        history = self.net.fit(
+            self.dataset.X_train[idx],
+            self.dataset.y_train[idx],
+            epochs=1,
+            batch_size=self.batch_size,
+            optimizer=self.config.optimizer,
+            learning_rate=self.learning_rate,
+            l2=self.l2,
+        )
+        elapsed = self.clock() - t0
+        self.train_seconds += elapsed
+        self._epoch_seconds += elapsed
+        if getattr(history, "diverged", False) or not history.loss or not np.isfinite(history.loss[-1]):
+            batch = None
+            at = getattr(history, "diverged_at", None)
+            if at is not None:
+                batch = at[1]
+            self.diverged_at = (self.epochs_done + 1, batch if batch is not None else 0)
+            self._finish(DIVERGED)
+            return False
+        self._loss_sum += float(history.loss[-1]) * idx.size
+        self._correct_sum += float(history.accuracy[-1]) * idx.size
+        self._pos += idx.size
+        if elapsed > 0:
+            self._chunk = self._round_chunk(self.chunk_seconds * idx.size / elapsed)
+        if self._pos < self.n_train:
+            return False
+        self._end_epoch()
+        return True
+
+    def _end_epoch(self) -> None:
+        t0 = self.clock()
+        with np.errstate(all="ignore"):  # a net on the edge of diverging may overflow here
+            val_loss, val_acc = self._validate()
+        self._epoch_seconds += self.clock() - t0
+        n = self.n_train
+        self.history["loss"].append(self._loss_sum / n)
+        self.history["accuracy"].append(self._correct_sum / n)
+        self.history["val_loss"].append(float(val_loss))
+        self.history["val_accuracy"].append(float(val_acc))
+        self.history["seconds"].append(self._epoch_seconds)
+        self.epochs_done += 1
+        self._perm = None
+        self._pos = 0
+
+    def _validate(self) -> tuple[float, float]:
+        if hasattr(self.net, "evaluate"):  # same loss as training (L2 penalty included)
+            return self.net.evaluate(self.X_val, self.y_val, l2=self.l2)
+        proba = self.net.predict_proba(self.X_val)
+        return cross_entropy(proba, self.y_val), float(np.mean(np.argmax(proba, axis=1) == self.y_val))
+
+    def _finish(self, status: str) -> None:
+        self._hold_clock()
+        self.status = status
+        self._perm = None
+        self._pos = 0
+        idx = self.train_idx
+        if idx.size > 20_000:  # a large sample is as good an estimate and much faster
+            idx = np.random.default_rng(0).choice(idx, 20_000, replace=False)
+        with np.errstate(all="ignore"):  # a diverged net's last good weights may still be huge
+            self.test_accuracy = float(self.net.score(self.dataset.X_test, self.dataset.y_test))
+            self.train_accuracy = float(
+                self.net.score(self.dataset.X_train[idx], self.dataset.y_train[idx])
+            )
+        if status == DIVERGED:
+            epoch, _ = self.diverged_at or (self.epochs_done + 1, 0)
+            lower = [lr for lr in LEARNING_RATES if lr <= self.learning_rate / 5]
+            suggestion = format_lr(lower[-1] if lower else LEARNING_RATES[0])
+            self.message = (
+                f"Training diverged in epoch {epoch}: the loss stopped being a finite number. "
+                f"The weights from before that step were kept. Try a lower learning rate "
+                f"(for example {suggestion}) and press Train again. Draw and Inspect keep "
+                f"using the previous model, if there was one."
+            )
+
+    def record(self) -> RunRecord:
+        if not self.is_done:
+            raise ValueError("only a finished, stopped or diverged run can be recorded")
+        return RunRecord(
+            run_id=self.run_id,
+            config=replace(self.config),
+            history={k: list(v) for k, v in self.history.items()},
+            status=self.status,
+            epochs_done=self.epochs_done,
+            test_accuracy=float(self.test_accuracy or 0.0),
+            train_accuracy=float(self.train_accuracy or 0.0),
+            train_seconds=self.train_seconds,
+            lr_changes=list(self.lr_changes),
+        )

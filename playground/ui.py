@@ -1,0 +1,139 @@
+"""Streamlit helpers shared by the pages: friendly errors, the session model, the sidebar."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import streamlit as st
+
+from playground import data
+from playground.models import (
+    MAX_MODEL_BYTES,
+    ActiveModel,
+    ModelFileError,
+    load_model_bytes,
+    model_to_bytes,
+)
+from playground.state import Playground, get_playground
+from playground.training import TrainConfig
+
+log = logging.getLogger("playground")
+
+
+def playground() -> Playground:
+    return get_playground(st.session_state)
+
+
+@contextlib.contextmanager
+def friendly_errors(doing: str = "showing this page") -> Iterator[None]:
+    """Turn any unexpected exception into an ``st.error`` with a next step (no traceback).
+
+    Streamlit's own rerun/stop signals are BaseExceptions and pass through untouched.
+    """
+    try:
+        yield
+    except MemoryError:
+        log.exception("out of memory while %s", doing)
+        st.error(
+            f"Ran out of memory while {doing}. Try fewer or smaller hidden layers, "
+            "a smaller batch size, or the digits dataset."
+        )
+    except Exception as exc:  # noqa: BLE001 - the whole point is to catch everything
+        log.exception("error while %s", doing)
+        st.error(
+            f"Something went wrong while {doing}: {exc}. "
+            "Press **Reset** on the Train page or reload the page to start again; "
+            "your other runs are kept."
+        )
+
+
+def missing_dataset_message(name: str, exc: Exception) -> str:
+    return (
+        f"The {name} dataset isn't on this machine yet ({exc}). "
+        "Download it on the Train page, or use the bundled digits dataset."
+    )
+
+
+def ensure_model(pg: Playground) -> ActiveModel | None:
+    """The session's model; on first use trains the default digits model (a second or two)."""
+    if pg.model is not None:
+        return pg.model
+    with st.spinner("No model yet: training the default digits model (64 ReLU units, Adam)…"):
+        run = pg.train_to_end(TrainConfig(), data.load_dataset("digits"))
+    if pg.model is not None:
+        pg.model.source = f"default model (run #{run.run_id}, trained on arrival)"
+    return pg.model
+
+
+def show_notices(pg: Playground) -> None:
+    for level, text in pg.pop_notices():
+        getattr(st, level, st.info)(text)
+
+
+def note_run_elsewhere(pg: Playground) -> None:
+    """On Draw/Inspect: say that an unfinished run waits for the Train page."""
+    run = pg.run
+    if run is not None and run.is_active and run.epochs_done < run.target_epochs:
+        st.caption(
+            f"Run #{run.run_id} ({run.epochs_done}/{run.target_epochs} epochs) carries on when "
+            "you go back to **Train**; until it ends, the model below answers."
+        )
+
+
+def _on_upload(pg: Playground, uploader_key: str) -> None:
+    uploaded = st.session_state.get(uploader_key)
+    if uploaded is None:
+        return
+    try:
+        net, dataset_name = load_model_bytes(uploaded.getvalue(), MAX_MODEL_BYTES)
+    except ModelFileError as exc:
+        pg.notify("error", str(exc))
+        return
+    test_accuracy = None
+    try:
+        dataset = data.load_dataset(dataset_name)
+        test_accuracy = float(net.score(dataset.X_test, dataset.y_test))
+    except RuntimeError:
+        pg.notify(
+            "warning",
+            f"Loaded the model, but the {dataset_name} test set isn't on this machine, "
+            "so its accuracy is unknown. Download the dataset on the Train page.",
+        )
+    pg.model = ActiveModel(net, dataset_name, test_accuracy, f"uploaded file {uploaded.name}")
+    pg.notify("success", f"Loaded {uploaded.name}: it now answers on Draw and Inspect.")
+
+
+def sidebar(pg: Playground) -> None:
+    """The shared sidebar: which model is answering, download it, upload one."""
+    with st.sidebar:
+        st.markdown("**Current model**")
+        if pg.model is None:
+            st.caption("None yet: train one on **Train**, or open **Draw** to get the default.")
+        else:
+            st.caption(pg.model.describe())
+            try:
+                payload = model_to_bytes(pg.model.net)
+            except Exception:  # noqa: BLE001 - saving failure must not break the page
+                log.exception("could not serialise the model")
+                payload = None
+            if payload is not None:
+                st.download_button(
+                    "Download model (.npz)",
+                    data=payload,
+                    file_name=f"mlp-{pg.model.dataset}-{'-'.join(map(str, pg.model.net.layer_sizes))}.npz",
+                    mime="application/octet-stream",
+                    help="Save the weights and architecture to a file you can upload later.",
+                    key="download-model",
+                    on_click="ignore",
+                )
+        with st.expander("Load a saved model"):
+            st.file_uploader(
+                "Model file (.npz)",
+                type=["npz"],
+                key="model-upload",
+                help=f"A model saved with “Download model” (up to {MAX_MODEL_BYTES // 2**20} MB).",
+                on_change=_on_upload,
+                args=(pg, "model-upload"),
+            )

@@ -1,0 +1,233 @@
+"""Drive the real app in headless Chromium: start the server, draw with the mouse, read answers.
+
+Used by ``tests/test_browser.py`` and ``scripts/measure_browser.py``. Needs Playwright (the
+Python package) and Debian's Chromium at ``/usr/bin/chromium``; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # for nn_core when run as a script
+    sys.path.insert(0, str(ROOT))
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CANVAS = "canvas.upper-canvas"
+PEN_WIDTH = 18  # the Draw page's default pen width
+
+
+def chromium_missing_reason() -> str | None:
+    """Why a browser test can't run here, or None if it can."""
+    if not Path(CHROMIUM).exists():
+        return f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_app(port: int | None = None, env: dict[str, str] | None = None,
+              timeout: float = 60.0) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free localhost port; yields the URL, stops it after."""
+    port = port or free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port),
+        "--server.address", "localhost",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early:\n{proc.stderr.read()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"streamlit did not answer on {url} within {timeout} s")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def digit_strokes(digit: int, rng: np.random.Generator, size: int = 280,
+                  pen: float = PEN_WIDTH) -> list[np.ndarray]:
+    """Mouse paths ``[(n, 2) (x, y) arrays]`` of one mouse-drawn digit, as ``nn_core.strokes``
+    makes them for ``render_digit`` (same templates, wobble, slant and placement)."""
+    from nn_core import strokes as S
+
+    variants = S.DIGIT_VARIANTS[int(digit)]
+    template = variants[int(rng.integers(len(variants)))]
+    paths = S._wobble(template(rng), rng)
+    affine_params = inspect.signature(S._affine).parameters
+    if len(affine_params) >= 3 and hasattr(S, "_WIDTH"):
+        paths = S._affine(paths, rng, S._WIDTH[int(digit)])
+    else:
+        paths = S._affine(paths, rng)
+    return S._place(paths, rng, size, pen)
+
+
+def draw(page, strokes: list[np.ndarray], step: int = 3) -> float:
+    """Draw the strokes on the canvas with the mouse; returns the time of the last mouse-up."""
+    canvas = current_canvas(page)
+    canvas.wait_for(state="visible", timeout=30_000)
+    box = canvas.bounding_box()
+    # Hover first, as a person does. The canvas's toolbar sits invisible over the top-right
+    # ~30 px of the canvas until the pointer has hovered for ~0.2 s (drawable-canvas CSS:
+    # .dc-toolbar top:-1rem, opacity 0; on hover it moves up after a 0.1 s delay), so a
+    # stroke that starts there at once would land on the toolbar instead.
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)
+    up = time.perf_counter()
+    for stroke in strokes:
+        points = stroke[::step] if len(stroke) > 2 * step else stroke
+        if not np.array_equal(points[-1], stroke[-1]):
+            points = np.vstack([points, stroke[-1:]])
+        page.mouse.move(box["x"] + points[0, 0], box["y"] + points[0, 1])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(box["x"] + float(x), box["y"] + float(y))
+        page.mouse.up()
+        up = time.perf_counter()
+    return up
+
+
+def metric_value(page, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def wait_for_strokes(page, n_strokes: int, timeout: float = 10.0) -> float:
+    """Wait until the Draw page has read a drawing of ``n_strokes`` strokes; returns when."""
+    caption = f"· {n_strokes} stroke{'s' if n_strokes != 1 else ''}"
+    # Checked every animation frame (a locator wait backs off to 500 ms polls, which would
+    # round the measured latency up).
+    page.wait_for_function(
+        """(text) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+                      .some(e => e.innerText.includes(text))""",
+        arg=caption,
+        polling="raf",
+        timeout=timeout * 1000,
+    )
+    return time.perf_counter()
+
+
+def canvas_version(page) -> int:
+    """The Draw page keys its canvas ``canvas-<n>`` and bumps n on Clear; the newest n."""
+    versions = page.evaluate(
+        """() => [...document.querySelectorAll('[class*="st-key-canvas-"]')]
+                 .map(e => parseInt(e.className.match(/st-key-canvas-(\\d+)/)[1]))"""
+    )
+    return max(versions) if versions else 0
+
+
+def current_canvas(page):
+    """The live drawing surface (not a stale one still fading out after Clear)."""
+    return page.locator(f".st-key-canvas-{canvas_version(page)} {CANVAS}")
+
+
+def blocked_canvas_points(page, margin: int = 10) -> list[tuple[int, int]]:
+    """Points of a grid over the canvas where a click would hit something else."""
+    canvas = current_canvas(page)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # hover, see draw()
+    page.wait_for_timeout(300)
+    points = [(x, y) for x in range(margin, 281 - margin, 30) for y in range(margin, 281 - margin, 30)]
+    hits = page.evaluate(
+        """(pts) => pts.map(([x, y]) => { let el = document.elementFromPoint(x, y);
+               for (let d = 0; el && el.shadowRoot && d < 5; d++) {
+                   const inner = el.shadowRoot.elementFromPoint(x, y);
+                   if (!inner || inner === el) break;
+                   el = inner;
+               }
+               return !!el && el.tagName === 'CANVAS' && el.classList.contains('upper-canvas'); })""",
+        [[box["x"] + x, box["y"] + y] for x, y in points],
+    )
+    return [p for p, hit in zip(points, hits, strict=True) if not hit]
+
+
+def clear(page) -> None:
+    """Press Clear and wait for a fresh, empty canvas and the "—" prediction."""
+    version = canvas_version(page)
+    page.get_by_role("button", name="Clear").click()
+    page.locator(f".st-key-canvas-{version + 1} {CANVAS}").wait_for(state="visible", timeout=10_000)
+    page.locator(f".st-key-canvas-{version}").wait_for(state="detached", timeout=10_000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes('Prediction') && m.innerText.includes('—'))""",
+        timeout=10_000,
+    )
+
+
+def goto_page(page, title: str) -> None:
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+
+
+def screenshot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main pane, so grow the viewport to fit."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(600)  # let charts finish drawing
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => { const m = document.querySelector('[data-testid="stMain"]');
+                   return m ? m.scrollHeight : document.body.scrollHeight; }"""
+    )
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": int(height) + 20})
+        page.wait_for_timeout(400)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)

@@ -1,0 +1,109 @@
+"""Measure the real app in headless Chromium: first render, mouse-up -> prediction latency,
+and how often mouse-drawn digits are read right by the default digits model.
+
+The digits are drawn with the mouse (``page.mouse``) along the stroke paths that
+``nn_core.strokes`` uses for its synthetic drawings, at the Draw page's default pen
+width. Nothing is asserted; the figures are printed (and optionally written as JSON).
+
+    python scripts/measure_browser.py [--n-per-class 4] [--seed 2024] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import browser  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-per-class", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+
+    reason = browser.chromium_missing_reason()
+    if reason:
+        print(f"cannot measure: {reason}", file=sys.stderr)
+        return 2
+
+    from playwright.sync_api import sync_playwright
+
+    rng = np.random.default_rng(args.seed)
+    labels = rng.permutation(np.repeat(np.arange(10), args.n_per_class))
+    results = {"n_digits": int(labels.size), "seed": args.seed}
+    with browser.serve_app() as url, sync_playwright() as p:
+        chromium = browser.launch(p)
+        page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+
+        t0 = time.perf_counter()
+        page.goto(url)
+        page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
+        results["first_render_cold_s"] = time.perf_counter() - t0
+
+        warm = chromium.new_page(viewport={"width": 1400, "height": 1100})
+        t0 = time.perf_counter()
+        warm.goto(url)
+        warm.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
+        results["first_render_warm_s"] = time.perf_counter() - t0
+        warm.close()
+
+        t0 = time.perf_counter()
+        browser.goto_page(page, "Draw")  # no model yet: the default one trains on arrival
+        page.get_by_text("Answering").first.wait_for(timeout=60_000)
+        page.locator(browser.CANVAS).wait_for(timeout=60_000)
+        results["draw_ready_with_default_training_s"] = time.perf_counter() - t0
+
+        latencies, predictions, n_strokes = [], [], []
+        for digit in labels:
+            strokes = browser.digit_strokes(int(digit), rng)
+            n_strokes.append(len(strokes))
+            up = browser.draw(page, strokes)
+            latencies.append(browser.wait_for_strokes(page, len(strokes)) - up)
+            predictions.append(browser.metric_value(page, "Prediction"))
+            browser.clear(page)
+        chromium.close()
+
+    right = np.array([p == str(d) for p, d in zip(predictions, labels, strict=True)])
+    results["read_right"] = int(right.sum())
+    results["accuracy"] = float(right.mean())
+    results["per_class_accuracy"] = {
+        str(d): float(right[labels == d].mean()) for d in range(10) if (labels == d).any()
+    }
+    results["latency_median_s"] = statistics.median(latencies)
+    results["latency_p90_s"] = float(np.percentile(latencies, 90))
+    results["latency_max_s"] = max(latencies)
+    single = [t for t, n in zip(latencies, n_strokes, strict=True) if n == 1]
+    multi = [t for t, n in zip(latencies, n_strokes, strict=True) if n > 1]
+    results["latency_median_single_stroke_s"] = statistics.median(single) if single else None
+    results["latency_median_last_of_several_strokes_s"] = statistics.median(multi) if multi else None
+    confusions = [f"{d}->{p}" for p, d, ok in zip(predictions, labels, right, strict=True) if not ok]
+
+    print(f"first render: cold {results['first_render_cold_s']:.2f} s, "
+          f"warm {results['first_render_warm_s']:.2f} s")
+    print(f"Draw page ready (trains the default model): "
+          f"{results['draw_ready_with_default_training_s']:.2f} s")
+    print(f"read right: {results['read_right']}/{results['n_digits']} "
+          f"({results['accuracy']:.0%}); misread: {', '.join(confusions) or 'none'}")
+    print("per class: " + ", ".join(f"{k}: {v:.0%}" for k, v in results["per_class_accuracy"].items()))
+    print(f"mouse-up -> updated prediction: median {results['latency_median_s']:.2f} s, "
+          f"p90 {results['latency_p90_s']:.2f} s, max {results['latency_max_s']:.2f} s")
+    if single and multi:
+        print(f"  median after a one-stroke digit {statistics.median(single):.2f} s ({len(single)}), "
+              f"after the last stroke of a multi-stroke digit {statistics.median(multi):.2f} s "
+              f"({len(multi)}; waits for the previous stroke's update when strokes come fast)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""The real app in headless Chromium: train, draw with the mouse, read, clear.
+
+Skipped, with the reason, where Debian's Chromium (/usr/bin/chromium) or Playwright is
+missing. Takes a screenshot of each page: into docs/screenshots/ with
+``UPDATE_SCREENSHOTS=1``, else into a temporary folder (so a test run leaves the tracked
+PNGs alone). Timings are printed (run with ``-s``), not asserted;
+``scripts/measure_browser.py`` measures them properly.
+"""
+
+import importlib.util
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("browser_helpers", ROOT / "scripts" / "browser.py")
+browser = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(browser)
+
+REASON = browser.chromium_missing_reason()
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(REASON is not None, reason=f"browser test skipped: {REASON}"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with browser.serve_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = browser.launch(p)
+        context = chromium.new_context(viewport={"width": 1400, "height": 1300})
+        yield context.new_page()
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        return ROOT / "docs" / "screenshots"
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def test_train_then_draw_a_digit_then_clear(page, app_url, shots):
+    t0 = time.perf_counter()
+    page.goto(app_url)
+    page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
+    first_render = time.perf_counter() - t0
+    browser.screenshot(page, shots / "train-start.png")
+
+    t0 = time.perf_counter()
+    page.get_by_role("button", name="Train").first.click()
+    page.get_by_text("Test accuracy").first.wait_for(timeout=60_000)
+    train_seconds = time.perf_counter() - t0
+    accuracy = browser.metric_value(page, "Test accuracy")
+    assert accuracy.endswith("%") and float(accuracy[:-1]) > 90
+    browser.screenshot(page, shots / "train.png")
+
+    browser.goto_page(page, "Draw")
+    page.locator(browser.CANVAS).wait_for(timeout=30_000)
+    assert browser.metric_value(page, "Prediction") == "—"
+    assert browser.blocked_canvas_points(page) == []  # every part of the canvas takes the mouse
+
+    rng = np.random.default_rng(7)
+    latencies, right = [], 0
+    digits = [3, 0, 7]
+    for i, digit in enumerate(digits):
+        strokes = browser.digit_strokes(digit, rng)
+        up = browser.draw(page, strokes)
+        latencies.append(browser.wait_for_strokes(page, len(strokes)) - up)
+        value = browser.metric_value(page, "Prediction")
+        assert value in [str(d) for d in range(10)]
+        right += value == str(digit)
+        if i == 0:
+            browser.screenshot(page, shots / "draw.png")
+        browser.clear(page)
+        assert browser.metric_value(page, "Prediction") == "—"
+
+    browser.goto_page(page, "Inspect")
+    page.get_by_text("Misclassified test images").wait_for(timeout=30_000)
+    browser.screenshot(page, shots / "inspect.png")
+
+    print(
+        f"\nfirst render {first_render:.2f} s, training (default run, animated) "
+        f"{train_seconds:.2f} s, mouse-up -> prediction "
+        f"{', '.join(f'{s:.2f}' for s in latencies)} s, read {right}/{len(digits)} right"
+    )

@@ -1,0 +1,453 @@
+"""The glue package without Streamlit: training runs, session state, drawings, models."""
+
+import io
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from playground import metrics
+from playground.drawing import read_drawing
+from playground.models import (
+    ActiveModel,
+    ModelFileError,
+    architecture_label,
+    infer_dataset,
+    load_model_bytes,
+    model_to_bytes,
+)
+from playground.state import MAX_RUNS_KEPT, STATE_KEY, Playground, get_playground
+from playground.training import (
+    ACTIVATIONS,
+    DIVERGED,
+    FINISHED,
+    LEARNING_RATES,
+    OPTIMIZERS,
+    PAUSED,
+    READY,
+    RUNNING,
+    STOPPED,
+    TrainConfig,
+    TrainingRun,
+    format_lr,
+    format_seconds,
+    split_validation,
+)
+
+# --------------------------------------------------------------------------- metrics
+
+
+def test_confusion_matrix_and_per_class_accuracy():
+    cm = metrics.confusion_matrix([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], n_classes=4)
+    assert cm.tolist() == [[1, 1, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]]
+    acc = metrics.per_class_accuracy(cm)
+    np.testing.assert_allclose(acc[:3], [0.5, 1.0, 0.5])
+    assert np.isnan(acc[3])  # no images of class 3
+
+
+def test_evaluate_lists_the_most_confident_mistakes_first():
+    p = np.array([[0.9, 0.1], [0.2, 0.8], [0.4, 0.6], [0.7, 0.3]])
+    y = np.array([0, 0, 0, 1])
+    ev = metrics.evaluate(p, y)
+    assert ev.accuracy == pytest.approx(0.25)
+    assert ev.mistakes.tolist() == [1, 3, 2]  # confidence 0.8, 0.7, 0.6
+    assert ev.confusion.tolist() == [[1, 2], [1, 0]]
+    with pytest.raises(ValueError):
+        metrics.evaluate(p, y[:2])
+
+
+# --------------------------------------------------------------------------- config
+
+
+def test_default_config_is_the_documented_one():
+    c = TrainConfig()
+    assert (c.dataset, c.hidden, c.activation, c.optimizer) == ("digits", (64,), "relu", "adam")
+    assert 1e-3 <= c.learning_rate <= 1e-2 and c.epochs == 30 and c.batch_size == 32
+    assert c.learning_rate in LEARNING_RATES
+    assert LEARNING_RATES[0] == 1e-4 and LEARNING_RATES[-1] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"hidden": ()}, "hidden layers"),
+        ({"hidden": (64, 64, 64, 64)}, "hidden layers"),
+        ({"hidden": (0,)}, "at least one unit"),
+        ({"learning_rate": 0.0}, "learning rate"),
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 0}, "batch size"),
+        ({"l2": -1.0}, "L2"),
+    ],
+)
+def test_config_validation_names_the_problem(changes, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**changes).validate()
+
+
+def test_architecture_changes_need_a_reset_live_ones_do_not():
+    a = TrainConfig()
+    b = TrainConfig(hidden=(128,), learning_rate=0.01, epochs=50, seed=3)
+    assert set(a.changed_fields(b)) == {"hidden", "learning_rate", "epochs", "seed"}
+    assert a.architecture_changes(b) == ["hidden", "seed"]
+    assert a.architecture_changes(TrainConfig(learning_rate=0.1, batch_size=8, l2=1e-3)) == []
+
+
+def test_every_offered_activation_and_optimizer_is_accepted_by_the_engine(digits):
+    for activation in ACTIVATIONS:
+        run = TrainingRun(TrainConfig(activation=activation, epochs=1, hidden=(8,)), digits)
+        assert run.net.activation == activation
+    for optimizer in OPTIMIZERS:
+        run = TrainingRun(TrainConfig(optimizer=optimizer, epochs=1, hidden=(8,)), digits)
+        run.run_to_end()
+        assert run.status == FINISHED
+
+
+def test_formatting_helpers():
+    assert format_lr(0.003) == "0.003"
+    assert format_lr(1e-4) == "0.0001"
+    assert format_lr(1.0) == "1"
+    assert format_seconds(0.42) == "0.4 s"
+    assert format_seconds(42) == "42 s"
+    assert format_seconds(125) == "2 min 5 s"
+
+
+def test_split_validation_is_disjoint_complete_and_seeded():
+    train, val = split_validation(100, 0.1, seed=1)
+    assert len(val) == 10 and len(train) == 90
+    assert sorted(np.concatenate([train, val]).tolist()) == list(range(100))
+    t2, v2 = split_validation(100, 0.1, seed=1)
+    assert np.array_equal(val, v2)
+    assert not np.array_equal(val, split_validation(100, 0.1, seed=2)[1])
+
+
+# --------------------------------------------------------------------------- training runs
+
+
+def test_default_run_trains_digits_to_about_97_percent_quickly(default_run):
+    run = default_run
+    assert run.status == FINISHED and run.epochs_done == 30
+    assert run.test_accuracy >= 0.95
+    assert run.train_accuracy >= run.test_accuracy - 0.01
+    assert run.train_seconds < 5.0
+    h = run.history
+    assert len(h["loss"]) == len(h["val_loss"]) == len(h["val_accuracy"]) == 30
+    assert h["loss"][-1] < h["loss"][0] and h["val_accuracy"][-1] > 0.9
+    record = run.record()
+    assert record.label.startswith("#1 digits 64 ReLU, lr 0.003, 30 ep")
+    row = record.summary_row()
+    assert row["test accuracy %"] == round(100 * run.test_accuracy, 1) and row["hidden"] == "64"
+
+
+def test_step_respects_max_epochs_and_finishes_at_the_planned_epoch(digits):
+    run = TrainingRun(TrainConfig(epochs=5, hidden=(16,)), digits)
+    assert run.status == READY and run.step() == 0  # not started yet
+    run.start()
+    assert run.step(budget_seconds=60, max_epochs=2) == 2
+    assert run.epochs_done == 2 and run.status == RUNNING
+    assert 0.39 < run.progress < 0.41
+    assert run.seconds_left is not None and "Epoch 2/5" in run.status_line()
+    run.step(budget_seconds=60)
+    assert run.status == FINISHED and run.epochs_done == 5 and run.progress == 1.0
+
+
+def test_pause_resume_and_stop_keep_the_weights(digits):
+    run = TrainingRun(TrainConfig(epochs=50, hidden=(16,)), digits)
+    run.start()
+    run.step(max_epochs=1)
+    run.pause()
+    assert run.status == PAUSED and "paused" in run.status_line()
+    w = run.net.weights[0].copy()
+    assert run.step() == 0
+    np.testing.assert_array_equal(run.net.weights[0], w)  # nothing happens while paused
+    run.resume()
+    run.step(max_epochs=1)
+    assert run.epochs_done == 2
+    w = run.net.weights[0].copy()
+    run.stop()
+    assert run.status == STOPPED and run.test_accuracy is not None
+    np.testing.assert_array_equal(run.net.weights[0], w)
+    run.resume()
+    assert run.status == STOPPED
+
+
+def test_learning_rate_change_applies_from_the_next_epoch_without_reset(digits):
+    run = TrainingRun(TrainConfig(epochs=10, hidden=(16,)), digits)
+    run.start()
+    run.step(max_epochs=2)
+    net = run.net
+    changed = run.apply_live(TrainConfig(epochs=12, hidden=(16,), learning_rate=0.01, l2=1e-4))
+    assert set(changed) == {"learning_rate", "epochs", "l2"}
+    assert run.net is net  # same network, same weights: no reset
+    assert net.learning_rate == 0.01 and run.target_epochs == 12
+    run.step(max_epochs=1)
+    assert net.history_.learning_rate[-1] == 0.01  # the engine trained the next epoch with it
+    assert run.lr_changes == [(2, 0.01)]
+    assert "→0.01" in (run.stop() or run.record()).label
+
+
+def test_chunked_epochs_are_ordinary_epochs(digits):
+    """A tiny chunk budget splits every epoch into many fit calls."""
+    run = TrainingRun(
+        TrainConfig(epochs=2, hidden=(16,)), digits, chunk_seconds=1e-4, initial_chunk=100
+    )
+    calls = []
+    fit = run.net.fit
+
+    def counting_fit(X, y, **kw):
+        calls.append(len(X))
+        return fit(X, y, **kw)
+
+    run.net.fit = counting_fit
+    run.start()
+    run.step(budget_seconds=60, max_epochs=1)
+    assert run.epochs_done == 1 and len(calls) > 3
+    assert sum(calls) == run.n_train  # every training example once per epoch
+    assert all(c % run.batch_size == 0 for c in calls[:-1])
+
+
+def test_divergence_keeps_last_good_weights_and_suggests_lower_learning_rate(digits):
+    config = TrainConfig(activation="identity", optimizer="sgd", learning_rate=1.0, epochs=10)
+    run = TrainingRun(config, digits)
+    run.run_to_end()
+    assert run.status == DIVERGED
+    assert all(np.isfinite(w).all() for w in run.net.weights)
+    assert "lower learning rate" in run.message and "0.2" in run.message
+    assert run.diverged_at is not None
+
+
+def test_divergence_reported_by_a_fake_engine(digits):
+    class FakeNet:
+        def __init__(self, *args, **kwargs):
+            self.weights = [np.zeros((64, 4)), np.zeros((4, 10))]
+            self.learning_rate = 1e-3
+
+        def fit(self, X, y, **kwargs):
+            return SimpleNamespace(loss=[], accuracy=[], diverged=True, diverged_at=(1, 7))
+
+        def score(self, X, y):
+            return 0.1
+
+    run = TrainingRun(TrainConfig(), digits, net_factory=FakeNet)
+    run.start()
+    run.step()
+    assert run.status == DIVERGED and run.diverged_at == (1, 7)
+    assert "epoch 1" in run.message
+
+
+def test_elapsed_time_and_time_left_use_a_clock(digits):
+    now = [0.0]
+    run = TrainingRun(
+        TrainConfig(epochs=4, hidden=(8,)), digits, clock=lambda: now[0], chunk_seconds=1e9,
+        initial_chunk=10**6,
+    )
+    original_fit = run.net.fit
+
+    def slow_fit(*a, **kw):
+        now[0] += 0.5
+        return original_fit(*a, **kw)
+
+    run.net.fit = slow_fit
+    run.start()
+    run.step(max_epochs=1)
+    assert run.elapsed_seconds == pytest.approx(0.5)
+    now[0] += 0.5  # drawing the charts between two ticks counts
+    run.step(max_epochs=1)
+    assert run.elapsed_seconds == pytest.approx(1.5)
+    assert run.seconds_left == pytest.approx(1.5)
+    now[0] += 100  # away from the page: not counted beyond a short gap
+    run.step(max_epochs=1)
+    assert run.elapsed_seconds < 5
+
+
+def test_a_tick_stays_within_its_time_budget_on_a_big_dataset(digits):
+    """Each fit call (one slice) is sized to ~chunk_seconds, and step() stops once its budget
+    is spent, so a Stop click waits at most about budget + one slice, whatever the data size."""
+    now = [0.0]
+    seconds_per_sample = 1e-4  # a slow machine: 10,000 samples per second
+
+    class SlowNet:
+        def __init__(self, *args, **kwargs):
+            self.weights = [np.zeros((784, 8)), np.zeros((8, 10))]
+            self.calls = []
+
+        def fit(self, X, y, **kwargs):
+            self.calls.append(len(X))
+            now[0] += len(X) * seconds_per_sample
+            return SimpleNamespace(loss=[1.0], accuracy=[0.5], diverged=False)
+
+        def evaluate(self, X, y, l2=0.0):
+            return 1.0, 0.5
+
+        def score(self, X, y):
+            return 0.5
+
+    rng = np.random.default_rng(0)
+    big = SimpleNamespace(
+        X_train=np.zeros((60_000, 784), dtype=np.float32),
+        y_train=rng.integers(0, 10, 60_000),
+        X_test=np.zeros((10, 784), dtype=np.float32),
+        y_test=np.zeros(10, dtype=np.int64),
+        n_classes=10,
+    )
+    run = TrainingRun(TrainConfig(epochs=3), big, clock=lambda: now[0], net_factory=SlowNet,
+                      chunk_seconds=0.1)
+    run.start()
+    run.step(budget_seconds=0.2)
+    first = run.net.calls[0]
+    assert first == 1024  # the first slice, before the pace is known
+    run.net.calls.clear()
+    t0 = now[0]
+    run.step(budget_seconds=0.2)
+    assert all(abs(c * seconds_per_sample - 0.1) < 0.01 for c in run.net.calls)  # ~0.1 s each
+    assert now[0] - t0 <= 0.2 + 0.1 + 1e-9  # budget + at most one slice
+    assert run.epochs_done == 0 and 0 < run.progress < 1 / 3
+    run.stop()
+    assert run.status == STOPPED and run.epochs_done == 0
+
+
+# --------------------------------------------------------------------------- session state
+
+
+def test_get_playground_creates_one_state_per_session():
+    session_a, session_b = {}, {}
+    pg = get_playground(session_a)
+    assert get_playground(session_a) is pg and session_a[STATE_KEY] is pg
+    assert get_playground(session_b) is not pg
+
+
+def test_train_stop_reset_flow(digits):
+    pg = Playground()
+    run = pg.train(TrainConfig(epochs=40, hidden=(16,)), digits)
+    assert pg.run is run and run.status == RUNNING and run.run_id == 1
+    run.step(max_epochs=1)
+    pg.toggle_pause()
+    assert run.status == PAUSED
+    pg.toggle_pause()
+    assert run.status == RUNNING
+    record = pg.stop()
+    assert record.status == STOPPED and pg.runs == [record]
+    assert pg.model.net is run.net and pg.model.source == "run #1"
+    pg.reset()
+    assert pg.run is None and pg.model is not None and pg.runs == [record]
+    run2 = pg.train(TrainConfig(epochs=1, hidden=(8,)), digits)
+    assert run2.run_id == 2
+
+
+def test_train_while_paused_keeps_the_paused_run(digits):
+    pg = Playground()
+    first = pg.train(TrainConfig(epochs=40, hidden=(8,)), digits)
+    first.step(max_epochs=1)
+    pg.toggle_pause()
+    pg.train(TrainConfig(epochs=1, hidden=(8,)), digits)
+    assert [r.run_id for r in pg.runs] == [1] and pg.runs[0].status == STOPPED
+
+
+def test_complete_run_keeps_a_bounded_history(digits):
+    pg = Playground()
+    for _ in range(MAX_RUNS_KEPT + 2):
+        run = pg.train(TrainConfig(epochs=1, hidden=(4,)), digits)
+        run.run_to_end()
+        pg.complete_run(run)
+        pg.complete_run(run)  # recording twice is harmless
+    assert len(pg.runs) == MAX_RUNS_KEPT
+    assert pg.runs[-1].run_id == MAX_RUNS_KEPT + 2
+
+
+def test_a_diverged_run_does_not_replace_a_working_model(digits, default_run):
+    pg = Playground()
+    pg.model = ActiveModel(default_run.net, "digits", default_run.test_accuracy, "default")
+    bad = pg.train(TrainConfig(activation="identity", optimizer="sgd", learning_rate=1.0), digits)
+    bad.run_to_end()
+    pg.complete_run(bad)
+    assert pg.model.net is default_run.net and pg.runs[-1].status == DIVERGED
+
+
+def test_train_to_end_leaves_the_current_run_alone(digits):
+    pg = Playground()
+    current = pg.train(TrainConfig(epochs=50, hidden=(8,)), digits)
+    extra = pg.train_to_end(TrainConfig(epochs=2, hidden=(8,)), digits)
+    assert pg.run is current and current.status == RUNNING
+    assert extra.status == FINISHED and pg.model.net is extra.net and pg.runs[-1].run_id == 2
+
+
+def test_canvas_key_changes_on_clear_and_notices_show_once():
+    pg = Playground()
+    key = pg.canvas_key
+    pg.clear_canvas()
+    assert pg.canvas_key != key
+    pg.notify("info", "hello")
+    assert pg.pop_notices() == [("info", "hello")] and pg.pop_notices() == []
+
+
+# --------------------------------------------------------------------------- drawings
+
+
+def test_blank_or_missing_canvas_reads_as_nothing(default_run):
+    blank = np.zeros((280, 280, 4), dtype=np.uint8)
+    blank[..., 3] = 255
+    assert read_drawing(default_run.net, blank, "digits") is None
+    assert read_drawing(default_run.net, None, "digits") is None
+
+
+def test_drawn_digits_are_read_by_the_default_model(default_run):
+    from nn_core.strokes import make_drawn_digit_set
+
+    images, labels = make_drawn_digit_set(4, seed=11)
+    readings = [read_drawing(default_run.net, img, "digits") for img in images]
+    assert all(r is not None for r in readings)
+    r = readings[0]
+    assert r.image.shape == (8, 8) and r.probabilities.shape == (10,)
+    assert r.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+    assert r.confidence == pytest.approx(r.probabilities.max())
+    accuracy = np.mean([r.digit == y for r, y in zip(readings, labels, strict=True)])
+    assert accuracy >= 0.6  # measured ~0.8-0.9; a sanity floor, not the benchmark
+
+
+def test_reading_a_drawing_is_fast(default_run):
+    from nn_core.strokes import render_digit
+
+    img = render_digit(5, np.random.default_rng(0))
+    read_drawing(default_run.net, img, "digits")
+    t0 = time.perf_counter()
+    for _ in range(10):
+        read_drawing(default_run.net, img, "digits")
+    assert (time.perf_counter() - t0) / 10 < 0.05
+
+
+# --------------------------------------------------------------------------- models
+
+
+def test_model_round_trips_through_bytes(default_run, digits):
+    data = model_to_bytes(default_run.net)
+    net, dataset = load_model_bytes(data)
+    assert dataset == "digits" and net.layer_sizes == default_run.net.layer_sizes
+    assert net.score(digits.X_test, digits.y_test) == pytest.approx(default_run.test_accuracy)
+    assert architecture_label(net) == "64 → 64 → 10 ReLU MLP"
+
+
+def test_bad_uploads_get_a_friendly_error(default_run):
+    with pytest.raises(ModelFileError, match="not a model"):
+        load_model_bytes(b"this is not a model at all")
+    with pytest.raises(ModelFileError, match="empty"):
+        load_model_bytes(b"")
+    with pytest.raises(ModelFileError, match="MB"):
+        load_model_bytes(b"x" * 2000, max_bytes=1000)
+    from nn_core import MLP
+
+    buffer = io.BytesIO()
+    MLP([5, 3, 10], seed=0).save(buffer)
+    with pytest.raises(ModelFileError, match="64 inputs"):
+        load_model_bytes(buffer.getvalue())
+
+
+def test_infer_dataset_from_the_input_size():
+    assert infer_dataset(SimpleNamespace(layer_sizes=(64, 32, 10))) == "digits"
+    assert infer_dataset(SimpleNamespace(layer_sizes=(784, 10))) == "mnist"
+    assert infer_dataset(SimpleNamespace(layer_sizes=(784, 5))) is None
+    assert infer_dataset(SimpleNamespace(layer_sizes=(10,))) is None
+
+
+def test_active_model_describes_itself(default_run):
+    m = ActiveModel(default_run.net, "digits", 0.9761, "run #1")
+    assert m.describe() == "digits · 64 → 64 → 10 ReLU MLP · test accuracy 97.6% · run #1"
