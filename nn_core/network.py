@@ -359,12 +359,7 @@ class MLP:
 
         For the sigmoid output these are the per-class sigmoids, renormalised to sum to 1.
         """
-        X = self._check_X(X)
-        proba = np.empty((X.shape[0], self.n_classes), dtype=self.dtype)
-        for start in range(0, X.shape[0], _INFERENCE_CHUNK):
-            chunk = X[start : start + _INFERENCE_CHUNK]
-            outputs = [np.empty((chunk.shape[0], n), dtype=self.dtype) for n in self.layer_sizes[1:]]
-            proba[start : start + chunk.shape[0]] = self._forward(chunk, outputs)
+        proba = self._raw_scores(self._check_X(X))
         if self.output == "sigmoid":
             proba /= np.maximum(proba.sum(axis=1, keepdims=True), np.finfo(self.dtype).tiny)
         return proba
@@ -380,11 +375,19 @@ class MLP:
         return float(np.mean(self._raw_scores(X).argmax(axis=1) == y))
 
     def _raw_scores(self, X: np.ndarray) -> np.ndarray:
+        """Output-layer activations for validated ``X``, in chunks that bound memory."""
         out = np.empty((X.shape[0], self.n_classes), dtype=self.dtype)
-        for start in range(0, X.shape[0], _INFERENCE_CHUNK):
-            chunk = X[start : start + _INFERENCE_CHUNK]
-            outputs = [np.empty((chunk.shape[0], n), dtype=self.dtype) for n in self.layer_sizes[1:]]
-            out[start : start + chunk.shape[0]] = self._forward(chunk, outputs)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for start in range(0, X.shape[0], _INFERENCE_CHUNK):
+                chunk = X[start : start + _INFERENCE_CHUNK]
+                outputs = [np.empty((chunk.shape[0], n), dtype=self.dtype)
+                           for n in self.layer_sizes[1:]]
+                out[start : start + chunk.shape[0]] = self._forward(chunk, outputs)
+        if not np.isfinite(out).all():
+            raise ValueError(
+                "X's values are too large for this network: its activations overflowed "
+                f"{self.dtype.name}. Scale the features first, e.g. to [0, 1]"
+            )
         return out
 
     def forward_trace(self, X: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:

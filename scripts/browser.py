@@ -7,7 +7,6 @@ Python package) and Debian's Chromium at ``/usr/bin/chromium``; nothing is downl
 from __future__ import annotations
 
 import contextlib
-import inspect
 import os
 import socket
 import subprocess
@@ -107,17 +106,9 @@ def digit_strokes(digit: int, rng: np.random.Generator, size: int = 280,
                   pen: float = PEN_WIDTH) -> list[np.ndarray]:
     """Mouse paths ``[(n, 2) (x, y) arrays]`` of one mouse-drawn digit, as ``nn_core.strokes``
     makes them for ``render_digit`` (same templates, wobble, slant and placement)."""
-    from nn_core import strokes as S
+    from nn_core.strokes import digit_paths
 
-    variants = S.DIGIT_VARIANTS[int(digit)]
-    template = variants[int(rng.integers(len(variants)))]
-    paths = S._wobble(template(rng), rng)
-    affine_params = inspect.signature(S._affine).parameters
-    if len(affine_params) >= 3 and hasattr(S, "_WIDTH"):
-        paths = S._affine(paths, rng, S._WIDTH[int(digit)])
-    else:
-        paths = S._affine(paths, rng)
-    return S._place(paths, rng, size, pen)
+    return digit_paths(digit, rng, size=size, stroke_width=pen)
 
 
 def draw(page, strokes: list[np.ndarray], step: int = 3) -> float:

@@ -136,3 +136,16 @@ def test_divergence_restores_exactly_the_weights_before_the_bad_step():
         replay.train_step(X[index], y[index], optimizer="sgd", learning_rate=3.0)
     for a, b in zip(probe.weights + probe.biases, replay.weights + replay.biases, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_inputs_that_overflow_the_network_get_a_clear_error():
+    # Their float32 sum overflows, but every value is finite: the exact check must accept them.
+    X = np.full((8, 4), 3e38, dtype=np.float32)
+    net = MLP([4, 3, 2], seed=0)
+    # ... yet they overflow the network: a clear error rather than NaN probabilities.
+    with pytest.raises(ValueError, match="too large for this network"):
+        net.predict_proba(X)
+    assert net.predict(X[:, :1].repeat(4, axis=1) * 1e-38).shape == (8,)
+    X[3, 2] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        net.predict(X)
