@@ -89,13 +89,13 @@ def load_model(cls: type[MLP], file: Any, max_bytes: int = DEFAULT_MAX_BYTES) ->
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-            # Refuse archives that would inflate past the limit before reading any of them.
-            if sum(info.file_size for info in infos) > max_bytes:
-                raise _invalid(f"its contents inflate past the {max_bytes:,}-byte limit")
-            if len(infos) > 2 * _MAX_LAYERS + 1:
-                raise _invalid(f"it holds {len(infos)} entries, more than a model has")
-    except zipfile.BadZipFile as exc:
-        raise _invalid(f"the archive is damaged ({exc})") from None
+    except Exception as exc:  # BadZipFile, NotImplementedError for odd versions, EOFError, ...
+        raise _invalid(f"the archive is damaged ({type(exc).__name__}: {exc})") from None
+    # Refuse archives that would inflate past the limit before reading any of them.
+    if sum(info.file_size for info in infos) > max_bytes:
+        raise _invalid(f"its contents inflate past the {max_bytes:,}-byte limit")
+    if len(infos) > 2 * _MAX_LAYERS + 1:
+        raise _invalid(f"it holds {len(infos)} entries, more than a model has")
 
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:

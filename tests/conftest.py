@@ -1,6 +1,12 @@
 """Shared fixtures for the playground tests (app, figures, glue, browser)."""
 
-import pytest
+import os
+
+# scikit-learn's estimator checks include "array API dispatch on NumPy input does not
+# change results"; SciPy only allows that dispatch when this is set before it is imported.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import pytest  # noqa: E402
 
 
 @pytest.fixture(scope="session")
