@@ -409,12 +409,15 @@ class MLP:
         return zs, activations
 
     # ------------------------------------------------------------- backward
+    def _l2_penalty(self, l2: float) -> float:
+        """``l2 / 2 * sum ||W||^2`` over the weights (one dot product: they are contiguous)."""
+        if l2 <= 0:
+            return 0.0
+        w = self._theta[self._current, : self._n_weights]
+        return 0.5 * l2 * float(np.dot(w, w))
+
     def _loss(self, p: np.ndarray, y: np.ndarray, scratch: np.ndarray, l2: float) -> float:
-        loss = act.output_loss(self.output, p, y, scratch)
-        if l2 > 0:
-            w = self._theta[self._current, : self._n_weights]
-            loss += 0.5 * l2 * float(np.dot(w, w))
-        return loss
+        return act.output_loss(self.output, p, y, scratch) + self._l2_penalty(l2)
 
     def _backward(self, x: np.ndarray, y: np.ndarray, ws: _Workspace, m: int, l2: float) -> None:
         """Gradients of the mean loss into ``self._grad``; destroys the output buffer."""
@@ -539,11 +542,7 @@ class MLP:
             p = self._forward(chunk, outputs)
             correct += int(np.count_nonzero(p.argmax(axis=1) == labels))
             total_loss += act.output_loss(self.output, p, labels, np.empty_like(p)) * chunk.shape[0]
-        loss = total_loss / X.shape[0]
-        if l2 > 0:
-            w = self._theta[self._current, : self._n_weights]
-            loss += 0.5 * l2 * float(np.dot(w, w))
-        return loss, correct / X.shape[0]
+        return total_loss / X.shape[0] + self._l2_penalty(l2), correct / X.shape[0]
 
     def fit(
         self,
