@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from playground import data, figures, ui
-from playground.drawing import read_drawing
+from playground.drawing import blank_hint, read_drawing
 from playground.state import TEST_DRAWING_KEY
 
 CANVAS_SIZE = 280
@@ -18,6 +18,7 @@ CANVAS_SIZE = 280
 pg = ui.playground()
 
 
+@ui.guarded("clearing the canvas")
 def _clear() -> None:
     pg.clear_canvas()
     st.session_state.pop(TEST_DRAWING_KEY, None)
@@ -71,7 +72,7 @@ def board(model) -> None:
                     "—",
                     help="Draw a digit on the black canvas; the network's answer appears here.",
                 )
-                st.caption("Draw one digit, large and centred, with white ink.")
+                st.caption(blank_hint(image))
             else:
                 st.metric(
                     "Prediction",

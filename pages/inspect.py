@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from playground import data, figures, metrics, ui
+from playground import data, figures, metrics, models, ui
 
 pg = ui.playground()
 
@@ -14,7 +14,12 @@ def inspect(model) -> None:
     except RuntimeError as exc:
         st.warning(ui.missing_dataset_message(model.dataset, exc))
         return
-    evaluation = metrics.evaluate(model.net.predict_proba(dataset.X_test), dataset.y_test)
+    try:
+        probabilities = models.predict_proba(model.net, dataset.X_test)
+    except models.ModelOverflowError as exc:
+        st.warning(str(exc), icon=":material/warning:")
+        return
+    evaluation = metrics.evaluate(probabilities, dataset.y_test)
     names = [str(c) for c in getattr(dataset, "class_names", range(10))]
     n_test = len(dataset.y_test)
     weakest = int(np.nanargmin(evaluation.class_accuracy))

@@ -4,7 +4,8 @@ import math
 
 import streamlit as st
 
-from playground import data, figures, ui
+from playground import data, figures, server, ui
+from playground.models import architecture_label
 from playground.training import (
     ACTIVATION_LABELS,
     ACTIVATIONS,
@@ -21,6 +22,7 @@ from playground.training import (
     RUNNING,
     TrainConfig,
     build_network,
+    config_from_widgets,
     format_l2,
     format_lr,
     format_seconds,
@@ -28,6 +30,7 @@ from playground.training import (
 
 TICK_SECONDS = 0.1  # how often the live panel steps while a run is going
 STEP_BUDGET_SECONDS = 0.25  # training time per tick; Stop/Pause are answered between slices
+SLOT_WAIT_SECONDS = 1.0  # longest wait for a training slot while other sessions train
 FRAMES_PER_RUN = 6  # at most ceil(epochs / FRAMES_PER_RUN) epochs per tick, so short runs animate
 
 pg = ui.playground()
@@ -184,7 +187,11 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
 # ----------------------------------------------------------------------------- buttons
 
 
+@ui.guarded("starting the run")
 def _on_train() -> None:
+    # The widgets' current values, not pg.config: a setting changed just before the click
+    # may not have reached pg.config yet (its rerun was cut short by the click).
+    pg.config = config_from_widgets(st.session_state, pg.config)
     try:
         dataset = data.load_dataset(pg.config.dataset)
     except RuntimeError as exc:
@@ -198,12 +205,14 @@ def _on_train() -> None:
         pg.notify("error", "Not enough memory for this network: use fewer or smaller hidden layers.")
 
 
+@ui.guarded("stopping the run")
 def _on_stop() -> None:
     record = pg.stop()
     if record is not None:
         pg.notify("info", f"Stopped run #{record.run_id} after {record.epochs_done} epochs; its weights are kept.")
 
 
+@ui.guarded("resetting")
 def _on_reset() -> None:
     pg.reset()
     pg.notify("info", "Reset. Press **Train** to start a new network with the settings on the left.")
@@ -228,7 +237,7 @@ def buttons(ready: bool) -> None:
         "Resume" if paused else "Pause",
         icon=":material/pause:" if not paused else ":material/play_circle:",
         key="btn-pause",
-        on_click=pg.toggle_pause,
+        on_click=ui.guarded("pausing or resuming the run")(pg.toggle_pause),
         disabled=not (running or paused),
         width="stretch",
         help="Pause training and look around; Resume carries on from the same weights.",
@@ -256,23 +265,27 @@ def buttons(ready: bool) -> None:
 # ----------------------------------------------------------------------------- live panel
 
 
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
 def render_run(run) -> None:
     st.progress(run.progress, text=f"Run #{run.run_id}: {run.status_line()}")
     if run.message:
         st.warning(run.message, icon=":material/warning:")
     if run.is_done:
-        previous = [r for r in pg.runs if r.run_id < run.run_id]
+        previous = [r for r in pg.runs if r.run_id < run.run_id and math.isfinite(r.test_accuracy)]
         delta = None
         if previous and run.test_accuracy is not None:
             delta = f"{(run.test_accuracy - previous[-1].test_accuracy) * 100:+.1f} pts vs #{previous[-1].run_id}"
         m1, m2, m3 = st.columns(3)
         m1.metric(
             "Test accuracy",
-            f"{run.test_accuracy:.1%}",
+            _percent(run.test_accuracy),
             delta=delta,
             help="Share of the held-out test images (never used in training) read right.",
         )
-        m2.metric("Train accuracy", f"{run.train_accuracy:.1%}", help="Share of the training images read right.")
+        m2.metric("Train accuracy", _percent(run.train_accuracy), help="Share of the training images read right.")
         m3.metric("Training time", format_seconds(run.train_seconds), help="Time the network spent learning; drawing the live charts is not counted.")
     st.plotly_chart(
         figures.training_curves(run.history, run.target_epochs),
@@ -328,7 +341,10 @@ def preview(config: TrainConfig) -> None:
         key="chart-tiles",
         config={"displayModeBar": False},
     )
-    st.caption("Each tile is one hidden unit's weight for every input pixel. Training shapes them.")
+    st.caption(
+        f"Train will build a {architecture_label(net)}. Each tile is one hidden unit's "
+        "weight for every input pixel. Training shapes them."
+    )
 
 
 def live_panel() -> None:
@@ -337,13 +353,21 @@ def live_panel() -> None:
         if run is None:
             return
         if run.status == RUNNING:
-            run.step(
-                budget_seconds=STEP_BUDGET_SECONDS,
-                max_epochs=max(1, math.ceil(run.target_epochs / FRAMES_PER_RUN)),
-            )
+            with server.training_slot(timeout=SLOT_WAIT_SECONDS) as slot:
+                if slot:  # else every slot is busy with other sessions: show, train next tick
+                    run.step(
+                        budget_seconds=STEP_BUDGET_SECONDS,
+                        max_epochs=max(1, math.ceil(run.target_epochs / FRAMES_PER_RUN)),
+                    )
             if run.is_done:
                 pg.complete_run(run)
                 st.rerun()  # refresh the whole page: metrics, comparison, sidebar
+        elif pg.page_shows_running:
+            # The run is over but the page around this panel was last drawn while it ran
+            # (the full rerun asked for above can lose a race with the panel's own timer):
+            # draw it again, or Train would stay disabled and the sidebar out of date.
+            pg.page_shows_running = False
+            st.rerun()
         render_run(run)
 
 
@@ -428,7 +452,9 @@ with main_col:
         with ui.friendly_errors("previewing the network"):
             preview(config)
     else:
-        st.fragment(live_panel, run_every=TICK_SECONDS if run.status == RUNNING else None)()
+        # Remember how the page around the live panel was drawn (buttons, sidebar, runs).
+        pg.page_shows_running = run.status == RUNNING
+        st.fragment(live_panel, run_every=TICK_SECONDS if pg.page_shows_running else None)()
 
 if pg.runs:
     st.divider()

@@ -15,8 +15,38 @@ INPUT_SIZES = {"digits": 64, "mnist": 784}
 MAX_MODEL_BYTES = 20 * 1024 * 1024  # keep in step with server.maxUploadSize in .streamlit/config.toml
 
 
+MB = 2**20  # Streamlit's server.maxUploadSize counts megabytes of 2**20 bytes
+
+
 class ModelFileError(ValueError):
     """An uploaded model that can't be used, with a message for the person."""
+
+
+class ModelOverflowError(ValueError):
+    """The network's activations overflow on these inputs (weights far too large)."""
+
+
+OVERFLOW_ADVICE = (
+    "This model's numbers overflow on these images: its weights are far too large, as "
+    "after a run that diverged. Train a new model on **Train** with a lower learning "
+    "rate, or load another model."
+)
+
+
+def predict_proba(net: Any, X: np.ndarray) -> np.ndarray:
+    """``net.predict_proba(X)``, raising :class:`ModelOverflowError` instead of returning
+    or raising about non-finite numbers."""
+    try:
+        with np.errstate(all="ignore"):
+            proba = np.asarray(net.predict_proba(X))
+    except ValueError as exc:
+        text = str(exc).lower()
+        if "overflow" not in text and "too large" not in text:
+            raise  # a different mistake (e.g. the wrong number of inputs): not ours to reword
+        raise ModelOverflowError(OVERFLOW_ADVICE) from exc
+    if not np.all(np.isfinite(proba)):
+        raise ModelOverflowError(OVERFLOW_ADVICE)
+    return proba
 
 
 @dataclass
@@ -68,7 +98,7 @@ def load_model_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> tuple[Any
     """
     if len(data) > max_bytes:
         raise ModelFileError(
-            f"That file is {len(data) / 1e6:.1f} MB; models up to {max_bytes / 1e6:.0f} MB "
+            f"That file is {len(data) / MB:.1f} MB; models up to {max_bytes / MB:.0f} MB "
             "can be loaded. Upload a model saved from this app."
         )
     if not data:
@@ -76,8 +106,8 @@ def load_model_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> tuple[Any
     from nn_core import MLP
 
     try:
-        net = MLP.load(io.BytesIO(data))
-    except (ValueError, OSError, KeyError, EOFError) as exc:
+        net = MLP.load(io.BytesIO(data), max_bytes=max_bytes)
+    except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, say so politely
         raise ModelFileError(
             f"That file is not a model this app can read ({exc}). "
             "Upload a .npz file made with “Download model”."
@@ -86,8 +116,19 @@ def load_model_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> tuple[Any
     if dataset is None:
         raise ModelFileError(
             f"This model has layers {list(getattr(net, 'layer_sizes', []))}; the app needs "
-            "64 inputs (digits) or 784 inputs (MNIST) and 10 outputs."
+            "64 inputs (digits) or 784 inputs (MNIST) and 10 outputs. Upload a model "
+            "saved from this app with “Download model”."
         )
     if not all(np.all(np.isfinite(w)) for w in net.weights):
         raise ModelFileError("This model's weights contain NaN or infinity; it can't be used.")
+    # Finite weights can still be too large to use: try it on blank, full and random images.
+    n_in = INPUT_SIZES[dataset]
+    probe = np.vstack([np.zeros(n_in), np.ones(n_in), np.random.default_rng(0).random((8, n_in))])
+    try:
+        predict_proba(net, probe.astype(net.weights[0].dtype))
+    except ValueError as exc:
+        raise ModelFileError(
+            "This model's numbers overflow on ordinary images (its weights are far too "
+            "large), so it can't read anything. Upload another model or train a new one."
+        ) from exc
     return net, dataset

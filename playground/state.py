@@ -33,6 +33,7 @@ class Playground:
     next_run_id: int = 1
     uploaded_file_id: str | None = None
     notices: list[tuple[str, str]] = field(default_factory=list)  # (level, text) shown once
+    page_shows_running: bool = False  # the Train page was last drawn around a running run
 
     def new_run_id(self) -> int:
         run_id = self.next_run_id
@@ -62,7 +63,8 @@ class Playground:
             del self.runs[:-MAX_RUNS_KEPT]
         # A diverged run keeps its last good weights on the Train page, but the model that
         # answers on Draw/Inspect only changes if there was none: a diverged net reads badly.
-        if run.status != DIVERGED or self.model is None:
+        # A net whose numbers overflow on the test images can't answer at all.
+        if run.is_usable and (run.status != DIVERGED or self.model is None):
             self.model = ActiveModel(
                 net=run.net,
                 dataset=run.config.dataset,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -167,6 +167,36 @@ class TrainConfig:
         }
 
 
+def config_from_widgets(values: Mapping[str, Any], fallback: TrainConfig) -> TrainConfig:
+    """The config the Train page's widgets hold right now (keys ``cfg-*``), else ``fallback``'s.
+
+    Button callbacks run before the page script, so a setting changed just before a
+    click has not reached the config the previous run of the script saved; reading the
+    widgets' values here means Train always trains what the controls show.
+    """
+
+    def get(key: str, default: Any) -> Any:
+        value = values.get(key)
+        return default if value is None else value
+
+    n_layers = int(get("cfg-layers", len(fallback.hidden)))
+    hidden = tuple(
+        int(get(f"cfg-hidden-{i}", fallback.hidden[i] if i < len(fallback.hidden) else 32))
+        for i in range(max(1, n_layers))
+    )
+    return TrainConfig(
+        dataset=str(get("cfg-dataset", fallback.dataset)),
+        hidden=hidden,
+        activation=str(get("cfg-activation", fallback.activation)),
+        optimizer=str(get("cfg-optimizer", fallback.optimizer)),
+        learning_rate=float(get("cfg-lr", fallback.learning_rate)),
+        epochs=int(get("cfg-epochs", fallback.epochs)),
+        batch_size=int(get("cfg-batch", fallback.batch_size)),
+        l2=float(get("cfg-l2", fallback.l2)),
+        seed=int(get("cfg-seed", fallback.seed)),
+    )
+
+
 def build_network(config: TrainConfig, n_features: int, n_classes: int = 10) -> Any:
     """A fresh, untrained ``nn_core.MLP`` for ``config`` (softmax output, float32)."""
     from nn_core import MLP
@@ -189,6 +219,14 @@ def split_validation(
     n_val = min(max(1, int(round(n * fraction))), n - 1)
     order = np.random.default_rng(seed).permutation(n)
     return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def _percent(value: float) -> float | None:
+    return round(100 * value, 1) if math.isfinite(value) else None
+
+
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def cross_entropy(probabilities: np.ndarray, y: np.ndarray) -> float:
@@ -235,8 +273,8 @@ class RunRecord:
             "batch": self.config.batch_size,
             "L2": format_l2(self.config.l2),
             "seed": self.config.seed,
-            "test accuracy %": round(100 * self.test_accuracy, 1),
-            "train accuracy %": round(100 * self.train_accuracy, 1),
+            "test accuracy %": _percent(self.test_accuracy),
+            "train accuracy %": _percent(self.train_accuracy),
             "time (s)": round(self.train_seconds, 2),
             "ended": self.status,
         }
@@ -516,6 +554,11 @@ class TrainingRun:
         self.epochs_done += 1
         self._perm = None
         self._pos = 0
+        if not math.isfinite(float(val_loss)):
+            # The training batches still gave finite losses, but the held-out images
+            # overflow the network: it has blown up all the same. Stop here.
+            self.diverged_at = (self.epochs_done, 0)
+            self._finish(DIVERGED)
 
     def _validate(self) -> tuple[float, float]:
         if hasattr(self.net, "evaluate"):  # same loss as training (L2 penalty included)
@@ -531,21 +574,35 @@ class TrainingRun:
         idx = self.train_idx
         if idx.size > 20_000:  # a large sample is as good an estimate and much faster
             idx = np.random.default_rng(0).choice(idx, 20_000, replace=False)
-        with np.errstate(all="ignore"):  # a diverged net's last good weights may still be huge
-            self.test_accuracy = float(self.net.score(self.dataset.X_test, self.dataset.y_test))
-            self.train_accuracy = float(
-                self.net.score(self.dataset.X_train[idx], self.dataset.y_train[idx])
-            )
+        try:
+            with np.errstate(all="ignore"):  # a diverged net's last good weights may be huge
+                self.test_accuracy = float(
+                    self.net.score(self.dataset.X_test, self.dataset.y_test)
+                )
+                self.train_accuracy = float(
+                    self.net.score(self.dataset.X_train[idx], self.dataset.y_train[idx])
+                )
+        except ValueError:  # the engine refuses to score when the activations overflow
+            self.test_accuracy = self.train_accuracy = None
         if status == DIVERGED:
             epoch, _ = self.diverged_at or (self.epochs_done + 1, 0)
             lower = [lr for lr in LEARNING_RATES if lr <= self.learning_rate / 5]
             suggestion = format_lr(lower[-1] if lower else LEARNING_RATES[0])
+            kept = (
+                "The weights from before that step were kept."
+                if self.is_usable
+                else "Its weights grew too large to read images any more."
+            )
             self.message = (
                 f"Training diverged in epoch {epoch}: the loss stopped being a finite number. "
-                f"The weights from before that step were kept. Try a lower learning rate "
-                f"(for example {suggestion}) and press Train again. Draw and Inspect keep "
-                f"using the previous model, if there was one."
+                f"{kept} Try a lower learning rate (for example {suggestion}) and press Train "
+                f"again. Draw and Inspect keep using the previous model, if there was one."
             )
+
+    @property
+    def is_usable(self) -> bool:
+        """Whether the ended run's network can read the test images (not once they overflow it)."""
+        return self.test_accuracy is not None
 
     def record(self) -> RunRecord:
         if not self.is_done:
@@ -556,8 +613,8 @@ class TrainingRun:
             history={k: list(v) for k, v in self.history.items()},
             status=self.status,
             epochs_done=self.epochs_done,
-            test_accuracy=float(self.test_accuracy or 0.0),
-            train_accuracy=float(self.train_accuracy or 0.0),
+            test_accuracy=_or_nan(self.test_accuracy),
+            train_accuracy=_or_nan(self.train_accuracy),
             train_seconds=self.train_seconds,
             lr_changes=list(self.lr_changes),
         )

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
+import numpy as np
 import streamlit as st
 
 from playground import data
 from playground.models import (
     MAX_MODEL_BYTES,
+    MB,
+    OVERFLOW_ADVICE,
     ActiveModel,
     ModelFileError,
+    ModelOverflowError,
     load_model_bytes,
     model_to_bytes,
 )
@@ -20,6 +26,7 @@ from playground.state import Playground, get_playground
 from playground.training import TrainConfig
 
 log = logging.getLogger("playground")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def playground() -> Playground:
@@ -34,19 +41,47 @@ def friendly_errors(doing: str = "showing this page") -> Iterator[None]:
     """
     try:
         yield
-    except MemoryError:
-        log.exception("out of memory while %s", doing)
-        st.error(
+    except Exception as exc:  # noqa: BLE001 - the whole point is to catch everything
+        log.exception("error while %s", doing)
+        st.error(friendly_message(doing, exc))
+
+
+def friendly_message(doing: str, exc: BaseException) -> str:
+    """What to tell the person when ``exc`` happened while ``doing`` (no traceback)."""
+    if isinstance(exc, MemoryError):
+        return (
             f"Ran out of memory while {doing}. Try fewer or smaller hidden layers, "
             "a smaller batch size, or the digits dataset."
         )
-    except Exception as exc:  # noqa: BLE001 - the whole point is to catch everything
-        log.exception("error while %s", doing)
-        st.error(
-            f"Something went wrong while {doing}: {exc}. "
-            "Press **Reset** on the Train page or reload the page to start again; "
-            "your other runs are kept."
-        )
+    if isinstance(exc, ModelOverflowError):
+        return str(exc)
+    return (
+        f"Something went wrong while {doing}: {exc or type(exc).__name__}. "
+        "Press **Reset** on the Train page or reload the page to start again; "
+        "your finished runs and the current model are kept."
+    )
+
+
+def guarded(doing: str) -> Callable[[F], F]:
+    """Decorate a widget callback (``on_click``/``on_change``) so an unexpected error
+    becomes a notice on the page instead of an exception box.
+
+    Callbacks run before the page script, outside :func:`friendly_errors`.
+    """
+
+    def decorate(callback: F) -> F:
+        @functools.wraps(callback)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return callback(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - see friendly_errors
+                log.exception("error while %s", doing)
+                playground().notify("error", friendly_message(doing, exc))
+                return None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def missing_dataset_message(name: str, exc: Exception) -> str:
@@ -82,27 +117,45 @@ def note_run_elsewhere(pg: Playground) -> None:
         )
 
 
-def _on_upload(pg: Playground, uploader_key: str) -> None:
-    uploaded = st.session_state.get(uploader_key)
-    if uploaded is None:
-        return
+def load_upload(pg: Playground, name: str, payload: bytes) -> bool:
+    """Make an uploaded model file the session's model, or say why not (keeping the old one).
+
+    What the sidebar's uploader does; returns whether the model was loaded.
+    """
     try:
-        net, dataset_name = load_model_bytes(uploaded.getvalue(), MAX_MODEL_BYTES)
+        net, dataset_name = load_model_bytes(payload, MAX_MODEL_BYTES)
     except ModelFileError as exc:
-        pg.notify("error", str(exc))
-        return
+        kept = " The current model is kept." if pg.model is not None else ""
+        pg.notify("error", f"Couldn't load {name}: {exc}{kept}")
+        return False
     test_accuracy = None
     try:
         dataset = data.load_dataset(dataset_name)
-        test_accuracy = float(net.score(dataset.X_test, dataset.y_test))
     except RuntimeError:
         pg.notify(
             "warning",
             f"Loaded the model, but the {dataset_name} test set isn't on this machine, "
             "so its accuracy is unknown. Download the dataset on the Train page.",
         )
-    pg.model = ActiveModel(net, dataset_name, test_accuracy, f"uploaded file {uploaded.name}")
-    pg.notify("success", f"Loaded {uploaded.name}: it now answers on Draw and Inspect.")
+    else:
+        try:
+            with np.errstate(all="ignore"):
+                test_accuracy = float(net.score(dataset.X_test, dataset.y_test))
+        except ValueError:  # overflows on real images although it passed the probe
+            kept = " The current model is kept." if pg.model is not None else ""
+            pg.notify("error", f"Couldn't use {name}: {OVERFLOW_ADVICE}{kept}")
+            return False
+    pg.model = ActiveModel(net, dataset_name, test_accuracy, f"uploaded file {name}")
+    pg.notify("success", f"Loaded {name}: it now answers on Draw and Inspect.")
+    return True
+
+
+@guarded("loading the model file")
+def _on_upload(pg: Playground, uploader_key: str) -> None:
+    uploaded = st.session_state.get(uploader_key)
+    if uploaded is None:
+        return
+    load_upload(pg, str(uploaded.name), uploaded.getvalue())
 
 
 def sidebar(pg: Playground) -> None:
@@ -133,7 +186,7 @@ def sidebar(pg: Playground) -> None:
                 "Model file (.npz)",
                 type=["npz"],
                 key="model-upload",
-                help=f"A model saved with “Download model” (up to {MAX_MODEL_BYTES // 2**20} MB).",
+                help=f"A model saved with “Download model” (up to {MAX_MODEL_BYTES // MB} MB).",
                 on_change=_on_upload,
                 args=(pg, "model-upload"),
             )

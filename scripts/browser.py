@@ -7,14 +7,17 @@ Python package) and Debian's Chromium at ``/usr/bin/chromium``; nothing is downl
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -53,10 +56,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(NamedTuple):
+    url: str
+    pid: int
+
+
 @contextlib.contextmanager
-def serve_app(port: int | None = None, env: dict[str, str] | None = None,
-              timeout: float = 60.0) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on a free localhost port; yields the URL, stops it after."""
+def serve(port: int | None = None, env: dict[str, str] | None = None,
+          timeout: float = 60.0) -> Iterator[Server]:
+    """Run ``streamlit run app.py`` on a free localhost port; yields its URL and process id,
+    stops it after."""
     port = port or free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -66,33 +75,105 @@ def serve_app(port: int | None = None, env: dict[str, str] | None = None,
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    url = f"http://localhost:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{proc.stderr.read()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"streamlit did not answer on {url} within {timeout} s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
+    # The server's log goes to a file, not a pipe: a pipe nobody reads fills up after
+    # 64 KB of log and then blocks the server mid-write.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL, stderr=log, text=True,
+        )
+        url = f"http://localhost:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"streamlit exited early:\n{log.read()[-2000:]}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"streamlit did not answer on {url} within {timeout} s")
+                time.sleep(0.1)
+            yield Server(url, proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.contextmanager
+def serve_app(port: int | None = None, env: dict[str, str] | None = None,
+              timeout: float = 60.0) -> Iterator[str]:
+    """:func:`serve`, yielding only the URL."""
+    with serve(port, env, timeout) as server:
+        yield server.url
+
+
+def health_seconds(url: str, timeout: float = 1.0) -> float:
+    """Time for ``GET /_stcore/health`` to answer 200; ``inf`` if it fails or times out."""
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as r:
+            r.read()
+            ok = r.status == 200
+    except OSError:
+        ok = False
+    return time.perf_counter() - t0 if ok else math.inf
+
+
+def _proc_status_kib(pid: int, field: str) -> int:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in text.splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (from /proc; just ``[pid]`` where /proc has no list)."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError, ValueError):
+                todo.extend(int(c) for c in task.read_text().split())
+    return pids
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, in MB (2**20 bytes)."""
+    return sum(_proc_status_kib(p, "VmHWM") for p in process_tree(pid)) / 1024
+
+
+def rss_mb(pid: int) -> float:
+    """Current resident memory (VmRSS) of a process and its children, in MB."""
+    return sum(_proc_status_kib(p, "VmRSS") for p in process_tree(pid)) / 1024
+
+
+def page_problems(page) -> list[str]:
+    """Exception boxes, error messages or tracebacks the page shows (empty when all is well)."""
+    problems = []
+    for selector, what in (
+        ('[data-testid="stException"]', "exception"),
+        ('[data-testid="stAlertContentError"]', "error message"),
+    ):
+        for text in page.locator(selector).all_inner_texts():
+            problems.append(f"{what}: {text.strip()[:300]}")
+    body = page.locator("body").inner_text()
+    if "Traceback" in body:
+        problems.append("the page shows a traceback")
+    return problems
 
 
 def launch(playwright):

@@ -1,12 +1,52 @@
-"""Shared fixtures for the playground tests (app, figures, glue, browser)."""
+"""Shared fixtures for the playground tests (app, figures, glue, browser).
 
+Browser tests carry ``@pytest.mark.browser``. Where Debian's Chromium or Playwright is
+missing they are skipped with the reason; with ``MLP_PLAYGROUND_REQUIRE_BROWSER=1``
+(set by ``.ci/run``) they fail instead, so CI can't pass without having run them.
+"""
+
+import importlib.util
 import os
+import sys
+from pathlib import Path
 
 # scikit-learn's estimator checks include "array API dispatch on NumPy input does not
 # change results"; SciPy only allows that dispatch when this is set before it is imported.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUIRE_BROWSER_ENV = "MLP_PLAYGROUND_REQUIRE_BROWSER"
+
+
+def load_browser_helpers():
+    """``scripts/browser.py`` (not a package), loaded once."""
+    name = "mlp_playground_browser_helpers"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "browser.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("browser") is None:
+        return
+    reason = load_browser_helpers().chromium_missing_reason()
+    if reason is None:
+        return
+    if os.environ.get(REQUIRE_BROWSER_ENV) == "1":
+        pytest.fail(f"{REQUIRE_BROWSER_ENV}=1 but the browser test can't run: {reason}",
+                    pytrace=False)
+    pytest.skip(f"browser test skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The browser helpers of ``scripts/browser.py`` (server, Chromium, drawing)."""
+    return load_browser_helpers()
 
 
 @pytest.fixture(scope="session")

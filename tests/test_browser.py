@@ -1,13 +1,12 @@
 """The real app in headless Chromium: train, draw with the mouse, read, clear.
 
 Skipped, with the reason, where Debian's Chromium (/usr/bin/chromium) or Playwright is
-missing. Takes a screenshot of each page: into docs/screenshots/ with
-``UPDATE_SCREENSHOTS=1``, else into a temporary folder (so a test run leaves the tracked
+missing; a failure instead with ``MLP_PLAYGROUND_REQUIRE_BROWSER=1``, as in CI (conftest.py).
+Takes a screenshot of each page: into docs/screenshots/ with ``UPDATE_SCREENSHOTS=1``, else into a temporary folder (so a test run leaves the tracked
 PNGs alone). Timings are printed (run with ``-s``), not asserted;
 ``scripts/measure_browser.py`` measures them properly.
 """
 
-import importlib.util
 import os
 import time
 from pathlib import Path
@@ -16,26 +15,17 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("browser_helpers", ROOT / "scripts" / "browser.py")
-browser = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(browser)
-
-REASON = browser.chromium_missing_reason()
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(REASON is not None, reason=f"browser test skipped: {REASON}"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def app_url(browser):
     with browser.serve_app() as url:
         yield url
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def page(app_url, browser):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -52,7 +42,7 @@ def shots(tmp_path_factory):
     return tmp_path_factory.mktemp("screenshots")
 
 
-def test_train_then_draw_a_digit_then_clear(page, app_url, shots):
+def test_train_then_draw_a_digit_then_clear(page, app_url, shots, browser):
     t0 = time.perf_counter()
     page.goto(app_url)
     page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)

@@ -1,0 +1,96 @@
+"""Process-wide settings for serving many sessions at once from one Streamlit process.
+
+Nothing here holds any session's data. Two things, both for the same reason: every
+browser tab's script runs in a thread of this one process, and the server's own
+thread (which answers every browser, and ``/_stcore/health``) needs the GIL between them.
+
+* :func:`prepare_process` runs once per process: it loads the bundled dataset and then
+  ``gc.freeze()``s everything imported so far (Streamlit, Plotly, NumPy, scikit-learn:
+  about 200,000 objects). Without that, the cyclic garbage collector re-scanned all of
+  them in a full collection several times a second while four tabs trained (0.1 s each,
+  holding the GIL): training took twice as long and the server answered late.
+* :func:`training_slot`: at most ``SLOTS`` sessions run a training slice at the same
+  moment (the others wait their turn, a slice is about a quarter second). Training is
+  mostly Python and holds the GIL, so more at once would not finish sooner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import threading
+from collections.abc import Iterator
+
+SLOTS_ENV = "MLP_PLAYGROUND_TRAINING_SLOTS"
+
+_prepare_lock = threading.Lock()
+_prepared = False
+
+
+def prepare_process() -> bool:
+    """Warm up and freeze the long-lived objects, once per process; True the first time."""
+    global _prepared
+    with _prepare_lock:
+        if _prepared:
+            return False
+        _prepared = True
+    with contextlib.suppress(Exception):  # a warm-up, never a reason to fail a page
+        _warm_up()
+    gc.collect()
+    gc.freeze()  # objects from here on are collected as usual
+    return True
+
+
+def _warm_up() -> None:
+    """Do once, now, what the first training run would otherwise do in the middle of
+    everyone's session: import scikit-learn's datasets (about 0.8 s), pandas and pyarrow
+    (for the runs table), and Plotly's lazily imported validators (every figure type)."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from playground import data, figures
+
+    dataset = data.load_dataset("digits")
+    pa.Table.from_pandas(pd.DataFrame([{"run": "#1", "test accuracy %": 97.0}]))
+    weights = np.zeros((64, 4), dtype=np.float32)
+    history = {"loss": [1.0], "accuracy": [0.5], "val_loss": [1.0], "val_accuracy": [0.5]}
+    names = [str(c) for c in dataset.class_names]
+    for figure in (
+        figures.training_curves(history, 2),
+        figures.weight_tiles(weights, (8, 8)),
+        figures.weight_matrix(weights),
+        figures.run_overlay([("#1", [1.0, 0.5])], "validation loss"),
+        figures.probability_bars(np.full(10, 0.1), names),
+        figures.input_image(np.zeros((8, 8))),
+        figures.confusion_matrix(np.eye(10, dtype=int), names),
+        figures.per_class_accuracy(np.ones(10), names),
+        figures.misclassified_gallery(
+            np.zeros((1, 8, 8)), np.array([1]), np.array([7]), np.array([0.9]), names
+        ),
+    ):
+        figure.to_json()
+
+
+def _slot_count() -> int:
+    try:
+        return max(1, int(os.environ[SLOTS_ENV]))
+    except (KeyError, ValueError):
+        return max(1, (os.cpu_count() or 1) // 2)
+
+
+SLOTS = _slot_count()
+_slots = threading.BoundedSemaphore(SLOTS)
+
+
+@contextlib.contextmanager
+def training_slot(timeout: float = 1.0) -> Iterator[bool]:
+    """Hold one training slot for the ``with`` block; yields False if none freed up in
+    ``timeout`` seconds (then skip training this time rather than block the page)."""
+    acquired = _slots.acquire(timeout=timeout)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            _slots.release()
