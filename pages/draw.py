@@ -103,12 +103,8 @@ def board(model) -> None:
 
 st.title("Draw")
 st.caption("Draw a digit from 0 to 9 with the mouse. The network reads it after every stroke.")
-ui.show_notices(pg)
-ui.note_run_elsewhere(pg)
-active = ui.ensure_model(pg)
-if active is None:
-    st.warning("No model is available. Train one on the **Train** page.")
-else:
+active = ui.page_model(pg)
+if active is not None:
     st.info(f"Answering: **{active.dataset}** · {active.architecture} · "
             + ("" if active.test_accuracy is None else f"test accuracy {active.test_accuracy:.1%} · ")
             + active.source, icon=":material/neurology:")

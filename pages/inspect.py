@@ -92,11 +92,7 @@ def inspect(model) -> None:
 
 st.title("Inspect")
 st.caption("How the current model does on the test set, class by class, and what it gets wrong.")
-ui.show_notices(pg)
-ui.note_run_elsewhere(pg)
-active = ui.ensure_model(pg)
-if active is None:
-    st.warning("No model is available. Train one on the **Train** page.")
-else:
+active = ui.page_model(pg)
+if active is not None:
     st.info(f"Inspecting: {active.describe()}", icon=":material/neurology:")
     inspect(active)

@@ -117,6 +117,17 @@ def note_run_elsewhere(pg: Playground) -> None:
         )
 
 
+def page_model(pg: Playground) -> ActiveModel | None:
+    """What Draw and Inspect start with: notices, a word on an unfinished run, then the
+    model to show (trained on arrival if need be), or None after a warning."""
+    show_notices(pg)
+    note_run_elsewhere(pg)
+    active = ensure_model(pg)
+    if active is None:
+        st.warning("No model is available. Train one on the **Train** page.")
+    return active
+
+
 def load_upload(pg: Playground, name: str, payload: bytes) -> bool:
     """Make an uploaded model file the session's model, or say why not (keeping the old one).
 

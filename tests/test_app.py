@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from playground.state import STATE_KEY, TEST_DRAWING_KEY
 from playground.training import DIVERGED, PAUSED, RUNNING, STOPPED
+from tests.apptest_helpers import metrics, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-sample"
@@ -35,17 +36,6 @@ def playground(app):
     return app.session_state[STATE_KEY]
 
 
-def metrics(app):
-    return {m.label: m.value for m in app.metric}
-
-
-def run_until(app, done, max_runs=60):
-    for _ in range(max_runs):
-        if done(app):
-            return app
-        app.run()
-        assert not app.exception, app.exception
-    raise AssertionError("condition not reached")
 
 
 def train(app, epochs=3, **widgets):

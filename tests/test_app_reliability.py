@@ -26,6 +26,7 @@ from playground import drawing, server, ui
 from playground.models import MAX_MODEL_BYTES, MB, ModelFileError, load_model_bytes, model_to_bytes
 from playground.state import STATE_KEY, TEST_DRAWING_KEY, Playground
 from playground.training import DIVERGED, TrainConfig, TrainingRun
+from tests.apptest_helpers import metrics, run_until
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -47,21 +48,10 @@ def playground(app) -> Playground:
     return app.session_state[STATE_KEY]
 
 
-def metrics(app) -> dict[str, str]:
-    return {m.label: m.value for m in app.metric}
-
 
 def texts(elements) -> str:
     return " ".join(str(e.value) for e in elements)
 
-
-def run_until(app, done, max_runs=80):
-    for _ in range(max_runs):
-        if done(app):
-            return app
-        app.run()
-        assert not app.exception, app.exception
-    raise AssertionError("condition not reached")
 
 
 def set_widgets(app, **values):
