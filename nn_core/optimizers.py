@@ -87,6 +87,15 @@ class Optimizer:
     def _step(self, params: np.ndarray, grads: np.ndarray, out: np.ndarray) -> None:
         raise NotImplementedError
 
+    def _adaptive_step(self, params, grads, mean_square, eps, out) -> None:
+        """``out = params - lr * g / (sqrt(mean_square) + eps)``: AdaGrad's and RMSProp's step."""
+        tmp = self._scratch
+        np.sqrt(mean_square, out=tmp)
+        tmp += eps
+        np.divide(grads, tmp, out=tmp)
+        tmp *= self.learning_rate
+        np.subtract(params, tmp, out=out)
+
     # -- persistence ----------------------------------------------------------
     def get_state(self) -> dict[str, np.ndarray]:
         return {name: self.state(name).copy() for name in self.state_names}
@@ -138,14 +147,9 @@ class AdaGrad(Optimizer):
 
     def _step(self, params, grads, out):
         s_old, s = self._old_new("sum_sq")
-        tmp = self._scratch
-        np.multiply(grads, grads, out=tmp)
-        np.add(s_old, tmp, out=s)
-        np.sqrt(s, out=tmp)
-        tmp += self.eps
-        np.divide(grads, tmp, out=tmp)
-        tmp *= self.learning_rate
-        np.subtract(params, tmp, out=out)
+        np.multiply(grads, grads, out=self._scratch)
+        np.add(s_old, self._scratch, out=s)
+        self._adaptive_step(params, grads, s, self.eps, out)
 
     def hyperparameters(self):
         return {"eps": self.eps}
@@ -167,11 +171,7 @@ class RMSProp(Optimizer):
         tmp *= 1.0 - self.rho
         np.multiply(s_old, self.rho, out=s)
         s += tmp
-        np.sqrt(s, out=tmp)
-        tmp += self.eps
-        np.divide(grads, tmp, out=tmp)
-        tmp *= self.learning_rate
-        np.subtract(params, tmp, out=out)
+        self._adaptive_step(params, grads, s, self.eps, out)
 
     def hyperparameters(self):
         return {"rho": self.rho, "eps": self.eps}
