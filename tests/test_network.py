@@ -213,7 +213,8 @@ def test_forward_trace_exposes_every_layer():
     net = MLP([5, 6, 7, 4], activation="relu", seed=0, dtype=np.float64)
     zs, activations = net.forward_trace(X)
     assert [z.shape for z in zs] == [(5, 6), (5, 7), (5, 4)]
-    assert len(activations) == 4 and activations[0] is not None
+    assert len(activations) == 4
+    np.testing.assert_array_equal(activations[0], X)
     np.testing.assert_allclose(activations[1], np.maximum(zs[0], 0))
     np.testing.assert_allclose(activations[-1], net.predict_proba(X))
 
