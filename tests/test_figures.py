@@ -16,6 +16,11 @@ def _json_ok(fig: go.Figure) -> dict:
     return json.loads(fig.to_json())
 
 
+def _rgb(colour: str) -> tuple[int, ...]:
+    """``"rgb(5,48,97)"`` -> ``(5, 48, 97)``."""
+    return tuple(int(v) for v in colour.strip("rgb() ").split(","))
+
+
 # --------------------------------------------------------------------------- training curves
 
 
@@ -65,7 +70,11 @@ def test_weight_tiles_lays_out_one_tile_per_unit_centred_at_zero():
     assert np.isnan(z[8, 0]) and np.isnan(z[0, 8])  # the gaps
     assert heat.zmid == 0 and heat.zmin == -heat.zmax
     assert heat.zmax == pytest.approx(float(np.abs(w).max()))
-    assert "RdBu" in str(heat.colorscale) or heat.colorscale is not None
+    # Diverging blue (negative) -> white (0) -> red (positive): plotly's "RdBu_r".
+    assert heat.colorscale == go.Heatmap(colorscale="RdBu_r").colorscale
+    low, mid, high = (_rgb(heat.colorscale[i][1]) for i in (0, 5, -1))
+    assert low[2] > low[0] and high[0] > high[2]  # blue at the low end, red at the high end
+    assert min(mid) > 240  # near white at zero
     assert fig.layout.yaxis.autorange == "reversed"  # row 0 of the image at the top
     _json_ok(fig)
 
@@ -170,7 +179,11 @@ def test_input_image_shows_the_small_image_with_square_pixels():
     assert fig.layout.yaxis.scaleanchor == "x"
     assert "8×8" in fig.layout.title.text
     assert "28×28" in figures.input_image(np.zeros((28, 28))).layout.title.text
-    figures.input_image(None)
+    # Nothing drawn yet: an all-black 8x8 image, on the same 0..1 grey scale.
+    blank = figures.input_image(None)
+    np.testing.assert_array_equal(np.asarray(blank.data[0].z, dtype=float), np.zeros((8, 8)))
+    assert blank.data[0].zmin == 0 and blank.data[0].zmax == 1
+    assert blank.layout.title.text == "What the network sees (8×8)"
     with pytest.raises(ValueError):
         figures.input_image(np.zeros((2, 2, 2)))
 
