@@ -233,7 +233,7 @@ def machine_info(env: dict[str, str]) -> dict:
     except OSError:
         pass
     return {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "python": platform.python_version(),

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import pickle
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -494,7 +495,6 @@ def test_training_slots_are_shared_and_bounded():
 
 
 def test_the_server_is_local_size_limited_and_shows_no_tracebacks():
-    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["address"] == "localhost"
     assert config["server"]["maxUploadSize"] * MB == MAX_MODEL_BYTES
