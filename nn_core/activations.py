@@ -124,36 +124,49 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return z
 
 
-def softmax_cross_entropy(p: np.ndarray, y: np.ndarray) -> float:
-    """Mean categorical cross-entropy ``-log p[i, y_i]`` of probabilities ``p``."""
-    eps = np.finfo(p.dtype).eps
-    picked = p[np.arange(p.shape[0]), y]
-    np.clip(picked, eps, 1.0, out=picked)
-    np.log(picked, out=picked)
-    return -float(picked.sum(dtype=np.float64)) / p.shape[0]
+def softmax_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
+    """Turn logits ``z`` into probabilities in place; return the mean cross-entropy.
+
+    The loss is ``logsumexp(z) - z[y]`` per row, taken from the logits rather
+    than as ``-log p[y]`` from the probabilities: it is the true cross-entropy
+    (PyTorch's ``cross_entropy``) at any logit size, where ``-log p`` would be
+    ``inf`` (or capped) once ``p[y]`` underflows. It costs nothing extra: the
+    row max is subtracted for a stable softmax anyway, and
+    ``logsumexp(z) - z[y] = log(sum(exp(z - max))) - (z[y] - max)``.
+    """
+    m = z.shape[0]
+    z -= z.max(axis=1, keepdims=True)
+    picked = float(z[np.arange(m), y].sum(dtype=np.float64))  # sum of z[y] - max
+    np.exp(z, out=z)
+    sums = scratch[:, :1]
+    np.sum(z, axis=1, keepdims=True, out=sums)  # in [1, K]: its log is safe
+    z /= sums
+    np.log(sums, out=sums)
+    return (float(sums.sum(dtype=np.float64)) - picked) / m
 
 
-def binary_cross_entropy(p: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
-    """Mean over the batch of the binary cross-entropy summed over the outputs.
+def sigmoid_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
+    """Turn logits ``z`` into per-output sigmoids in place; return the mean over the
+    batch of the binary cross-entropy summed over the outputs.
 
     ``-sum_k [t_k log p_k + (1 - t_k) log(1 - p_k)]`` with ``t`` the one-hot
     target, as the seed tutorial's section 4.2 writes it, one term per output.
-    Written as ``-sum_k log(1 - p_k)`` over all outputs, corrected at the true
-    class, so no one-hot matrix is formed.
+    From the logits it is ``sum_k softplus(z_k) - z_y`` with the stable
+    ``softplus(z) = max(z, 0) + log1p(exp(-|z|))`` (PyTorch's
+    ``binary_cross_entropy_with_logits``): exact at any logit size, with no
+    one-hot matrix and no log of a probability that may have rounded to 0 or 1.
     """
-    eps = np.finfo(p.dtype).eps
-    m = p.shape[0]
-    rows = np.arange(m)
-    # log(1 - p) for every output ...
-    np.subtract(1.0, p, out=scratch)
-    np.clip(scratch, eps, 1.0, out=scratch)
-    np.log(scratch, out=scratch)
+    m = z.shape[0]
+    picked = float(z[np.arange(m), y].sum(dtype=np.float64))
+    np.abs(z, out=scratch)
+    np.negative(scratch, out=scratch)
+    np.exp(scratch, out=scratch)
+    np.log1p(scratch, out=scratch)
     total = float(scratch.sum(dtype=np.float64))
-    # ... then swap log(1 - p) for log(p) at the true class.
-    picked = np.clip(p[rows, y], eps, 1.0)
-    total += float(np.log(picked).sum(dtype=np.float64))
-    total -= float(scratch[rows, y].sum(dtype=np.float64))
-    return -total / m
+    np.maximum(z, 0.0, out=scratch)
+    total += float(scratch.sum(dtype=np.float64))
+    sigmoid(z)
+    return (total - picked) / m
 
 
 def output_delta(p: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -176,8 +189,9 @@ OUTPUT_LOSSES: dict[str, str] = {
 }
 
 
-def output_loss(output: str, p: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
-    """Mean loss of the batch for the given output layer (``scratch`` shaped like ``p``)."""
-    if output == "softmax":
-        return softmax_cross_entropy(p, y)
-    return binary_cross_entropy(p, y, scratch)
+#: Each output layer fused with its loss: ``f(z, y, scratch) -> mean loss``, turning
+#: the logits ``z`` into the output activations in place (``scratch`` shaped like ``z``).
+OUTPUTS_WITH_LOSS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float]] = {
+    "softmax": softmax_with_loss,
+    "sigmoid": sigmoid_with_loss,
+}

@@ -31,7 +31,6 @@ What it trades away, and why:
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ import numpy as np
 
 from . import activations as act
 from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from .trainer import Trainer
 
 _INFERENCE_CHUNK = 4096  # rows per forward pass at predict time: bounds memory
 
@@ -68,6 +68,14 @@ class History:
     diverged_at: tuple[int, int] | None = None
     #: True when the callback stopped training by returning False.
     stopped: bool = False
+    #: Why the run diverged, in words ("the loss exploded to ...").
+    diverged_reason: str | None = None
+    #: Every learning-rate change as (epoch, batch, new value): the 1-based epoch and
+    #: batch that first trained with the new value.
+    lr_changes: list[tuple[int, int, float]] = field(default_factory=list)
+    #: A few samples per epoch: {"epoch", "batch", "grad_norms" (per weight matrix),
+    #: "stuck" (share of dead or saturated units per hidden layer)}.
+    health: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -77,11 +85,13 @@ class History:
         return asdict(self)
 
     def extend(self, other: History) -> None:
-        for name in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "learning_rate"):
+        for name in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "learning_rate",
+                     "lr_changes", "health"):
             getattr(self, name).extend(getattr(other, name))
         self.diverged = self.diverged or other.diverged
         if other.diverged_at is not None:
             self.diverged_at = other.diverged_at
+            self.diverged_reason = other.diverged_reason
         self.stopped = other.stopped
 
 
@@ -268,12 +278,23 @@ class MLP:
     def n_classes(self) -> int:
         return self.layer_sizes[-1]
 
-    def _settle(self) -> None:
-        """Put the live parameters back in vector 0, so arrays handed out earlier stay live."""
+    def _settle(self, keep_undo: bool = False) -> None:
+        """Put the live parameters back in vector 0, so arrays handed out earlier stay live.
+
+        ``keep_undo`` swaps the two vectors instead of copying one over the other, so
+        the previous parameters stay in vector 1 and one step can still be undone
+        (a stepped trainer pauses between batches this way).
+        """
         if self._current == 1:
-            self._theta[0] = self._theta[1]
+            if keep_undo and self._can_undo:
+                previous = self._theta[0].copy()
+                self._theta[0] = self._theta[1]
+                self._theta[1] = previous
+            else:
+                self._theta[0] = self._theta[1]
             self._current = 0
-        self._can_undo = False
+        if not keep_undo:
+            self._can_undo = False
 
     def _undo_last_update(self) -> bool:
         """Switch back to the parameters (and optimizer state) before the last update."""
@@ -343,8 +364,9 @@ class MLP:
         return labels
 
     # -------------------------------------------------------------- forward
-    def _forward(self, x: np.ndarray, outputs: Sequence[np.ndarray]) -> np.ndarray:
-        """Forward pass of ``x`` into the given per-layer output buffers; returns the last."""
+    def _logits(self, x: np.ndarray, outputs: Sequence[np.ndarray]) -> np.ndarray:
+        """Hidden layers of ``x`` into the per-layer output buffers; returns the last
+        buffer holding the output layer's pre-activations (logits)."""
         hidden = act.ACTIVATIONS[self.activation]
         n_layers = len(outputs)
         a = x
@@ -354,10 +376,21 @@ class MLP:
             z += bias
             if layer < n_layers - 1:
                 hidden(z)
-            else:
-                act.OUTPUTS[self.output](z)
             a = z
         return a
+
+    def _forward(self, x: np.ndarray, outputs: Sequence[np.ndarray]) -> np.ndarray:
+        """Forward pass of ``x`` into the given per-layer output buffers; returns the last."""
+        return act.OUTPUTS[self.output](self._logits(x, outputs))
+
+    def _forward_loss(
+        self, x: np.ndarray, y: np.ndarray, outputs: Sequence[np.ndarray], scratch: np.ndarray,
+        l2: float,
+    ) -> float:
+        """Forward pass as ``_forward`` (the last buffer ends up holding the outputs) and
+        the batch's mean loss, computed from the logits, plus the L2 penalty."""
+        z = self._logits(x, outputs)
+        return act.OUTPUTS_WITH_LOSS[self.output](z, y, scratch) + self._l2_penalty(l2)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, ``(n_samples, n_classes)``.
@@ -421,9 +454,6 @@ class MLP:
         w = self._theta[self._current, : self._n_weights]
         return 0.5 * l2 * float(np.dot(w, w))
 
-    def _loss(self, p: np.ndarray, y: np.ndarray, scratch: np.ndarray, l2: float) -> float:
-        return act.output_loss(self.output, p, y, scratch) + self._l2_penalty(l2)
-
     def _backward(self, x: np.ndarray, y: np.ndarray, ws: _Workspace, m: int, l2: float) -> None:
         """Gradients of the mean loss into ``self._grad``; destroys the output buffer."""
         derivative = act.DERIVATIVES[self.activation]
@@ -465,8 +495,7 @@ class MLP:
         l2 = self._check_l2(l2)
         m = X.shape[0]
         ws = _Workspace(self.layer_sizes, m, self.dtype)
-        p = self._forward(X, ws.outputs)
-        loss = self._loss(p, y, ws.scratch[-1], l2)
+        loss = self._forward_loss(X, y, ws.outputs, ws.scratch[-1], l2)
         self._backward(X, y, ws, m, l2)
         return (
             loss,
@@ -495,15 +524,19 @@ class MLP:
             self._can_undo = False
         return self.optimizer_
 
-    def _train_batch(self, x: np.ndarray, y: np.ndarray, ws: _Workspace, l2: float):
-        """One step on a batch: returns (loss, n_correct), or (nan, 0) and no step if not finite."""
+    def _train_batch(
+        self, x: np.ndarray, y: np.ndarray, ws: _Workspace, l2: float, max_loss: float = math.inf
+    ):
+        """One step on a batch: returns (loss, n_correct), or (nan, 0) and no step if the
+        loss is not finite, or (loss, 0) and no step if it is above ``max_loss``."""
         m = x.shape[0]
         outputs = [o[:m] for o in ws.outputs]
-        p = self._forward(x, outputs)
-        loss = self._loss(p, y, ws.scratch[-1][:m], l2)
+        loss = self._forward_loss(x, y, outputs, ws.scratch[-1][:m], l2)
         if not math.isfinite(loss):
             return math.nan, 0
-        correct = int(np.count_nonzero(p.argmax(axis=1) == y))
+        if loss > max_loss:
+            return loss, 0
+        correct = int(np.count_nonzero(outputs[-1].argmax(axis=1) == y))
         self._backward(x, y, ws, m, l2)
         optimizer = self.optimizer_
         optimizer.learning_rate = self.learning_rate
@@ -544,10 +577,34 @@ class MLP:
         for start in range(0, X.shape[0], _INFERENCE_CHUNK):
             chunk, labels = X[start : start + _INFERENCE_CHUNK], y[start : start + _INFERENCE_CHUNK]
             outputs = [np.empty((chunk.shape[0], n), dtype=self.dtype) for n in self.layer_sizes[1:]]
-            p = self._forward(chunk, outputs)
-            correct += int(np.count_nonzero(p.argmax(axis=1) == labels))
-            total_loss += act.output_loss(self.output, p, labels, np.empty_like(p)) * chunk.shape[0]
+            loss = self._forward_loss(chunk, labels, outputs, np.empty_like(outputs[-1]), 0.0)
+            correct += int(np.count_nonzero(outputs[-1].argmax(axis=1) == labels))
+            total_loss += loss * chunk.shape[0]
         return total_loss / X.shape[0] + self._l2_penalty(l2), correct / X.shape[0]
+
+    def trainer(
+        self,
+        X: Any,
+        y: Any,
+        epochs: int = 10,
+        batch_size: int = 32,
+        optimizer: str | None = None,
+        learning_rate: float | None = None,
+        l2: float = 0.0,
+        validation_data: tuple[Any, Any] | None = None,
+        callback: Callable[[int, History], bool | None] | None = None,
+        shuffle: bool = True,
+        health_samples: int = 4,
+    ) -> Trainer:
+        """A :class:`~nn_core.trainer.Trainer`: ``fit``, one ``step()`` at a time.
+
+        >>> trainer = net.trainer(X, y, epochs=30, batch_size=32, optimizer="adam")
+        >>> while not trainer.done:
+        ...     trainer.step(max_seconds=0.1)   # draw something between steps
+        """
+        return Trainer(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                       learning_rate=learning_rate, l2=l2, validation_data=validation_data,
+                       callback=callback, shuffle=shuffle, health_samples=health_samples)
 
     def fit(
         self,
@@ -564,88 +621,31 @@ class MLP:
     ) -> History:
         """Train with mini-batch gradient descent; returns this call's per-epoch ``History``.
 
-        Calling ``fit`` again continues from the current weights and optimizer
-        state (``optimizer=None`` and ``learning_rate=None`` keep the current
-        ones; naming a different optimizer starts it fresh). Batches are
-        reshuffled every epoch by a generator seeded from ``seed``.
-        ``callback(epoch, history)`` runs after each epoch (``epoch`` is 1-based
-        within this call) and stops training by returning ``False``; it may
-        change ``self.learning_rate``, which applies from the next epoch.
+        This is ``self.trainer(...)`` stepped until done. Calling ``fit`` again
+        continues from the current weights and optimizer state
+        (``optimizer=None`` and ``learning_rate=None`` keep the current ones;
+        naming a different optimizer starts it fresh). Batches are reshuffled
+        every epoch by a generator seeded from ``seed``. ``callback(epoch,
+        history)`` runs after each epoch (``epoch`` is 1-based within this
+        call) and stops training by returning ``False``; it may change
+        ``self.learning_rate``, which applies from the next batch.
 
-        At the first batch whose loss is not finite, training stops, the last
-        weights with a finite loss (and their optimizer state) are restored,
-        and the history says ``diverged=True`` with ``diverged_at``.
+        At the first batch whose loss is not finite, or exceeds 10x the larger
+        of the run's first batch loss and ``ln K`` (a blow-up), training stops,
+        the weights from before the previous step (and their optimizer state)
+        are restored, and the history says ``diverged=True`` with
+        ``diverged_at`` and ``diverged_reason``.
         """
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
-        epochs = _check_positive_int("epochs", epochs)
-        batch_size = min(_check_positive_int("batch_size", batch_size), X.shape[0])
-        l2 = self._check_l2(l2)
-        if learning_rate is not None:
-            self.learning_rate = _check_positive_float("learning_rate", learning_rate)
-        if validation_data is not None:
-            try:
-                X_val, y_val = validation_data
-            except (TypeError, ValueError):
-                raise ValueError("validation_data must be a pair (X_val, y_val)") from None
-            X_val = self._check_X(X_val, "X_val")
-            y_val = self._check_y(y_val, X_val.shape[0], "y_val")
-        if callback is not None and not callable(callback):
-            raise ValueError(f"callback must be callable or None; got {callback!r}")
-        self._ensure_optimizer(optimizer)
-
-        validation = None if validation_data is None else (X_val, y_val)
-        history = History()
-        # Overflow is expected when a run diverges; it is detected and handled in _run_epochs.
+        trainer = self.trainer(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                               learning_rate=learning_rate, l2=l2,
+                               validation_data=validation_data, callback=callback,
+                               shuffle=shuffle)
         try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                self._run_epochs(X, y, epochs, batch_size, l2, validation, callback, shuffle,
-                                 history)
+            trainer.run()
         finally:
             self._settle()
-            self.history_.extend(history)
-        return history
-
-    def _run_epochs(self, X, y, epochs, batch_size, l2, validation, callback, shuffle, history):
-        ws = self._get_workspace(batch_size)
-        n = X.shape[0]
-        for epoch in range(1, epochs + 1):
-            _check_positive_float("learning_rate", self.learning_rate)
-            started = time.perf_counter()
-            order = self._shuffle_rng.permutation(n) if shuffle else np.arange(n)
-            loss_sum, correct = 0.0, 0
-            for batch, start in enumerate(range(0, n, batch_size), start=1):
-                index = order[start : start + batch_size]
-                m = index.shape[0]
-                x = ws.inputs[:m]
-                # Gather into the preallocated batch buffer: no per-batch allocation.
-                np.take(X, index, axis=0, out=x, mode="clip")
-                loss, batch_correct = self._train_batch(x, y[index], ws, l2)
-                if not math.isfinite(loss):
-                    self._undo_last_update()
-                    history.diverged, history.diverged_at = True, (epoch, batch)
-                    break
-                loss_sum += loss * m
-                correct += batch_correct
-            if history.diverged:
-                break
-            # The last update of the epoch has not been checked by a forward pass yet.
-            if not np.isfinite(self._theta[self._current]).all():
-                self._undo_last_update()
-                history.diverged, history.diverged_at = True, (epoch, batch)
-                break
-            history.loss.append(loss_sum / n)
-            history.accuracy.append(correct / n)
-            history.learning_rate.append(self.learning_rate)
-            if validation is not None:
-                val_loss, val_accuracy = self._evaluate(*validation, l2)
-                history.val_loss.append(val_loss)
-                history.val_accuracy.append(val_accuracy)
-            history.seconds.append(time.perf_counter() - started)
-            self.epochs_trained_ += 1
-            if callback is not None and callback(epoch, history) is False:
-                history.stopped = True
-                break
+            trainer._finish()
+        return trainer.history
 
     # ---------------------------------------------------------- persistence
     def get_config(self) -> dict[str, Any]:

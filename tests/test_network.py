@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.special import expit
+from scipy.special import expit, log_expit, logsumexp
 from scipy.special import softmax as scipy_softmax
 from sklearn.metrics import log_loss
 
@@ -101,8 +101,48 @@ def test_softmax_is_stable_for_huge_logits():
     assert np.all(np.isfinite(p))
     np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
     loss = net.loss_and_gradients(np.array([[1.0, 0.0]]), np.array([1]))[0]
-    # The log is clipped at float32 eps: a confident wrong answer costs -log(eps), not inf.
-    assert loss == pytest.approx(-np.log(np.finfo(np.float32).eps), rel=1e-6)
+    # The true cross-entropy, from the logits: z = (1e4, -1e4, 0) with label 1 costs
+    # logsumexp(z) - z_1 = 2e4, not a log clipped at machine epsilon (which gave ~15.9).
+    assert loss == pytest.approx(2e4, rel=1e-6)
+
+
+def _logit_net(logits, output):
+    """A one-layer float64 net whose logits for the identity rows of X are ``logits``."""
+    n, k = logits.shape
+    net = MLP([n, k], output=output, seed=0, dtype=np.float64)
+    net.weights[0][...] = logits
+    return net, np.eye(n)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 30.0, 1e3, 1e4])
+def test_softmax_loss_equals_logsumexp_reference_at_any_logit_size(scale):
+    rng = np.random.default_rng(int(scale * 1000) % 2**32)
+    logits = rng.normal(size=(40, 5)) * scale
+    logits[0] = [1e4, -1e4, 0.0, 5.0, -5.0]  # a confident mistake for label != 0
+    y = rng.integers(0, 5, size=40)
+    y[0] = 1
+    net, X = _logit_net(logits, "softmax")
+    expected = np.mean(logsumexp(logits, axis=1) - logits[np.arange(40), y])
+    loss = net.loss_and_gradients(X, y)[0]
+    assert loss == pytest.approx(expected, rel=1e-12)
+    assert net.evaluate(X, y)[0] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 30.0, 1e3, 1e4])
+def test_sigmoid_loss_equals_stable_bce_reference_at_any_logit_size(scale):
+    rng = np.random.default_rng(int(scale * 1000) % 2**32 + 1)
+    logits = rng.normal(size=(40, 4)) * scale
+    logits[0] = [1e4, -1e4, 40.0, -40.0]  # saturated both ways, right and wrong
+    y = rng.integers(0, 4, size=40)
+    y[0] = 1
+    net, X = _logit_net(logits, "sigmoid")
+    onehot = np.eye(4)[y]
+    # log sigma(z) and log(1 - sigma(z)) = log sigma(-z), each exact in SciPy at any size.
+    per_output = -(onehot * log_expit(logits) + (1 - onehot) * log_expit(-logits))
+    expected = np.mean(per_output.sum(axis=1))
+    loss = net.loss_and_gradients(X, y)[0]
+    assert loss == pytest.approx(expected, rel=1e-12)
+    assert net.evaluate(X, y)[0] == pytest.approx(expected, rel=1e-12)
 
 
 def test_initialisation_he_for_relu_glorot_for_tanh_and_zero_biases():
