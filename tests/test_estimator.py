@@ -328,6 +328,78 @@ def test_early_stopping_keeps_best_validation_weights(blobs):
     assert clf.score(X_val, y_val) == pytest.approx(clf.best_validation_score_)
 
 
+def test_early_stopping_restores_the_best_epoch_not_the_last():
+    # Noisy labels and a large step: validation accuracy peaks early (measured: 0.833 at
+    # epoch 10 of 26) and is worse by the time training stops (0.700), so the kept weights
+    # must be an earlier epoch's, not the last ones.
+    X, y = make_classification(n_samples=300, n_features=20, n_informative=5, flip_y=0.2,
+                               random_state=0)
+    clf = MLPClassifier((64,), early_stopping=True, validation_fraction=0.3, n_iter_no_change=15,
+                        learning_rate_init=3e-2, batch_size=16, max_iter=200, random_state=0)
+    _quiet_fit(clf, X, y)
+    scores = clf.validation_scores_
+    best_epoch = int(np.argmax(scores))
+    assert best_epoch < clf.n_iter_ - 1, "the case must peak before the last epoch"
+    assert scores[-1] < clf.best_validation_score_ - 0.05  # the last epoch is clearly worse
+    _, X_val, _, y_val = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    kept = clf.score(X_val, y_val)
+    assert kept == pytest.approx(clf.best_validation_score_)
+    assert kept != pytest.approx(scores[-1])  # so the last epoch's weights were not kept
+
+
+def test_alpha_shrinks_the_fitted_weights(blobs):
+    X_train, _, y_train, _ = blobs
+    make = lambda alpha: MLPClassifier((16,), alpha=alpha, learning_rate_init=1e-2,  # noqa: E731
+                                       max_iter=40, random_state=0)
+    free, penalised = (_quiet_fit(make(a), X_train, y_train) for a in (0.0, 0.1))
+
+    def weight_norm(clf):
+        return float(np.sqrt(sum(np.sum(w.astype(np.float64) ** 2) for w in clf.coefs_)))
+
+    # Measured: 6.31 without the penalty, 3.89 with alpha=0.1 (both fits score 100%).
+    assert weight_norm(penalised) < 0.8 * weight_norm(free)
+
+
+def test_shuffle_false_is_deterministic_and_differs_from_shuffling(blobs):
+    X_train, X_test, y_train, _ = blobs
+    make = lambda shuffle: MLPClassifier((16,), shuffle=shuffle, batch_size=32,  # noqa: E731
+                                         max_iter=10, random_state=3)
+    fixed_a, fixed_b, shuffled = (_quiet_fit(make(s), X_train, y_train) for s in (False, False, True))
+    assert fixed_a.loss_curve_ == fixed_b.loss_curve_
+    np.testing.assert_array_equal(fixed_a.predict_proba(X_test), fixed_b.predict_proba(X_test))
+    # Same seed, same initial weights: only the batch order differs.
+    assert fixed_a.loss_curve_ != shuffled.loss_curve_
+    assert not np.array_equal(fixed_a.coefs_[0], shuffled.coefs_[0])
+    # Unshuffled, the batches are the rows in order: the engine's own fit with shuffle=False.
+    net = MLP([5, 16, 4], seed=3, dtype=np.float64)
+    net.fit(X_train, y_train, epochs=10, batch_size=32, optimizer="adam", learning_rate=1e-3,
+            l2=1e-4, shuffle=False)
+    np.testing.assert_allclose(fixed_a.coefs_[0], net.weights[0], rtol=1e-12, atol=1e-12)
+
+
+def test_batch_size_auto_is_min_200_n_samples(monkeypatch):
+    X, y = make_blobs(n_samples=500, centers=3, n_features=4, random_state=0)
+    make = lambda batch_size: MLPClassifier((8,), batch_size=batch_size,  # noqa: E731
+                                            max_iter=3, random_state=0)
+    auto, two_hundred, hundred = (_quiet_fit(make(b), X, y) for b in ("auto", 200, 100))
+    assert auto.loss_curve_ == two_hundred.loss_curve_
+    assert auto.loss_curve_ != hundred.loss_curve_
+    # Fewer than 200 samples: one batch of all of them, with no clipping warning.
+    used = []
+    real_fit = MLP.fit
+
+    def spy(self, *args, **kwargs):
+        used.append(kwargs["batch_size"])
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(MLP, "fit", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        _quiet_fit(make("auto"), X[:150], y[:150])
+        _quiet_fit(make("auto"), X, y)
+    assert used == [150, 200]
+
+
 def test_diverged_fit_warns_and_keeps_finite_weights(blobs):
     X_train, X_test, y_train, _ = blobs
     clf = MLPClassifier((16,), activation="identity", solver="sgd", learning_rate_init=1e6,
