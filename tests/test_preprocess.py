@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -392,9 +393,10 @@ def test_any_array_gives_a_finite_vector_or_a_value_error(image, name):
 def test_a_digits_classifier_reads_the_drawings():
     """A model trained only on load_digits reads preprocessed mouse drawings.
 
-    Measured with LogisticRegression on 200 drawings, seeds 0-3: 90-93 % (this seed:
-    92 %). Without deslanting 86-88 %, without stroke normalisation 80-85 %, without
-    either 73-78 %. The bar leaves room for harmless changes, not for losing a step.
+    Measured with LogisticRegression on 200 drawings, seeds 0-3: 89.5-93 % (this seed:
+    92.0 %). Without deslanting 86.5-88.5 % (this seed: 86.5 %), without stroke
+    normalisation 80-85 %, without either 73-78 %. The bar, 3 points under this seed's
+    92 %, leaves room for harmless changes, not for losing a step.
     """
     from sklearn.datasets import load_digits
     from sklearn.linear_model import LogisticRegression
@@ -410,8 +412,53 @@ def test_a_digits_classifier_reads_the_drawings():
         features = np.stack([drawing_to_input(image, "digits") for image in images])
         predictions = model.predict(features)
     accuracy = float((predictions == labels).mean())
-    assert accuracy >= 0.82, accuracy
+    assert accuracy >= 0.89, accuracy  # measured 0.92; 0.865 without deslanting
     # No class is lost entirely. The hardest is "8" (~50 %: load_digits' 8s are compact
     # blobs, a mouse-drawn 8 has two round open loops), then "7" without a bar (~80 %).
     per_class = [float((predictions[labels == k] == k).mean()) for k in range(10)]
     assert min(per_class) >= 0.3, per_class
+
+
+MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-sample"
+
+
+def _mnist_digit_on_canvas(digit: np.ndarray, size: int = 280) -> np.ndarray:
+    """A 28x28 MNIST digit enlarged to the canvas as the canvas returns a drawing:
+    (size, size, 4) RGBA uint8, white ink on an opaque black background."""
+    big = Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR)
+    rgba = np.empty((size, size, 4), dtype=np.uint8)
+    rgba[..., :3] = np.asarray(big)[..., None]
+    rgba[..., 3] = 255
+    return rgba
+
+
+@pytest.mark.skipif(not MNIST_SAMPLE.is_dir(), reason=f"no MNIST sample at {MNIST_SAMPLE}")
+def test_real_mnist_digits_drawn_on_the_canvas_read_almost_as_well_as_raw():
+    """Real MNIST test digits, enlarged to the 280 px canvas and preprocessed, read about as
+    well as the raw 784 pixels by a model trained on MNIST.
+
+    Measured (784-256-10, Adam, 10 epochs, on the sample's 6,000 / 2,000): 93.9 % raw,
+    92.75 % after drawing_to_input, a drop of 1.15 points. Mutations of the MNIST recipe
+    drop it far more: digit box 24 or 17 px instead of 20: 77-78 %; centre of mass at 13
+    instead of 14: 76.8 %; pen 0.07 of the box instead of 0.115: 84.5 %.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from nn_core import MLP, datasets
+
+    data = datasets.load("mnist", data_dir=MNIST_SAMPLE)
+    stem = datasets.IDX_FILE_STEMS[2]  # the test images: t10k-images-idx3-ubyte
+    test_images = datasets.read_idx(next(MNIST_SAMPLE.glob(f"{stem}*")), ndim=3)
+    assert test_images.shape == (len(data.y_test), 28, 28)
+    with threadpool_limits(1):
+        net = MLP([784, 256, 10], seed=0)
+        net.fit(data.X_train, data.y_train, epochs=10, batch_size=64, optimizer="adam",
+                learning_rate=1e-3)
+        raw = float((net.predict(data.X_test) == data.y_test).mean())
+        drawn = np.stack(
+            [drawing_to_input(_mnist_digit_on_canvas(img), "mnist") for img in test_images]
+        )
+        preprocessed = float((net.predict(drawn) == data.y_test).mean())
+    print(f"\nMNIST sample: raw {raw:.2%}, drawn on the canvas and preprocessed {preprocessed:.2%}")
+    assert raw >= 0.91, raw  # measured 0.939: the model itself is sound
+    assert raw - preprocessed <= 0.03, (raw, preprocessed)  # measured drop 0.0115
