@@ -21,14 +21,16 @@ st.set_page_config(
     page_title="MLP Playground",
     page_icon=":material/neurology:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto"  # collapsed on phones,
 )
 
-pages = [
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
-    st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
-    st.Page("pages/inspect.py", title="Inspect", icon=":material/search_insights:"),
-]
+pages = {
+    "Play": [
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
+        st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+        st.Page("pages/inspect.py", title="Inspect", icon=":material/search_insights:"),
+    ],
+}
 page = st.navigation(pages)
 
 pg = ui.playground()
@@ -37,3 +39,6 @@ with ui.friendly_errors(f"showing the {page.title} page"):
 # After the page, so it shows the model the page may just have trained or loaded.
 with ui.friendly_errors("drawing the sidebar"):
     ui.sidebar(pg)
+# Last: the settings into the address bar, and the tab's state where a reload finds it.
+with ui.friendly_errors("saving this tab's state"):
+    ui.persist(pg)

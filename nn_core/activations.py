@@ -136,13 +136,13 @@ def softmax_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> floa
     """
     m = z.shape[0]
     z -= z.max(axis=1, keepdims=True)
-    picked = float(z[np.arange(m), y].sum(dtype=np.float64))  # sum of z[y] - max
+    picked = float(np.add.reduce(z[np.arange(m), y], dtype=np.float64))  # sum of z[y] - max
     np.exp(z, out=z)
     sums = scratch[:, :1]
-    np.sum(z, axis=1, keepdims=True, out=sums)  # in [1, K]: its log is safe
+    np.add.reduce(z, axis=1, keepdims=True, out=sums)  # in [1, K]: its log is safe
     z /= sums
     np.log(sums, out=sums)
-    return (float(sums.sum(dtype=np.float64)) - picked) / m
+    return (float(np.add.reduce(sums, axis=None, dtype=np.float64)) - picked) / m
 
 
 def sigmoid_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:

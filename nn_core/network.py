@@ -595,6 +595,7 @@ class MLP:
         callback: Callable[[int, History], bool | None] | None = None,
         shuffle: bool = True,
         health_samples: int = 4,
+        rows: Any = None,
     ) -> Trainer:
         """A :class:`~nn_core.trainer.Trainer`: ``fit``, one ``step()`` at a time.
 
@@ -604,7 +605,8 @@ class MLP:
         """
         return Trainer(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                        learning_rate=learning_rate, l2=l2, validation_data=validation_data,
-                       callback=callback, shuffle=shuffle, health_samples=health_samples)
+                       callback=callback, shuffle=shuffle, health_samples=health_samples,
+                       rows=rows)
 
     def fit(
         self,

@@ -83,7 +83,9 @@ class Trainer:
     run's first batch loss and ``ln K`` (K classes): the loss of a blown-up
     network can stay finite while its weights grow without bound.
 
-    ``health_samples`` times per epoch it records ``history.health``: each
+    ``rows`` (an index array) trains on those rows of ``X`` only, without copying
+    them out (a held-out split of a large, shared dataset). ``health_samples``
+    times per epoch it records ``history.health``: each
     weight matrix's gradient norm on the current batch, and the share of each
     hidden layer's units that are dead or saturated on a fixed probe of
     training rows (one small forward pass each time).
@@ -103,13 +105,15 @@ class Trainer:
         callback: Callable[[int, History], bool | None] | None = None,
         shuffle: bool = True,
         health_samples: int = 4,
+        rows: Any = None,
     ) -> None:
         from .network import History, _check_positive_float
 
         self.net = net
         self.X = net._check_X(X)
         self.y = net._check_y(y, self.X.shape[0])
-        self.n = self.X.shape[0]
+        self.rows = None if rows is None else self._check_rows(rows, self.X.shape[0])
+        self.n = self.X.shape[0] if self.rows is None else self.rows.shape[0]
         self.epochs = epochs
         self.batch_size = batch_size
         self.l2 = l2
@@ -144,8 +148,20 @@ class Trainer:
         self._epoch_seconds = 0.0
         self._reference_loss: float | None = None
         self._lr_in_use: float | None = None
-        self._probe = self.X[: min(HEALTH_PROBE_ROWS, self.n)]
+        probe_rows = np.arange(min(HEALTH_PROBE_ROWS, self.n))
+        self._probe = self.X[probe_rows if self.rows is None else self.rows[probe_rows]]
         self._probe_outputs: list[np.ndarray] | None = None
+
+    @staticmethod
+    def _check_rows(rows: Any, n: int) -> np.ndarray:
+        index = np.asarray(rows)
+        if index.ndim != 1 or index.shape[0] == 0 or not np.issubdtype(index.dtype, np.integer):
+            raise ValueError(
+                f"rows must be a non-empty 1-D array of row numbers; got {index.dtype} {index.shape}"
+            )
+        if index.min() < 0 or index.max() >= n:
+            raise ValueError(f"rows must be row numbers in 0..{n - 1}; got {index.min()}..{index.max()}")
+        return index.astype(np.intp, copy=False)
 
     # ------------------------------------------------------------- settings
     @property
@@ -241,8 +257,14 @@ class Trainer:
         self._epoch_batch_size = min(self.batch_size, self.n)
         self.net._get_workspace(self._epoch_batch_size)
         rng = self.net._shuffle_rng
-        self._order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+        order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+        self._order = order if self.rows is None else self.rows[order]
         self.batch = 0
+        n_batches = math.ceil(self.n / self._epoch_batch_size)
+        # Every ``_health_every``-th batch is sampled (never, with health_samples=0).
+        self._health_every = (
+            max(1, n_batches // self.health_samples) if self.health_samples else n_batches + 1
+        )
         self._loss_sum, self._correct, self._epoch_seconds = 0.0, 0, 0.0
 
     def _train_next_batch(self) -> bool:
@@ -281,10 +303,8 @@ class Trainer:
         self.batch += 1
         self._loss_sum += loss * m
         self._correct += correct
-        if self.health_samples:
-            every = max(1, self.batches_per_epoch // self.health_samples)
-            if self.batch % every == 0:
-                self._sample_health()
+        if self.batch % self._health_every == 0:
+            self._sample_health()
         return True
 
     def _diverge(self, reason: str) -> bool:

@@ -1,10 +1,11 @@
 """Train: pick an architecture, press Train, watch loss, accuracy and weights move."""
 
-import math
+import time
 
 import streamlit as st
 
-from playground import data, figures, server, ui
+from playground import data, figures, server, train_view, ui
+from playground.diagnosis import run_warning
 from playground.models import architecture_label
 from playground.training import (
     ACTIVATION_LABELS,
@@ -27,11 +28,10 @@ from playground.training import (
     format_lr,
     format_seconds,
 )
+from playground.urlstate import share_link
 
 TICK_SECONDS = 0.1  # how often the live panel steps while a run is going
-STEP_BUDGET_SECONDS = 0.25  # training time per tick; Stop/Pause are answered between slices
 SLOT_WAIT_SECONDS = 1.0  # longest wait for a training slot while other sessions train
-FRAMES_PER_RUN = 6  # at most ceil(epochs / FRAMES_PER_RUN) epochs per tick, so short runs animate
 
 pg = ui.playground()
 
@@ -54,10 +54,7 @@ def _download(name: str) -> None:
         data.download_dataset(name, progress=progress)
     except Exception as exc:  # noqa: BLE001 - any failure becomes advice
         bar.empty()
-        st.error(
-            f"Couldn't download {name_shown}: {exc}. Check the internet connection and try again; "
-            "the bundled digits dataset works offline."
-        )
+        ui.download_failure(name, exc)
     else:
         bar.progress(1.0, text=f"{name_shown} is ready.")
 
@@ -135,7 +132,8 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
         format_func=format_lr,
         key="cfg-lr",
         help="Step size of each update (log scale). Too small: slow learning. Too big: the "
-        "loss jumps around or blows up. You can change it while a run is going.",
+        "loss jumps around or blows up. You can change it while a run is going: it applies "
+        "from the next batch.",
     )
     epochs = st.slider(
         "Epochs",
@@ -143,7 +141,8 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
         MAX_EPOCHS,
         value=current.epochs,
         key="cfg-epochs",
-        help="How many times the network sees the whole training set.",
+        help="How many times the network sees the whole training set. You can change it "
+        "while a run is going.",
     )
     left, right = st.columns(2)
     batch_size = left.select_slider(
@@ -151,7 +150,8 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
         BATCH_SIZES,
         value=current.batch_size,
         key="cfg-batch",
-        help="Images per weight update. Small batches: more, noisier updates per epoch.",
+        help="Images per weight update. Small batches: more, noisier updates per epoch. "
+        "A change while a run is going applies from the next epoch.",
     )
     l2 = right.select_slider(
         "L2",
@@ -159,7 +159,8 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
         value=current.l2,
         format_func=format_l2,
         key="cfg-l2",
-        help="Weight decay: pulls weights towards 0 to fight overfitting. 'off' = none.",
+        help="Weight decay: pulls weights towards 0 to fight overfitting. 'off' = none. "
+        "A change while a run is going applies from the next batch.",
     )
     seed = st.number_input(
         "Seed",
@@ -222,7 +223,7 @@ def buttons(ready: bool) -> None:
     run = pg.run
     running = run is not None and run.status == RUNNING
     paused = run is not None and run.status == PAUSED
-    cols = st.columns([1.3, 1, 1, 1])
+    cols = st.columns([1.3, 1, 1, 1, 1.2])
     cols[0].button(
         "Train",
         type="primary",
@@ -260,6 +261,13 @@ def buttons(ready: bool) -> None:
         width="stretch",
         help="Clear the current run so the next Train builds a new network.",
     )
+    with cols[4].popover("Copy link", icon=":material/link:", width="stretch",
+                         help="A link that opens this page with these settings."):
+        st.code(share_link(st.context.url, pg.config), language=None, wrap_lines=True)
+        st.caption(
+            "Opening this link sets every control above; pressing **Train** then gives the "
+            "same curves and weights, bit for bit. It carries settings only, not your runs."
+        )
 
 
 # ----------------------------------------------------------------------------- live panel
@@ -269,77 +277,96 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
-def render_run(run) -> None:
-    st.progress(run.progress, text=f"Run #{run.run_id}: {run.status_line()}")
+def _chart(figure, key: str, **kwargs) -> None:
+    st.plotly_chart(figure, key=key, width="stretch", config={"displayModeBar": False}, **kwargs)
+
+
+def render_run(run, bar) -> None:
+    """Everything below the progress bar. While the run trains only the curves and
+    health meters are drawn (capped by the tick rate); the weight heatmaps join once
+    it pauses or ends, so drawing stays a small share of the run's time."""
+    started = time.perf_counter()
+    bar.progress(run.progress, text=f"Run #{run.run_id}: {run.status_line()}")
     if run.message:
         st.warning(run.message, icon=":material/warning:")
+    warning = run_warning(run.config, run.history, run.n_classes)
+    if warning:
+        st.warning(warning, icon=":material/psychology_alt:")
     if run.is_done:
-        previous = [r for r in pg.runs if r.run_id < run.run_id and math.isfinite(r.test_accuracy)]
-        delta = None
-        if previous and run.test_accuracy is not None:
-            delta = f"{(run.test_accuracy - previous[-1].test_accuracy) * 100:+.1f} pts vs #{previous[-1].run_id}"
         m1, m2, m3 = st.columns(3)
         m1.metric(
             "Test accuracy",
             _percent(run.test_accuracy),
-            delta=delta,
+            delta=train_view.accuracy_delta(run, pg.runs),
             help="Share of the held-out test images (never used in training) read right.",
         )
         m2.metric("Train accuracy", _percent(run.train_accuracy), help="Share of the training images read right.")
         m3.metric("Training time", format_seconds(run.train_seconds), help="Time the network spent learning; drawing the live charts is not counted.")
-    st.plotly_chart(
-        figures.training_curves(run.history, run.target_epochs),
-        key="chart-curves",
-        width="stretch",
-        config={"displayModeBar": False},
+    _chart(
+        figures.training_curves(vars(run.history), run.target_epochs,
+                                lr_marks=train_view.lr_marks(run)),
+        "chart-curves",
     )
+    if run.history.health:
+        _chart(
+            figures.health_meters(run.history.health, run.trainer.batches_per_epoch,
+                                  run.config.activation),
+            "chart-health",
+        )
+        st.caption(
+            "Health, sampled a few times per epoch: each weight matrix's gradient size (if the "
+            "first layer's is far below the last's, gradients are vanishing), and the share "
+            "of hidden units that are dead or saturated, which no longer learn."
+        )
+    if run.status == RUNNING:
+        st.caption(
+            "The weight pictures appear when the run pauses or ends: redrawing them every "
+            "frame would slow the training down."
+        )
+        run.chart_seconds += time.perf_counter() - started
+    else:
+        render_weights(run)
+
+
+def render_weights(run) -> None:
     image_shape = getattr(run.dataset, "image_shape", None)
     weights = run.net.weights
     if image_shape is not None:
-        st.plotly_chart(
-            figures.weight_tiles(weights[0], image_shape),
-            key="chart-tiles",
-            width="stretch",
-            config={"displayModeBar": False},
-        )
+        _chart(figures.weight_tiles(weights[0], image_shape), "chart-tiles")
         st.caption(
             "Each tile is one hidden unit: the weight it gives every input pixel. "
             "Red pixels push the unit up, blue pixels push it down."
         )
     deeper = weights[1:]
     if deeper:
+        names = [str(c) for c in getattr(run.dataset, "class_names", range(run.n_classes))]
         cols = st.columns(len(deeper))
         for i, (col, w) in enumerate(zip(cols, deeper, strict=True)):
             last = i == len(deeper) - 1
-            col.plotly_chart(
-                figures.weight_matrix(
-                    w,
-                    from_label=f"hidden {i + 1}",
-                    to_label="output" if last else f"hidden {i + 2}",
-                ),
-                key=f"chart-matrix-{i}",
-                width="stretch",
-                config={"displayModeBar": False},
-            )
+            with col:
+                _chart(
+                    figures.weight_matrix(
+                        w,
+                        from_label=f"hidden {i + 1}",
+                        to_label="output" if last else f"hidden {i + 2}",
+                        to_names=names if last else None,
+                    ),
+                    f"chart-matrix-{i}",
+                )
 
 
 def preview(config: TrainConfig) -> None:
     """Empty curves and the starting weights of the network that Train would build."""
-    st.plotly_chart(
-        figures.training_curves({}, config.epochs),
-        key="chart-curves",
-        config={"displayModeBar": False},
-    )
+    _chart(figures.training_curves({}, config.epochs), "chart-curves")
     shape = data.IMAGE_SHAPES.get(config.dataset)
     if shape is None:
         return
     net = build_network(config, shape[0] * shape[1])
-    st.plotly_chart(
+    _chart(
         figures.weight_tiles(
             net.weights[0], shape, title=f"Starting weights: random (seed {config.seed})"
         ),
-        key="chart-tiles",
-        config={"displayModeBar": False},
+        "chart-tiles",
     )
     st.caption(
         f"Train will build a {architecture_label(net)}. Each tile is one hidden unit's "
@@ -352,12 +379,16 @@ def live_panel() -> None:
         run = pg.run
         if run is None:
             return
+        bar = st.progress(run.progress, text=f"Run #{run.run_id}: {run.status_line()}")
         if run.status == RUNNING:
             with server.training_slot(timeout=SLOT_WAIT_SECONDS) as slot:
                 if slot:  # else every slot is busy with other sessions: show, train next tick
-                    run.step(
-                        budget_seconds=STEP_BUDGET_SECONDS,
-                        max_epochs=max(1, math.ceil(run.target_epochs / FRAMES_PER_RUN)),
+                    # Updating the bar between pieces is where a click stops this tick.
+                    train_view.tick(
+                        run,
+                        checkpoint=lambda r: bar.progress(
+                            r.progress, text=f"Run #{r.run_id}: {r.status_line()}"
+                        ),
                     )
             if run.is_done:
                 pg.complete_run(run)
@@ -368,7 +399,7 @@ def live_panel() -> None:
             # draw it again, or Train would stay disabled and the sidebar out of date.
             pg.page_shows_running = False
             st.rerun()
-        render_run(run)
+        render_run(run, bar)
 
 
 # ----------------------------------------------------------------------------- compare
@@ -398,11 +429,13 @@ def compare_runs() -> None:
         help="Every finished run of this session. Pick several to compare hidden sizes, "
         "learning rates or epochs.",
     )
-    right.plotly_chart(
-        figures.run_overlay([(by_id[i].label, by_id[i].history[metrics[metric]]) for i in chosen], metric),
-        key="chart-compare",
-        width="stretch",
-    )
+    with right:
+        _chart(
+            figures.run_overlay(
+                [(by_id[i].label, by_id[i].history[metrics[metric]]) for i in chosen], metric
+            ),
+            "chart-compare",
+        )
     st.dataframe(
         [r.summary_row() for r in reversed(pg.runs)],
         hide_index=True,
@@ -429,6 +462,8 @@ with settings_col, st.container(border=True):
 
 run = pg.run
 with main_col:
+    if run is not None and run.is_done and not any(r.run_id == run.run_id for r in pg.runs):
+        pg.complete_run(run)  # it ended in a tick that a click cut short
     if run is not None and run.is_active:
         changed = run.config.architecture_changes(config)
         if changed:
@@ -437,18 +472,11 @@ with main_col:
                 "network: press **Reset**, then **Train**. The current run goes on as it was.",
                 icon=":material/sync_problem:",
             )
-        live = run.apply_live(config)
-        if "learning_rate" in live:
-            st.toast(f"Learning rate is now {format_lr(run.learning_rate)}: it applies from the next epoch.")
-        if "epochs" in live:
-            st.toast(f"The run now aims for {run.target_epochs} epochs.")
+        for note in train_view.live_change_notes(run.apply_live(config), run, config.epochs):
+            st.toast(note)
     buttons(dataset_ready)
     if run is None:
-        st.info(
-            "Press **Train** to start. The defaults (one hidden layer of 64 ReLU units, Adam, "
-            "30 epochs) read about 97% of the digits right after a second or two.",
-            icon=":material/arrow_back:",
-        )
+        st.info(train_view.start_tip(config), icon=":material/arrow_back:")
         with ui.friendly_errors("previewing the network"):
             preview(config)
     else:

@@ -75,3 +75,23 @@ def download_dataset(name: str, progress: Callable[[int, int, str], None] | None
     dataset = datasets.load(name, download=True, progress=progress)
     load_dataset.clear()
     return dataset
+
+
+def download_problem(exc: BaseException) -> str:
+    """What went wrong with a download, in a few plain words (no URLs, no paths)."""
+    import urllib.error
+
+    text = str(exc).lower()
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"the server answered {exc.code}."
+    if isinstance(exc, TimeoutError) or "timed out" in text:
+        return "the connection timed out."
+    if "checksum" in text or "sha256" in text:
+        return "the file arrived damaged (its checksum did not match)."
+    if isinstance(exc, (urllib.error.URLError, ConnectionError)) or any(
+        word in text for word in ("urlopen", "network", "name resolution", "connection", "offline")
+    ):
+        return "this machine seems to be offline."
+    if isinstance(exc, OSError) and ("space" in text or "permission" in text):
+        return "the files couldn't be written to disk."
+    return "the download failed."

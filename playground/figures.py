@@ -66,16 +66,18 @@ def training_curves(
     history: Mapping[str, Sequence[float]],
     total_epochs: int | None = None,
     title: str | None = None,
+    lr_marks: Sequence[tuple[float, float]] = (),
 ) -> go.Figure:
     """Loss (left) and accuracy (right) per epoch, training and validation.
 
     ``history`` holds lists ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``
     (missing or empty lists are skipped). ``total_epochs`` fixes the x range so the
-    curves grow into the plot while a run is going.
+    curves grow into the plot while a run is going. ``lr_marks`` are learning-rate
+    changes ``(x, new value)`` with ``x`` in epochs (2.5: halfway through epoch 3),
+    drawn on the loss panel as dashed lines labelled with the new rate.
     """
-    fig = make_subplots(
-        rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy (higher is better)")
-    )
+    # Short panel titles: two long ones overlap on a phone-sized screen.
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss ↓", "Accuracy ↑"))
     series = (
         ("loss", "train loss", TRAIN_COLOUR, 1),
         ("val_loss", "validation loss", VAL_COLOUR, 1),
@@ -99,6 +101,12 @@ def training_curves(
             ),
             row=1,
             col=col,
+        )
+    for x, value in lr_marks:
+        fig.add_vline(
+            x=x, line={"color": MUTED, "dash": "dash", "width": 1}, row=1, col=1,
+            annotation={"text": f"lr {value:g}", "font": {"size": 10, "color": MUTED}},
+            annotation_position="top",
         )
     n_done = max((len(history.get(k) or []) for k in ("loss", "val_loss")), default=0)
     x_max = max(total_epochs or 0, n_done, 1)
@@ -177,16 +185,26 @@ def weight_matrix(
     from_label: str = "layer k",
     to_label: str = "layer k+1",
     title: str | None = None,
+    to_names: Sequence[str] | None = None,
 ) -> go.Figure:
-    """A deeper weight matrix ``(n_in, n_out)`` as a heatmap: rows = from, columns = to."""
+    """A deeper weight matrix ``(n_in, n_out)`` as a heatmap: rows = from, columns = to.
+
+    Units are numbered from 1; pass ``to_names`` to name the columns instead (the
+    output layer's classes, ``0``-``9`` for digits).
+    """
     weights = np.asarray(weights, dtype=np.float32)
     if weights.ndim != 2:
         raise ValueError(f"a weight matrix must be 2-D, got shape {weights.shape}")
+    if to_names is not None and len(to_names) != weights.shape[1]:
+        raise ValueError(f"{len(to_names)} names for {weights.shape[1]} columns")
     limit = _symmetric_limit(weights)
+    columns = (
+        np.arange(1, weights.shape[1] + 1) if to_names is None else [str(n) for n in to_names]
+    )
     fig = go.Figure(
         go.Heatmap(
             z=weights,
-            x=np.arange(1, weights.shape[1] + 1),
+            x=columns,
             y=np.arange(1, weights.shape[0] + 1),
             colorscale=DIVERGING,
             zmin=-limit,
@@ -197,10 +215,11 @@ def weight_matrix(
             colorbar={"title": {"text": "weight"}, "thickness": 12},
         )
     )
-    fig.update_xaxes(title_text=to_label, showgrid=False)
+    fig.update_xaxes(title_text=to_label, showgrid=False, type="category" if to_names else None)
     fig.update_yaxes(title_text=from_label, autorange="reversed", showgrid=False)
     fig.update_layout(
-        title={"text": title or f"{from_label} → {to_label} weights {weights.shape[0]}×{weights.shape[1]}"},
+        # Short enough for a third of a wide page: the shape is on the axes and in the hover.
+        title={"text": title or f"{from_label} → {to_label}", "font": {"size": 14}},
         height=320,
         margin=_MARGIN,
         uirevision=f"matrix-{from_label}",
@@ -421,5 +440,55 @@ def misclassified_gallery(
         coloraxis={"colorscale": GREYS, "cmin": 0.0, "cmax": 1.0, "showscale": False},
         height=60 + rows * 135,
         margin={**_MARGIN, "t": 30},
+    )
+    return fig
+
+
+def health_meters(
+    samples: Sequence[Mapping[str, object]],
+    batches_per_epoch: int,
+    activation: str = "relu",
+) -> go.Figure:
+    """Live health of a run: each weight matrix's gradient norm (left, log scale) and
+    the share of each hidden layer's units that are dead (ReLU) or saturated
+    (sigmoid/tanh) (right), over training time in epochs.
+
+    ``samples`` are the engine's ``history.health`` dicts (``epoch``, ``batch``,
+    ``grad_norms``, ``stuck``). A gradient norm falling by orders of magnitude from
+    the last layer to the first is the picture of vanishing gradients.
+    """
+    stuck_name = {"relu": "dead", "leaky_relu": "dead", "sigmoid": "saturated",
+                  "tanh": "saturated"}.get(activation, "stuck")
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("Gradient norm", f"Units {stuck_name}")
+    )
+    x = [float(s["epoch"]) - 1 + float(s["batch"]) / max(batches_per_epoch, 1) for s in samples]
+    norms = np.array([s["grad_norms"] for s in samples], dtype=float).reshape(len(samples), -1)
+    stuck = np.array([s["stuck"] for s in samples], dtype=float).reshape(len(samples), -1)
+    for layer in range(norms.shape[1]):
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=norms[:, layer], mode="lines", name=f"W{layer + 1}",
+                line={"color": RUN_COLOURS[layer % len(RUN_COLOURS)]}, legendgroup=f"l{layer}",
+                hovertemplate=f"W{layer + 1} gradient norm %{{y:.3g}}<extra></extra>",
+            ),
+            row=1, col=1,
+        )
+    for layer in range(stuck.shape[1]):
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=stuck[:, layer], mode="lines", name=f"hidden {layer + 1}",
+                line={"color": RUN_COLOURS[layer % len(RUN_COLOURS)], "dash": "dot"},
+                legendgroup=f"l{layer}",
+                hovertemplate=f"hidden layer {layer + 1}: %{{y:.0%}} {stuck_name}<extra></extra>",
+            ),
+            row=1, col=2,
+        )
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
+    fig.update_layout(
+        height=240, margin={**_MARGIN, "t": 40}, legend={"orientation": "h", "y": -0.35},
+        uirevision="health",
     )
     return fig

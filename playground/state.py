@@ -7,12 +7,15 @@ in module globals, so several tabs can use the app at once. The helpers take any
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from playground import sessions
+from playground.diagnosis import is_at_chance
 from playground.models import ActiveModel
 from playground.training import DIVERGED, PAUSED, RUNNING, RunRecord, TrainConfig, TrainingRun
+from playground.urlstate import SESSION_PARAM, config_from_query, config_to_query
 
 STATE_KEY = "playground"
 # Test hook: an RGBA array (H, W, 4) put here is read by the Draw page whenever the
@@ -34,6 +37,11 @@ class Playground:
     uploaded_file_id: str | None = None
     notices: list[tuple[str, str]] = field(default_factory=list)  # (level, text) shown once
     page_shows_running: bool = False  # the Train page was last drawn around a running run
+    #: The model that answered before the current one, kept while the current one reads
+    #: digits at chance, so Draw and Inspect can offer it back.
+    last_good_model: ActiveModel | None = None
+    #: This tab's key in the server-side store (``?sid=``), so a reload finds it again.
+    token: str = field(default_factory=sessions.new_token)
 
     def new_run_id(self) -> int:
         run_id = self.next_run_id
@@ -65,13 +73,33 @@ class Playground:
         # answers on Draw/Inspect only changes if there was none: a diverged net reads badly.
         # A net whose numbers overflow on the test images can't answer at all.
         if run.is_usable and (run.status != DIVERGED or self.model is None):
+            if self.model is not None and not self.model_at_chance and self.model.net is not run.net:
+                self.last_good_model = self.model
             self.model = ActiveModel(
                 net=run.net,
                 dataset=run.config.dataset,
                 test_accuracy=run.test_accuracy,
                 source=f"run #{run.run_id}",
             )
+            if not self.model_at_chance:
+                self.last_good_model = None
         return record
+
+    @property
+    def model_at_chance(self) -> bool:
+        """Whether the session's model reads its test set no better than guessing."""
+        model = self.model
+        if model is None:
+            return False
+        n_classes = int(getattr(model.net, "layer_sizes", (0, 10))[-1])
+        return is_at_chance(model.test_accuracy, n_classes)
+
+    def use_last_good_model(self) -> bool:
+        """Make the model from before the chance-level one answer again."""
+        if self.last_good_model is None:
+            return False
+        self.model, self.last_good_model = self.last_good_model, None
+        return True
 
     def train(self, config: TrainConfig, dataset: Any, **kwargs: Any) -> TrainingRun:
         """What the Train button does: end a paused run (keeping it), start a new one."""
@@ -119,10 +147,38 @@ class Playground:
         return notices
 
 
-def get_playground(session_state: MutableMapping[str, Any]) -> Playground:
-    """The session's :class:`Playground`, created on first use."""
+def get_playground(
+    session_state: MutableMapping[str, Any],
+    query: Mapping[str, Any] | None = None,
+    store: sessions.SessionStore | None = None,
+) -> Playground:
+    """The session's :class:`Playground`, found or made on the session's first page run.
+
+    On that first run, a ``sid`` in ``query`` that ``store`` knows is a reloaded
+    tab: its state comes back. Otherwise a new one starts, with the settings the
+    link's parameters ask for (a note for each refused value). Settings in the
+    link win over restored ones: someone edited the address.
+    """
     pg = session_state.get(STATE_KEY)
-    if not isinstance(pg, Playground):
+    if isinstance(pg, Playground):
+        return pg
+    query = query or {}
+    token = query.get(SESSION_PARAM)
+    restored = store.get(token) if store is not None and token else None
+    if isinstance(restored, Playground):
+        pg = restored
+        pg.config, notes = config_from_query(query, pg.config)
+    else:
         pg = Playground()
-        session_state[STATE_KEY] = pg
+        pg.config, notes = config_from_query(query)
+        if token and store is not None:
+            pg.notify("info", "That tab's earlier session has expired: starting afresh.")
+    for note in notes:
+        pg.notify("warning", note)
+    session_state[STATE_KEY] = pg
     return pg
+
+
+def url_params(pg: Playground) -> dict[str, str]:
+    """What the address bar should say for this tab: its settings and its token."""
+    return {**config_to_query(pg.config), SESSION_PARAM: pg.token}

@@ -1,12 +1,13 @@
-"""Training runs that can be stepped a little at a time.
+"""Training runs the Train page steps a little at a time.
 
-The Train page never blocks on a whole ``fit``: a :class:`TrainingRun` trains in
-small slices (``run.step(budget_seconds=...)``) so a Streamlit fragment can draw
-the charts between slices and a Stop/Pause click is answered within a fraction of
-a second. One slice is one ``net.fit(..., epochs=1)`` call on a chunk of the
-shuffled training set; the engine keeps the weights and the optimizer state
-between calls, so chunked epochs are ordinary epochs seen in pieces. The chunk
-size adapts so that one slice takes about ``chunk_seconds``.
+The training loop is the engine's own (``nn_core.trainer.Trainer``); a
+:class:`TrainingRun` only owns what the app adds around it: the run's status
+(running, paused, ...), the held-out validation rows, the clock, and the final
+test score. The page steps it for a fraction of a second per screen refresh
+(``run.step(budget_seconds=...)``), never past the end of an epoch, so a
+Pause or Stop click is answered within one refresh and at most one more epoch
+trains after it. Because the engine's loop does not care how it is stepped, the
+same settings and seed give the same run, bit for bit, on any machine speed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ LAYER_SIZES = (4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 MAX_HIDDEN_LAYERS = 3
 MAX_EPOCHS = 100
 MAX_GAP_SECONDS = 2.0  # a longer gap between two steps is time away, not training time
+# A run whose validation accuracy is within this of chance after CHANCE_EPOCHS epochs learns nothing.
+CHANCE_MARGIN = 0.05
+CHANCE_EPOCHS = 5
 
 ACTIVATION_LABELS = {
     "relu": "ReLU",
@@ -59,7 +63,8 @@ DONE_STATUSES = (FINISHED, STOPPED, DIVERGED)
 
 # Fields that change the network itself: changing one of them during a run asks for a Reset.
 ARCHITECTURE_FIELDS = ("dataset", "hidden", "activation", "optimizer", "seed")
-# Fields applied to a running network from its next epoch.
+# Fields applied to a running network: the learning rate and L2 from its next batch,
+# the batch size from its next epoch, the epochs at once.
 LIVE_FIELDS = ("learning_rate", "epochs", "batch_size", "l2")
 
 FIELD_LABELS = {
@@ -146,13 +151,6 @@ class TrainConfig:
     def hidden_label(self) -> str:
         return "-".join(str(h) for h in self.hidden)
 
-    def short_label(self) -> str:
-        return (
-            f"{self.hidden_label} {ACTIVATION_LABELS.get(self.activation, self.activation)}, "
-            f"{OPTIMIZER_LABELS.get(self.optimizer, self.optimizer)} lr {format_lr(self.learning_rate)}, "
-            f"{self.epochs} ep, batch {self.batch_size}"
-        )
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "dataset": self.dataset,
@@ -229,9 +227,12 @@ def _or_nan(value: float | None) -> float:
     return float("nan") if value is None else float(value)
 
 
-def cross_entropy(probabilities: np.ndarray, y: np.ndarray) -> float:
-    p = probabilities[np.arange(len(y)), y]
-    return float(-np.mean(np.log(np.clip(p, 1e-12, 1.0))))
+HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "learning_rate")
+
+
+def history_dict(history: Any) -> dict[str, list]:
+    """The per-epoch lists of an engine ``History`` (what the charts draw), copied."""
+    return {key: list(getattr(history, key)) for key in HISTORY_KEYS}
 
 
 @dataclass
@@ -246,17 +247,22 @@ class RunRecord:
     test_accuracy: float
     train_accuracy: float
     train_seconds: float
-    lr_changes: list[tuple[int, float]] = field(default_factory=list)
+    #: (epoch, batch, value) of every learning-rate change, as the engine records them.
+    lr_changes: list[tuple[int, int, float]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
-        lr = format_lr(self.config.learning_rate)
+        """``#3 digits 64 ReLU, Adam lr 0.003, batch 32, 30 ep``: what tells runs apart."""
+        config = self.config
+        lr = format_lr(config.learning_rate)
         if self.lr_changes:
-            lr += "→" + "→".join(format_lr(v) for _, v in self.lr_changes)
+            lr += "→" + "→".join(format_lr(v) for *_, v in self.lr_changes)
+        l2 = "" if config.l2 == 0 else f", L2 {format_l2(config.l2)}"
         return (
-            f"#{self.run_id} {self.config.dataset} {self.config.hidden_label} "
-            f"{ACTIVATION_LABELS.get(self.config.activation, self.config.activation)}, "
-            f"lr {lr}, {self.epochs_done} ep"
+            f"#{self.run_id} {config.dataset} {config.hidden_label} "
+            f"{ACTIVATION_LABELS.get(config.activation, config.activation)}, "
+            f"{OPTIMIZER_LABELS.get(config.optimizer, config.optimizer)} lr {lr}, "
+            f"batch {config.batch_size}{l2}, {self.epochs_done} ep"
         )
 
     def summary_row(self) -> dict[str, Any]:
@@ -286,7 +292,8 @@ class TrainingRun:
     ``dataset`` is an ``nn_core.datasets.Dataset`` (anything with ``X_train``,
     ``y_train``, ``X_test``, ``y_test``, ``n_features``/``n_classes``). The
     network is built here from ``config``; pass ``net_factory`` to build it
-    differently (tests).
+    differently (tests). A seeded tenth of the training rows is held out for the
+    validation curve; the engine trains on the rest, in place (no copy of the data).
     """
 
     def __init__(
@@ -296,8 +303,6 @@ class TrainingRun:
         run_id: int = 1,
         *,
         validation_fraction: float = 0.1,
-        chunk_seconds: float = 0.12,
-        initial_chunk: int = 1024,
         clock: Callable[[], float] = time.perf_counter,
         net_factory: Callable[..., Any] | None = None,
     ) -> None:
@@ -306,7 +311,6 @@ class TrainingRun:
         self.dataset = dataset
         self.run_id = run_id
         self.clock = clock
-        self.chunk_seconds = chunk_seconds
         n_features = int(dataset.X_train.shape[1])
         n_classes = int(getattr(dataset, "n_classes", None) or int(dataset.y_train.max()) + 1)
         self.n_classes = n_classes
@@ -325,36 +329,61 @@ class TrainingRun:
         )
         self.X_val = np.asarray(dataset.X_train[val_idx])
         self.y_val = np.asarray(dataset.y_train[val_idx])
-        self._rng = np.random.default_rng(config.seed + 7919)
-
-        self.learning_rate = float(config.learning_rate)
-        self.target_epochs = int(config.epochs)
-        self.batch_size = int(config.batch_size)
-        self.l2 = float(config.l2)
-        self.lr_changes: list[tuple[int, float]] = []
+        self.trainer = self.net.trainer(
+            dataset.X_train,
+            dataset.y_train,
+            rows=self.train_idx,
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            optimizer=config.optimizer,
+            learning_rate=config.learning_rate,
+            l2=config.l2,
+            validation_data=(self.X_val, self.y_val),
+        )
 
         self.status = READY
-        self.history: dict[str, list[float]] = {
-            "loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [], "seconds": []
-        }
-        self.epochs_done = 0
-        self.train_seconds = 0.0  # time inside net.fit only
+        self.train_seconds = 0.0  # time inside the trainer's steps only
+        self.chart_seconds = 0.0  # time the page spent drawing this run's charts
         self._wall_seconds = 0.0  # see elapsed_seconds
         self._last_step_end: float | None = None
-        self.diverged_at: tuple[int, int] | None = None
         self.message: str | None = None
         self.test_accuracy: float | None = None
         self.train_accuracy: float | None = None
 
-        # Sub-epoch state.
-        self._perm: np.ndarray | None = None
-        self._pos = 0
-        self._loss_sum = 0.0
-        self._correct_sum = 0.0
-        self._epoch_seconds = 0.0
-        self._chunk = self._round_chunk(initial_chunk)
-
     # ------------------------------------------------------------------ state
+
+    @property
+    def history(self) -> Any:
+        """The engine's ``History`` of this run (per-epoch lists, lr changes, health)."""
+        return self.trainer.history
+
+    @property
+    def epochs_done(self) -> int:
+        return self.trainer.epoch
+
+    @property
+    def target_epochs(self) -> int:
+        return self.trainer.epochs
+
+    @property
+    def learning_rate(self) -> float:
+        return float(self.net.learning_rate)
+
+    @property
+    def batch_size(self) -> int:
+        return self.trainer.batch_size
+
+    @property
+    def l2(self) -> float:
+        return self.trainer.l2
+
+    @property
+    def lr_changes(self) -> list[tuple[int, int, float]]:
+        return self.history.lr_changes
+
+    @property
+    def diverged_at(self) -> tuple[int, int] | None:
+        return self.history.diverged_at
 
     @property
     def n_train(self) -> int:
@@ -372,10 +401,7 @@ class TrainingRun:
     @property
     def progress(self) -> float:
         """Fraction of the planned epochs done, counting the current partial epoch."""
-        if self.is_done and self.status == FINISHED:
-            return 1.0
-        partial = self._pos / self.n_train if self._perm is not None else 0.0
-        return min(1.0, (self.epochs_done + partial) / max(self.target_epochs, 1))
+        return 1.0 if self.status == FINISHED else self.trainer.progress
 
     @property
     def elapsed_seconds(self) -> float:
@@ -384,12 +410,18 @@ class TrainingRun:
         return self._wall_seconds
 
     @property
+    def chart_share(self) -> float | None:
+        """Share of the run's wall time spent drawing its charts (None before any)."""
+        if self._wall_seconds <= 0:
+            return None
+        return min(1.0, self.chart_seconds / self._wall_seconds)
+
+    @property
     def seconds_left(self) -> float | None:
         """Estimated wall-clock time left, from the pace so far (None before epoch 1)."""
-        if not self.history["seconds"]:
+        done = self.trainer.progress * self.target_epochs
+        if not self.history.loss or done <= 0:
             return None
-        partial = self._pos / self.n_train if self._perm is not None else 0.0
-        done = self.epochs_done + partial
         return max(0.0, (self.target_epochs - done) * self.elapsed_seconds / done)
 
     def status_line(self) -> str:
@@ -404,9 +436,11 @@ class TrainingRun:
             return f"{head} · paused · {spent}"
         if self.status == READY:
             return f"{head} · ready"
+        share = self.chart_share
+        drawing = "" if share is None else f", {share:.0%} of it drawing charts"
         return (
             f"{head} · {self.status} in {format_seconds(self.elapsed_seconds)} "
-            f"({format_seconds(self.train_seconds)} of it computing, the rest drawing)"
+            f"({format_seconds(self.train_seconds)} of it computing{drawing})"
         )
 
     # ------------------------------------------------------------------ controls
@@ -419,14 +453,11 @@ class TrainingRun:
     def pause(self) -> None:
         if self.status == RUNNING:
             self.status = PAUSED
-            self._hold_clock()
+            self._last_step_end = None
 
     def resume(self) -> None:
         if self.status == PAUSED:
             self.start()
-
-    def _hold_clock(self) -> None:
-        self._last_step_end = None
 
     def stop(self) -> None:
         """End the run now, keeping the weights as they are."""
@@ -434,143 +465,69 @@ class TrainingRun:
             self._finish(STOPPED)
 
     def apply_live(self, config: TrainConfig) -> list[str]:
-        """Take learning rate, epochs, batch size and L2 from ``config`` (from the next
-        epoch on). Returns the names of the fields that changed."""
+        """Take learning rate and L2 (from the next batch), batch size (from the next
+        epoch) and epochs from ``config``. Returns the names of the fields that changed.
+
+        Epochs below what the run has already done end it at the end of the current
+        epoch: the target becomes the epochs done so far, plus the one under way.
+        """
         changed: list[str] = []
         if not self.is_active:
             return changed
-        if config.learning_rate != self.learning_rate:
-            self.learning_rate = float(config.learning_rate)
-            self.lr_changes.append((self.epochs_done, self.learning_rate))
-            try:
-                self.net.learning_rate = self.learning_rate
-            except AttributeError:  # an engine without the attribute still gets it via fit()
-                pass
+        trainer = self.trainer
+        if config.learning_rate != self.net.learning_rate:
+            self.net.learning_rate = float(config.learning_rate)
             changed.append("learning_rate")
-        if config.epochs != self.target_epochs:
-            self.target_epochs = max(1, int(config.epochs))
+        floor = max(1, trainer.epoch + (1 if trainer.batch else 0))
+        wanted = max(int(config.epochs), floor)
+        if wanted != trainer.epochs:
+            trainer.epochs = wanted
             changed.append("epochs")
-        if config.batch_size != self.batch_size:
-            self.batch_size = int(config.batch_size)
-            self._chunk = self._round_chunk(self._chunk)
+        if config.batch_size != trainer.batch_size:
+            trainer.batch_size = int(config.batch_size)
             changed.append("batch_size")
-        if config.l2 != self.l2:
-            self.l2 = float(config.l2)
+        if config.l2 != trainer.l2:
+            trainer.l2 = float(config.l2)
             changed.append("l2")
         return changed
 
     # ------------------------------------------------------------------ training
 
-    def step(self, budget_seconds: float = 0.2, max_epochs: int | None = None) -> int:
-        """Train while running, for about ``budget_seconds`` or ``max_epochs`` epochs.
+    def step(self, budget_seconds: float = 0.2, max_epochs: int | None = 1) -> int:
+        """Train while running, for about ``budget_seconds``, ending at the latest at the
+        end of ``max_epochs`` epochs (counting the one under way; None: no limit).
 
         Returns the number of epochs completed. Finishes the run (computing the
         test and train accuracy) once the planned epochs are done.
         """
         if self.status != RUNNING:
             return 0
+        trainer = self.trainer
         start = self.clock()
         if self._last_step_end is not None:
             self._wall_seconds += min(start - self._last_step_end, MAX_GAP_SECONDS)
-        completed = 0
-        while self.status == RUNNING and self.epochs_done < self.target_epochs:
-            if self._train_chunk():
-                completed += 1
-            if max_epochs is not None and completed >= max_epochs:
-                break
-            if self.clock() - start >= budget_seconds:
-                break
-        if self.status == RUNNING and self.epochs_done >= self.target_epochs:
-            self._finish(FINISHED)
+        epochs_before = trainer.epoch
+        max_batches = None
+        if max_epochs is not None:
+            max_batches = max_epochs * trainer.batches_per_epoch - trainer.batch
+        trainer.step(max_batches=max_batches, max_seconds=budget_seconds)
         end = self.clock()
+        self.train_seconds += end - start
         self._wall_seconds += end - start
+        if trainer.done:
+            self._finish(DIVERGED if self.history.diverged else FINISHED)
         self._last_step_end = end if self.status == RUNNING else None
-        return completed
+        return trainer.epoch - epochs_before
 
     def run_to_end(self) -> None:
         """Train synchronously until the planned epochs are done (used for small runs)."""
         self.start()
         while self.status == RUNNING:
-            self.step(budget_seconds=math.inf)
-
-    def _round_chunk(self, size: float) -> int:
-        b = max(1, self.batch_size)
-        size = int(max(b, min(self.n_train, size)))
-        if size < self.n_train:
-            size = max(b, (size // b) * b)
-        return size
-
-    def _train_chunk(self) -> bool:
-        """Train on the next chunk; returns True when that completed an epoch."""
-        if self._perm is None:
-            self._perm = self._rng.permutation(self.train_idx)
-            self._pos = 0
-            self._loss_sum = self._correct_sum = self._epoch_seconds = 0.0
-        idx = self._perm[self._pos : self._pos + self._chunk]
-        if self._pos + self._chunk >= self.n_train - self.batch_size:  # no runt chunk at the end
-            idx = self._perm[self._pos :]
-        t0 = self.clock()
-        history = self.net.fit(
-            self.dataset.X_train[idx],
-            self.dataset.y_train[idx],
-            epochs=1,
-            batch_size=self.batch_size,
-            optimizer=self.config.optimizer,
-            learning_rate=self.learning_rate,
-            l2=self.l2,
-        )
-        elapsed = self.clock() - t0
-        self.train_seconds += elapsed
-        self._epoch_seconds += elapsed
-        if getattr(history, "diverged", False) or not history.loss or not np.isfinite(history.loss[-1]):
-            batch = None
-            at = getattr(history, "diverged_at", None)
-            if at is not None:
-                batch = at[1]
-            self.diverged_at = (self.epochs_done + 1, batch if batch is not None else 0)
-            self._finish(DIVERGED)
-            return False
-        self._loss_sum += float(history.loss[-1]) * idx.size
-        self._correct_sum += float(history.accuracy[-1]) * idx.size
-        self._pos += idx.size
-        if elapsed > 0:
-            self._chunk = self._round_chunk(self.chunk_seconds * idx.size / elapsed)
-        if self._pos < self.n_train:
-            return False
-        self._end_epoch()
-        return True
-
-    def _end_epoch(self) -> None:
-        t0 = self.clock()
-        with np.errstate(all="ignore"):  # a net on the edge of diverging may overflow here
-            val_loss, val_acc = self._validate()
-        self._epoch_seconds += self.clock() - t0
-        n = self.n_train
-        self.history["loss"].append(self._loss_sum / n)
-        self.history["accuracy"].append(self._correct_sum / n)
-        self.history["val_loss"].append(float(val_loss))
-        self.history["val_accuracy"].append(float(val_acc))
-        self.history["seconds"].append(self._epoch_seconds)
-        self.epochs_done += 1
-        self._perm = None
-        self._pos = 0
-        if not math.isfinite(float(val_loss)):
-            # The training batches still gave finite losses, but the held-out images
-            # overflow the network: it has blown up all the same. Stop here.
-            self.diverged_at = (self.epochs_done, 0)
-            self._finish(DIVERGED)
-
-    def _validate(self) -> tuple[float, float]:
-        if hasattr(self.net, "evaluate"):  # same loss as training (L2 penalty included)
-            return self.net.evaluate(self.X_val, self.y_val, l2=self.l2)
-        proba = self.net.predict_proba(self.X_val)
-        return cross_entropy(proba, self.y_val), float(np.mean(np.argmax(proba, axis=1) == self.y_val))
+            self.step(budget_seconds=math.inf, max_epochs=None)
 
     def _finish(self, status: str) -> None:
-        self._hold_clock()
+        self._last_step_end = None
         self.status = status
-        self._perm = None
-        self._pos = 0
         idx = self.train_idx
         if idx.size > 20_000:  # a large sample is as good an estimate and much faster
             idx = np.random.default_rng(0).choice(idx, 20_000, replace=False)
@@ -593,10 +550,12 @@ class TrainingRun:
                 if self.is_usable
                 else "Its weights grew too large to read images any more."
             )
+            reason = self.history.diverged_reason or "the loss stopped being a finite number"
             self.message = (
-                f"Training diverged in epoch {epoch}: the loss stopped being a finite number. "
-                f"{kept} Try a lower learning rate (for example {suggestion}) and press Train "
-                f"again. Draw and Inspect keep using the previous model, if there was one."
+                f"Training diverged in epoch {epoch}: {reason}. {kept} The learning rate "
+                f"{format_lr(self.learning_rate)} is too high for these settings: try a lower "
+                f"learning rate (for example {suggestion}) and press Train again. Draw and Inspect keep "
+                "using the previous model, if there was one."
             )
 
     @property
@@ -610,7 +569,7 @@ class TrainingRun:
         return RunRecord(
             run_id=self.run_id,
             config=replace(self.config),
-            history={k: list(v) for k, v in self.history.items()},
+            history=history_dict(self.history),
             status=self.status,
             epochs_done=self.epochs_done,
             test_accuracy=_or_nan(self.test_accuracy),

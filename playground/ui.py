@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from playground import data
+from playground import data, sessions
 from playground.models import (
     MAX_MODEL_BYTES,
     MB,
@@ -22,7 +22,7 @@ from playground.models import (
     load_model_bytes,
     model_to_bytes,
 )
-from playground.state import Playground, get_playground
+from playground.state import Playground, get_playground, url_params
 from playground.training import TrainConfig
 
 log = logging.getLogger("playground")
@@ -30,7 +30,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def playground() -> Playground:
-    return get_playground(st.session_state)
+    """This tab's state: found again after a reload (``?sid=``), or made from the link."""
+    return get_playground(st.session_state, st.query_params.to_dict(), sessions.STORE)
+
+
+def persist(pg: Playground) -> None:
+    """Keep the tab's state findable after a reload and its settings in the address bar.
+
+    Run at the end of every page run (app.py). The URL is only rewritten when it
+    differs, so an unchanged page adds nothing to the browser's history.
+    """
+    sessions.STORE.put(pg.token, pg)
+    wanted = url_params(pg)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
 
 
 @contextlib.contextmanager
@@ -84,6 +97,18 @@ def guarded(doing: str) -> Callable[[F], F]:
     return decorate
 
 
+def download_failure(name: str, exc: BaseException) -> None:
+    """One short sentence and what to do; the raw error (URLs, paths) in an expander."""
+    shown = data.DISPLAY_NAMES.get(name, name)
+    st.error(
+        f"Couldn't download {shown}: {data.download_problem(exc)} Check the internet "
+        "connection and try again; the bundled digits work offline.",
+        icon=":material/cloud_off:",
+    )
+    with st.expander("Details"):
+        st.code(f"{type(exc).__name__}: {exc}", language=None, wrap_lines=True)
+
+
 def missing_dataset_message(name: str, exc: Exception) -> str:
     return (
         f"The {name} dataset isn't on this machine yet ({exc}). "
@@ -119,13 +144,45 @@ def note_run_elsewhere(pg: Playground) -> None:
 
 def page_model(pg: Playground) -> ActiveModel | None:
     """What Draw and Inspect start with: notices, a word on an unfinished run, then the
-    model to show (trained on arrival if need be), or None after a warning."""
+    model to show (trained on arrival if need be), or None after a warning.
+
+    A model that reads digits at chance is shown with a warning that says so, and
+    the last good model (or the default one) is offered in its place.
+    """
     show_notices(pg)
     note_run_elsewhere(pg)
     active = ensure_model(pg)
     if active is None:
         st.warning("No model is available. Train one on the **Train** page.")
+    elif pg.model_at_chance:
+        accuracy = "" if active.test_accuracy is None else f" ({active.test_accuracy:.1%} on the test set)"
+        st.warning(
+            f"The current model ({active.source}) reads digits at chance{accuracy}: it is "
+            "guessing. Its answers below mean nothing yet.",
+            icon=":material/casino:",
+        )
+        if pg.last_good_model is not None:
+            st.button(
+                f"Use the last good model ({pg.last_good_model.source})",
+                key="btn-last-good-model",
+                on_click=guarded("switching models")(pg.use_last_good_model),
+                help="Switch back to the model that answered before this one.",
+            )
+        else:
+            st.button(
+                "Use the default model",
+                key="btn-default-model",
+                on_click=guarded("training the default model")(_use_default_model),
+                args=(pg,),
+                help="Train the default digits model (about a second) and use it instead.",
+            )
     return active
+
+
+def _use_default_model(pg: Playground) -> None:
+    pg.model = None
+    pg.last_good_model = None
+    ensure_model(pg)
 
 
 def load_upload(pg: Playground, name: str, payload: bytes) -> bool:

@@ -1,6 +1,7 @@
 """The glue package without Streamlit: training runs, session state, drawings, models."""
 
 import io
+import math
 import time
 from types import SimpleNamespace
 
@@ -127,16 +128,49 @@ def test_split_validation_is_disjoint_complete_and_seeded():
 def test_default_run_trains_digits_to_about_97_percent_quickly(default_run):
     run = default_run
     assert run.status == FINISHED and run.epochs_done == 30
+    # Measured: 97.1-97.6% test accuracy over seeds (README); bar a few points under.
     assert run.test_accuracy >= 0.95
     assert run.train_accuracy >= run.test_accuracy - 0.01
-    assert run.train_seconds < 5.0
+    print(f"default run: {run.train_seconds:.2f} s training")
+    assert run.train_seconds < 30.0  # measured ~0.1 s; only a hang fails this
     h = run.history
-    assert len(h["loss"]) == len(h["val_loss"]) == len(h["val_accuracy"]) == 30
-    assert h["loss"][-1] < h["loss"][0] and h["val_accuracy"][-1] > 0.9
+    assert len(h.loss) == len(h.val_loss) == len(h.val_accuracy) == 30
+    assert h.loss[-1] < h.loss[0] and h.val_accuracy[-1] > 0.9
     record = run.record()
-    assert record.label.startswith("#1 digits 64 ReLU, lr 0.003, 30 ep")
+    assert record.label.startswith("#1 digits 64 ReLU, Adam lr 0.003, batch 32, 30 ep")
     row = record.summary_row()
     assert row["test accuracy %"] == round(100 * run.test_accuracy, 1) and row["hidden"] == "64"
+
+
+def test_run_labels_tell_optimizers_apart(digits):
+    labels = set()
+    for optimizer in ("adam", "sgd"):
+        run = TrainingRun(TrainConfig(optimizer=optimizer, epochs=1, hidden=(8,)), digits)
+        run.run_to_end()
+        labels.add(run.record().label)
+    assert len(labels) == 2 and any("SGD" in label for label in labels)
+
+
+def test_a_run_is_the_engines_fit_bit_for_bit_however_it_is_stepped(digits):
+    """The app steps the engine's trainer; any slicing gives fit's weights and history."""
+    from nn_core import MLP
+
+    config = TrainConfig(epochs=3, hidden=(32, 16), batch_size=16, learning_rate=1e-3)
+    run = TrainingRun(config, digits)
+    run.start()
+    rng = np.random.default_rng(0)
+    while run.status == RUNNING:
+        run.step(budget_seconds=float(rng.choice([0.0, 1e-4, 2e-3])), max_epochs=1)
+        if rng.random() < 0.3:
+            run.pause()
+            run.resume()
+    net = MLP([64, 32, 16, 10], seed=0)
+    history = net.fit(digits.X_train[run.train_idx], digits.y_train[run.train_idx], epochs=3,
+                      batch_size=16, optimizer="adam", learning_rate=1e-3,
+                      validation_data=(run.X_val, run.y_val))
+    for a, b in zip(net.weights + net.biases, run.net.weights + run.net.biases, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert history.loss == run.history.loss and history.val_accuracy == run.history.val_accuracy
 
 
 def test_step_respects_max_epochs_and_finishes_at_the_planned_epoch(digits):
@@ -147,8 +181,17 @@ def test_step_respects_max_epochs_and_finishes_at_the_planned_epoch(digits):
     assert run.epochs_done == 2 and run.status == RUNNING
     assert 0.39 < run.progress < 0.41
     assert run.seconds_left is not None and "Epoch 2/5" in run.status_line()
-    run.step(budget_seconds=60)
+    run.step(budget_seconds=60, max_epochs=None)
     assert run.status == FINISHED and run.epochs_done == 5 and run.progress == 1.0
+
+
+def test_a_step_never_crosses_an_epoch_boundary_by_default(digits):
+    run = TrainingRun(TrainConfig(epochs=5, hidden=(16,), batch_size=8), digits)
+    run.start()
+    run.step(budget_seconds=1e-6)  # a batch or so into epoch 1
+    assert run.epochs_done == 0 and run.trainer.batch >= 1
+    assert run.step(budget_seconds=60) == 1  # finishes epoch 1, no further
+    assert run.epochs_done == 1 and run.trainer.batch == 0
 
 
 def test_pause_resume_and_stop_keep_the_weights(digits):
@@ -161,7 +204,7 @@ def test_pause_resume_and_stop_keep_the_weights(digits):
     assert run.step() == 0
     np.testing.assert_array_equal(run.net.weights[0], w)  # nothing happens while paused
     run.resume()
-    run.step(max_epochs=1)
+    run.step(budget_seconds=60, max_epochs=1)
     assert run.epochs_done == 2
     w = run.net.weights[0].copy()
     run.stop()
@@ -171,39 +214,36 @@ def test_pause_resume_and_stop_keep_the_weights(digits):
     assert run.status == STOPPED
 
 
-def test_learning_rate_change_applies_from_the_next_epoch_without_reset(digits):
+def test_live_changes_apply_at_the_next_batch_without_reset(digits):
     run = TrainingRun(TrainConfig(epochs=10, hidden=(16,)), digits)
     run.start()
-    run.step(max_epochs=2)
+    run.step(budget_seconds=60, max_epochs=2)
+    run.step(budget_seconds=1e-6)  # into epoch 3
+    done_batches = run.trainer.batch
     net = run.net
-    changed = run.apply_live(TrainConfig(epochs=12, hidden=(16,), learning_rate=0.01, l2=1e-4))
-    assert set(changed) == {"learning_rate", "epochs", "l2"}
+    changed = run.apply_live(
+        TrainConfig(epochs=12, hidden=(16,), learning_rate=0.01, l2=1e-4, batch_size=64)
+    )
+    assert set(changed) == {"learning_rate", "epochs", "l2", "batch_size"}
     assert run.net is net  # same network, same weights: no reset
-    assert net.learning_rate == 0.01 and run.target_epochs == 12
-    run.step(max_epochs=1)
-    assert net.history_.learning_rate[-1] == 0.01  # the engine trained the next epoch with it
-    assert run.lr_changes == [(2, 0.01)]
+    assert net.learning_rate == 0.01 and run.target_epochs == 12 and run.l2 == 1e-4
+    run.step(budget_seconds=60, max_epochs=1)
+    assert run.lr_changes == [(3, done_batches + 1, 0.01)]  # from the very next batch
+    assert run.history.learning_rate[-1] == 0.01
+    assert run.trainer.batches_per_epoch == -(-run.n_train // 64)  # batch 64 from epoch 4
     assert "→0.01" in (run.stop() or run.record()).label
 
 
-def test_chunked_epochs_are_ordinary_epochs(digits):
-    """A tiny chunk budget splits every epoch into many fit calls."""
-    run = TrainingRun(
-        TrainConfig(epochs=2, hidden=(16,)), digits, chunk_seconds=1e-4, initial_chunk=100
-    )
-    calls = []
-    fit = run.net.fit
-
-    def counting_fit(X, y, **kw):
-        calls.append(len(X))
-        return fit(X, y, **kw)
-
-    run.net.fit = counting_fit
+def test_lowering_epochs_below_those_done_ends_the_run_after_this_epoch(digits):
+    run = TrainingRun(TrainConfig(epochs=40, hidden=(16,)), digits)
     run.start()
-    run.step(budget_seconds=60, max_epochs=1)
-    assert run.epochs_done == 1 and len(calls) > 3
-    assert sum(calls) == run.n_train  # every training example once per epoch
-    assert all(c % run.batch_size == 0 for c in calls[:-1])
+    run.step(budget_seconds=60, max_epochs=3)
+    run.step(budget_seconds=1e-6)
+    assert run.apply_live(TrainConfig(epochs=1, hidden=(16,))) == ["epochs"]
+    assert run.target_epochs == 4 and "Epoch 3/4" in run.status_line()
+    run.step(budget_seconds=60)
+    assert run.status == FINISHED and run.epochs_done == 4
+    assert "Epoch 4/4" in run.status_line()
 
 
 def test_divergence_keeps_last_good_weights_and_suggests_lower_learning_rate(digits):
@@ -216,94 +256,68 @@ def test_divergence_keeps_last_good_weights_and_suggests_lower_learning_rate(dig
     assert run.diverged_at is not None
 
 
-def test_divergence_reported_by_a_fake_engine(digits):
-    class FakeNet:
-        def __init__(self, *args, **kwargs):
-            self.weights = [np.zeros((64, 4)), np.zeros((4, 10))]
-            self.learning_rate = 1e-3
+@pytest.mark.parametrize("optimizer", ["adam", "momentum", "rmsprop"])
+def test_learning_rate_one_is_caught_or_diagnosed(digits, optimizer):
+    """The issue's runs that ended near chance and said nothing: each now says why."""
+    from playground.diagnosis import run_warning
 
-        def fit(self, X, y, **kwargs):
-            return SimpleNamespace(loss=[], accuracy=[], diverged=True, diverged_at=(1, 7))
-
-        def score(self, X, y):
-            return 0.1
-
-    run = TrainingRun(TrainConfig(), digits, net_factory=FakeNet)
-    run.start()
-    run.step()
-    assert run.status == DIVERGED and run.diverged_at == (1, 7)
-    assert "epoch 1" in run.message
+    run = TrainingRun(TrainConfig(optimizer=optimizer, learning_rate=1.0, epochs=8), digits)
+    run.run_to_end()
+    warning = run_warning(run.config, run.history, 10)
+    said = (run.message or "") + (warning or "")
+    assert run.status == DIVERGED or warning is not None, run.history.val_accuracy
+    assert "learning rate" in said and ("lower" in said or "too high" in said)
 
 
 def test_elapsed_time_and_time_left_use_a_clock(digits):
     now = [0.0]
-    run = TrainingRun(
-        TrainConfig(epochs=4, hidden=(8,)), digits, clock=lambda: now[0], chunk_seconds=1e9,
-        initial_chunk=10**6,
-    )
-    original_fit = run.net.fit
+    run = TrainingRun(TrainConfig(epochs=4, hidden=(8,)), digits, clock=lambda: now[0])
+    original_step = run.trainer.step
 
-    def slow_fit(*a, **kw):
+    def slow_step(*a, **kw):
         now[0] += 0.5
-        return original_fit(*a, **kw)
+        return original_step(*a, **kw)
 
-    run.net.fit = slow_fit
+    run.trainer.step = slow_step
     run.start()
-    run.step(max_epochs=1)
+    run.step(max_epochs=1, budget_seconds=math.inf)
     assert run.elapsed_seconds == pytest.approx(0.5)
     now[0] += 0.5  # drawing the charts between two ticks counts
-    run.step(max_epochs=1)
+    run.step(max_epochs=1, budget_seconds=math.inf)
     assert run.elapsed_seconds == pytest.approx(1.5)
     assert run.seconds_left == pytest.approx(1.5)
     now[0] += 100  # away from the page: not counted beyond a short gap
-    run.step(max_epochs=1)
+    run.step(max_epochs=1, budget_seconds=math.inf)
     assert run.elapsed_seconds < 5
+    run.chart_seconds = 0.3
+    assert run.chart_share == pytest.approx(0.3 / run.elapsed_seconds)
 
 
-def test_a_tick_stays_within_its_time_budget_on_a_big_dataset(digits):
-    """Each fit call (one slice) is sized to ~chunk_seconds, and step() stops once its budget
-    is spent, so a Stop click waits at most about budget + one slice, whatever the data size."""
-    now = [0.0]
-    seconds_per_sample = 1e-4  # a slow machine: 10,000 samples per second
+def test_a_tick_is_cut_into_pieces_with_a_checkpoint_after_each(digits):
+    """A click is noticed at the checkpoint after each piece: at most the epoch under way
+    finishes after it, on the slowest network the sliders allow."""
+    from playground import train_view
 
-    class SlowNet:
-        def __init__(self, *args, **kwargs):
-            self.weights = [np.zeros((784, 8)), np.zeros((8, 10))]
-            self.calls = []
-
-        def fit(self, X, y, **kwargs):
-            self.calls.append(len(X))
-            now[0] += len(X) * seconds_per_sample
-            return SimpleNamespace(loss=[1.0], accuracy=[0.5], diverged=False)
-
-        def evaluate(self, X, y, l2=0.0):
-            return 1.0, 0.5
-
-        def score(self, X, y):
-            return 0.5
-
-    rng = np.random.default_rng(0)
-    big = SimpleNamespace(
-        X_train=np.zeros((60_000, 784), dtype=np.float32),
-        y_train=rng.integers(0, 10, 60_000),
-        X_test=np.zeros((10, 784), dtype=np.float32),
-        y_test=np.zeros(10, dtype=np.int64),
-        n_classes=10,
-    )
-    run = TrainingRun(TrainConfig(epochs=3), big, clock=lambda: now[0], net_factory=SlowNet,
-                      chunk_seconds=0.1)
+    config = TrainConfig(hidden=(512, 512, 512), batch_size=8, epochs=100)
+    run = TrainingRun(config, digits)
     run.start()
-    run.step(budget_seconds=0.2)
-    first = run.net.calls[0]
-    assert first == 1024  # the first slice, before the pace is known
-    run.net.calls.clear()
-    t0 = now[0]
-    run.step(budget_seconds=0.2)
-    assert all(abs(c * seconds_per_sample - 0.1) < 0.01 for c in run.net.calls)  # ~0.1 s each
-    assert now[0] - t0 <= 0.2 + 0.1 + 1e-9  # budget + at most one slice
-    assert run.epochs_done == 0 and 0 < run.progress < 1 / 3
-    run.stop()
-    assert run.status == STOPPED and run.epochs_done == 0
+    seen = []
+
+    class Click(Exception):
+        pass
+
+    def checkpoint(r):
+        seen.append((r.epochs_done, r.trainer.batch))
+        if len(seen) == 3:
+            raise Click  # what Streamlit does at a widget update once a button was clicked
+
+    with pytest.raises(Click):
+        train_view.tick(run, checkpoint, budget_seconds=10.0, piece_seconds=0.02)
+    assert len(seen) == 3 and run.epochs_done <= 1
+    # The default run still animates: a tick trains at most ceil(30 / 6) epochs.
+    fast = TrainingRun(TrainConfig(), digits)
+    fast.start()
+    assert train_view.tick(fast, budget_seconds=60) == 5
 
 
 # --------------------------------------------------------------------------- session state

@@ -247,3 +247,17 @@ def test_trainer_rejects_bad_settings_with_named_errors():
     net.learning_rate = float("nan")
     with pytest.raises(ValueError, match="learning_rate"):
         trainer.step(max_batches=1)
+
+
+def test_rows_train_on_a_subset_without_copying_it():
+    X, y = _data(n=240)
+    rows = np.arange(0, 240, 2)
+    subset = _net((16,))
+    history = subset.fit(X[rows], y[rows], epochs=3, batch_size=16, optimizer="adam")
+    indexed = _net((16,))
+    trainer = indexed.trainer(X, y, rows=rows, epochs=3, batch_size=16, optimizer="adam")
+    trainer.run()
+    _same_run((subset, history), (indexed, trainer.history))
+    for bad in ([], [0, 240], [[1, 2]], [0.5]):
+        with pytest.raises(ValueError, match="rows"):
+            _net((4,)).trainer(X, y, rows=bad)

@@ -1,0 +1,128 @@
+"""The Train page's logic, without Streamlit: what a tick trains, what the page says.
+
+The page (``pages/train.py``) only lays out widgets and charts and calls these.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from playground.training import (
+    ACTIVATION_LABELS,
+    OPTIMIZER_LABELS,
+    RUNNING,
+    RunRecord,
+    TrainConfig,
+    TrainingRun,
+    format_l2,
+    format_lr,
+)
+
+#: Training time per screen refresh of a running run.
+TICK_BUDGET_SECONDS = 0.2
+#: Longest stretch of training between two chances to notice a click (Pause, Stop, ...).
+PIECE_SECONDS = 0.05
+#: A short run is drawn in at least this many frames, so that it visibly animates.
+FRAMES_PER_RUN = 6
+
+
+def tick(
+    run: TrainingRun,
+    checkpoint: Callable[[TrainingRun], None] = lambda run: None,
+    budget_seconds: float = TICK_BUDGET_SECONDS,
+    piece_seconds: float = PIECE_SECONDS,
+) -> int:
+    """Train a running ``run`` for one screen refresh; returns the epochs completed.
+
+    The tick is cut into pieces of at most ``piece_seconds`` that never cross an
+    epoch boundary, and ``checkpoint(run)`` is called after each: the page passes a
+    progress-bar update, which is where Streamlit stops a script whose user just
+    clicked something. So a click is noticed within one piece, and at most the
+    epoch under way finishes after it. A short run trains at most
+    ``ceil(epochs / FRAMES_PER_RUN)`` epochs per tick, so it still animates.
+    """
+    max_epochs = max(1, math.ceil(run.target_epochs / FRAMES_PER_RUN))
+    clock = run.clock
+    start = clock()
+    completed = 0
+    while run.status == RUNNING and completed < max_epochs:
+        remaining = budget_seconds - (clock() - start)
+        if remaining <= 0:
+            break
+        completed += run.step(budget_seconds=min(piece_seconds, remaining), max_epochs=1)
+        checkpoint(run)
+    return completed
+
+
+def lr_marks(run: TrainingRun) -> list[tuple[float, float]]:
+    """The run's learning-rate changes as ``(x in epochs, new value)`` for the loss chart:
+    a change first used by batch ``b`` of epoch ``e`` sits at ``e - 1 + (b - 1) / batches``."""
+    per_epoch = max(1, run.trainer.batches_per_epoch)
+    return [(epoch - 1 + (batch - 1) / per_epoch, value) for epoch, batch, value in run.lr_changes]
+
+
+def accuracy_delta(run: TrainingRun, runs: Sequence[RunRecord]) -> str | None:
+    """``"+1.2 pts vs #3"`` against the previous finished run; None when there is none or
+    the difference rounds to zero (then no arrow, neither up nor down)."""
+    previous = [
+        r for r in runs if r.run_id < run.run_id and math.isfinite(r.test_accuracy)
+    ]
+    if not previous or run.test_accuracy is None:
+        return None
+    points = (run.test_accuracy - previous[-1].test_accuracy) * 100
+    if round(points, 1) == 0:
+        return None
+    return f"{points:+.1f} pts vs #{previous[-1].run_id}"
+
+
+def start_tip(config: TrainConfig) -> str:
+    """What pressing Train will do, for the settings on screen now."""
+    layers = " and ".join(str(h) for h in config.hidden)
+    unit_word = "layer" if len(config.hidden) == 1 else "layers"
+    l2 = "" if config.l2 == 0 else f", L2 {format_l2(config.l2)}"
+    tip = (
+        f"Press **Train** to start: {len(config.hidden)} hidden {unit_word} of {layers} "
+        f"{ACTIVATION_LABELS.get(config.activation, config.activation)} units, "
+        f"{OPTIMIZER_LABELS.get(config.optimizer, config.optimizer)} at learning rate "
+        f"{format_lr(config.learning_rate)}, batch {config.batch_size}{l2}, "
+        f"{config.epochs} epochs, seed {config.seed}."
+    )
+    if config == TrainConfig():
+        tip += " These defaults read about 97% of the digits right after a second or two."
+    return tip
+
+
+def live_change_notes(changed: Sequence[str], run: TrainingRun, asked_epochs: int) -> list[str]:
+    """One toast per setting a running run just took on."""
+    notes = []
+    if "learning_rate" in changed:
+        notes.append(
+            f"Learning rate is now {format_lr(run.learning_rate)}: it applies from the next batch."
+        )
+    if "epochs" in changed:
+        if run.target_epochs > asked_epochs:
+            notes.append(
+                f"This run has already reached epoch {run.target_epochs}: it stops at the end "
+                "of this one."
+            )
+        else:
+            notes.append(f"The run now aims for {run.target_epochs} epochs.")
+    if "batch_size" in changed:
+        notes.append(f"Batch size {run.batch_size} applies from the next epoch.")
+    if "l2" in changed:
+        notes.append(f"L2 is now {format_l2(run.l2)}: it applies from the next batch.")
+    return notes
+
+
+def health_caption(run: TrainingRun) -> str | None:
+    """One line on the latest health sample: each layer's gradient norm and stuck units."""
+    health: list[dict[str, Any]] = run.history.health
+    if not health:
+        return None
+    last = health[-1]
+    kind = "dead" if run.config.activation in ("relu", "leaky_relu") else "saturated"
+    norms = ", ".join(f"W{i + 1} {g:.2g}" for i, g in enumerate(last["grad_norms"]))
+    stuck = ", ".join(f"layer {i + 1} {s:.0%}" for i, s in enumerate(last["stuck"]))
+    return f"Gradient norms: {norms}. Units {kind}: {stuck}."

@@ -1,0 +1,146 @@
+"""The Train settings in the address bar: one table drives the URL.
+
+``/?dataset=digits&hidden=512-512&activation=relu&optimizer=adam&lr=0.003&epochs=30
+&batch=32&l2=0&seed=0`` sets the Train page's controls; the same link and **Train**
+give the same curves bit for bit (the engine's loop does not depend on machine
+speed). Every value is checked against what the controls offer; a bad or
+out-of-range one falls back to the default with a short note, never an error.
+
+``QUERY_FIELDS`` is the table: URL name -> (config field, parser, formatter).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from playground.training import (
+    ACTIVATIONS,
+    BATCH_SIZES,
+    L2_VALUES,
+    LAYER_SIZES,
+    LEARNING_RATES,
+    MAX_EPOCHS,
+    MAX_HIDDEN_LAYERS,
+    OPTIMIZERS,
+    TrainConfig,
+)
+
+#: The per-tab token that keys the server-side session store (see ``sessions``).
+SESSION_PARAM = "sid"
+MAX_SEED = 2**31 - 1
+
+
+def _choice(options: tuple) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        if text not in options:
+            raise ValueError(f"one of {', '.join(options)}")
+        return text
+
+    return parse
+
+
+def _number_in(options: tuple[float, ...]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = float(text)
+        for option in options:
+            if math.isclose(value, option, rel_tol=1e-9, abs_tol=1e-15):
+                return option
+        raise ValueError("one of " + ", ".join(f"{o:g}" for o in options))
+
+    return parse
+
+
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"\d{1,10}", text) or not low <= int(text) <= high:
+            raise ValueError(f"a whole number from {low} to {high}")
+        return int(text)
+
+    return parse
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    parts = text.split("-")
+    if not 1 <= len(parts) <= MAX_HIDDEN_LAYERS or not all(re.fullmatch(r"\d{1,4}", p) for p in parts):
+        raise ValueError(f"1 to {MAX_HIDDEN_LAYERS} layer sizes joined by '-', e.g. 64-32")
+    sizes = tuple(int(p) for p in parts)
+    if any(s not in LAYER_SIZES for s in sizes):
+        raise ValueError("layer sizes from " + ", ".join(map(str, LAYER_SIZES)))
+    return sizes
+
+
+def _dataset(text: str) -> str:
+    from playground import data
+
+    names = data.dataset_names()
+    if text not in names:
+        raise ValueError(f"one of {', '.join(names)}")
+    return text
+
+
+@dataclass(frozen=True)
+class QueryField:
+    config_field: str
+    parse: Callable[[str], Any]
+    format: Callable[[Any], str]
+
+
+QUERY_FIELDS: dict[str, QueryField] = {
+    "dataset": QueryField("dataset", _dataset, str),
+    "hidden": QueryField("hidden", _hidden, lambda h: "-".join(map(str, h))),
+    "activation": QueryField("activation", _choice(ACTIVATIONS), str),
+    "optimizer": QueryField("optimizer", _choice(OPTIMIZERS), str),
+    "lr": QueryField("learning_rate", _number_in(LEARNING_RATES), lambda v: f"{v:g}"),
+    "epochs": QueryField("epochs", _int_between(1, MAX_EPOCHS), str),
+    "batch": QueryField("batch_size", _number_in(tuple(float(b) for b in BATCH_SIZES)),
+                        lambda v: str(int(v))),
+    "l2": QueryField("l2", _number_in(L2_VALUES), lambda v: f"{v:g}"),
+    "seed": QueryField("seed", _int_between(0, MAX_SEED), str),
+}
+assert {f.config_field for f in QUERY_FIELDS.values()} == {f.name for f in fields(TrainConfig)}
+
+
+def config_from_query(
+    params: Mapping[str, Any], defaults: TrainConfig | None = None
+) -> tuple[TrainConfig, list[str]]:
+    """The config a link asks for, and a note per value that was refused.
+
+    Missing parameters keep ``defaults``; unknown ones are ignored.
+    """
+    config = defaults or TrainConfig()
+    changes: dict[str, Any] = {}
+    notes: list[str] = []
+    for name, spec in QUERY_FIELDS.items():
+        raw = params.get(name)
+        if raw is None:
+            continue
+        text = str(raw if not isinstance(raw, list) else raw[-1]).strip()[:100]
+        try:
+            value = spec.parse(text)
+        except ValueError as exc:
+            shown = spec.format(getattr(config, spec.config_field))
+            notes.append(f"`{name}={text[:30]}` isn't valid (use {exc}); kept {name}={shown}.")
+            continue
+        if spec.config_field == "batch_size":
+            value = int(value)
+        changes[spec.config_field] = value
+    return replace(config, **changes), notes
+
+
+def config_to_query(config: TrainConfig) -> dict[str, str]:
+    """The URL parameters that reproduce ``config``."""
+    return {
+        name: spec.format(getattr(config, spec.config_field)) for name, spec in QUERY_FIELDS.items()
+    }
+
+
+def share_link(base_url: str | None, config: TrainConfig) -> str:
+    """A link that opens the Train page with ``config``'s settings (and no session token)."""
+    from urllib.parse import urlencode
+
+    base = (base_url or "http://localhost:8501").split("?")[0].rstrip("/")
+    return f"{base}/?{urlencode(config_to_query(config))}"
