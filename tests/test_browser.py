@@ -64,7 +64,7 @@ def test_train_then_draw_a_digit_then_clear(page, app_url, shots, browser):
 
     rng = np.random.default_rng(7)
     latencies, right = [], 0
-    digits = [3, 0, 7]
+    digits = [3, 0, 7, 1, 2, 4, 5, 6, 8, 9]  # every class once; 3 first for draw.png
     for i, digit in enumerate(digits):
         strokes = browser.digit_strokes(digit, rng)
         up = browser.draw(page, strokes)
@@ -76,6 +76,10 @@ def test_train_then_draw_a_digit_then_clear(page, app_url, shots, browser):
             browser.screenshot(page, shots / "draw.png")
         browser.clear(page)
         assert browser.metric_value(page, "Prediction") == "—"
+
+    # scripts/measure_browser.py read 49 of 50 such digits right (98 %; one 7 read as 3),
+    # and this test's ten: 10/10. One miss in ten is allowed, two are a regression.
+    assert right >= len(digits) - 1, f"read {right}/{len(digits)} mouse-drawn digits right"
 
     browser.goto_page(page, "Inspect")
     page.get_by_text("Misclassified test images").wait_for(timeout=30_000)
