@@ -45,7 +45,11 @@ def _choice(options: tuple) -> Callable[[str], Any]:
 
 def _number_in(options: tuple[float, ...]) -> Callable[[str], float]:
     def parse(text: str) -> float:
-        value = float(text)
+        # ASCII only: float() would also read other scripts' digits ("６４").
+        try:
+            value = float(text) if re.fullmatch(r"[0-9.eE+-]{1,30}", text) else math.nan
+        except ValueError:  # "1e", "--1"
+            value = math.nan
         for option in options:
             if math.isclose(value, option, rel_tol=1e-9, abs_tol=1e-15):
                 return option
@@ -56,7 +60,7 @@ def _number_in(options: tuple[float, ...]) -> Callable[[str], float]:
 
 def _int_between(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
-        if not re.fullmatch(r"\d{1,10}", text) or not low <= int(text) <= high:
+        if not re.fullmatch(r"[0-9]{1,10}", text) or not low <= int(text) <= high:
             raise ValueError(f"a whole number from {low} to {high}")
         return int(text)
 
@@ -65,7 +69,7 @@ def _int_between(low: int, high: int) -> Callable[[str], int]:
 
 def _hidden(text: str) -> tuple[int, ...]:
     parts = text.split("-")
-    if not 1 <= len(parts) <= MAX_HIDDEN_LAYERS or not all(re.fullmatch(r"\d{1,4}", p) for p in parts):
+    if not 1 <= len(parts) <= MAX_HIDDEN_LAYERS or not all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):
         raise ValueError(f"1 to {MAX_HIDDEN_LAYERS} layer sizes joined by '-', e.g. 64-32")
     sizes = tuple(int(p) for p in parts)
     if any(s not in LAYER_SIZES for s in sizes):

@@ -16,3 +16,27 @@ def run_until(app, done, max_runs: int = 80):
         app.run()
         assert not app.exception, app.exception
     raise AssertionError("condition not reached")
+
+
+def plotly_figures(app) -> list[dict]:
+    """Every Plotly chart on the page as its figure dict, arrays decoded to lists
+    (Plotly sends NumPy arrays as ``{"dtype", "bdata"}`` base64 blocks)."""
+    import base64
+    import json
+
+    import numpy as np
+
+    def decode(value):
+        if isinstance(value, dict):
+            if set(value) >= {"dtype", "bdata"}:
+                flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+                shape = value.get("shape")
+                if shape:
+                    flat = flat.reshape([int(n) for n in str(shape).split(",")])
+                return flat.tolist()
+            return {k: decode(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [decode(v) for v in value]
+        return value
+
+    return [decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")]

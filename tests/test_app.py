@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from playground.state import STATE_KEY, TEST_DRAWING_KEY
 from playground.training import DIVERGED, PAUSED, RUNNING, STOPPED
-from tests.apptest_helpers import metrics, run_until
+from tests.apptest_helpers import metrics, plotly_figures, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-sample"
@@ -98,7 +98,8 @@ def test_train_page_offers_every_control_with_help(at):
 def test_a_small_training_run_yields_the_metrics(at):
     train(at, epochs=3)
     m = metrics(at)
-    assert m["Test accuracy"].endswith("%") and float(m["Test accuracy"][:-1]) > 50
+    # Measured: 92.9% (seed 0; 90.2-93.1% over seeds 0-2) after 3 epochs.
+    assert m["Test accuracy"].endswith("%") and float(m["Test accuracy"][:-1]) > 87
     assert m["Train accuracy"].endswith("%")
     assert m["Training time"].endswith("s")
     pg = playground(at)
@@ -166,7 +167,17 @@ def test_runs_are_kept_and_compared(at):
     table = at.dataframe[0].value
     assert list(table["hidden"]) == ["16", "64"]
     assert at.radio(key="compare-metric").value == "validation loss"
+    runs = playground(at).runs
+
+    def plotted():
+        chart = plotly_figures(at)[-1]
+        return {trace["name"][:2]: trace["y"] for trace in chart["data"]}
+
+    assert plotted() == {f"#{r.run_id}": r.history["val_loss"] for r in runs}
     at.radio(key="compare-metric").set_value("validation accuracy").run()
+    assert plotted() == {f"#{r.run_id}": r.history["val_accuracy"] for r in runs}
+    at.radio(key="compare-metric").set_value("training loss").run()
+    assert plotted() == {f"#{r.run_id}": r.history["loss"] for r in runs}
     assert not at.exception
 
 
