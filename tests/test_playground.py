@@ -426,7 +426,9 @@ def test_reading_a_drawing_is_fast(default_run):
     t0 = time.perf_counter()
     for _ in range(10):
         read_drawing(default_run.net, img, "digits")
-    assert (time.perf_counter() - t0) / 10 < 0.05
+    per_reading = (time.perf_counter() - t0) / 10
+    print(f"reading a drawing: {per_reading * 1000:.1f} ms")
+    assert per_reading < 0.5  # measured 1.6-3.2 ms; 10x the old 50 ms bound: only a hang fails
 
 
 # --------------------------------------------------------------------------- models
