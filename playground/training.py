@@ -425,15 +425,16 @@ class TrainingRun:
         return max(0.0, (self.target_epochs - done) * self.elapsed_seconds / done)
 
     def status_line(self) -> str:
-        """``Epoch 12/30 · 0.4 s so far · about 0.6 s left`` (or the final state)."""
+        """``Epoch 12/30 · lr 0.003 · 0.4 s so far · about 0.6 s left`` (or the final state)."""
         head = f"Epoch {self.epochs_done}/{self.target_epochs}"
         spent = f"{format_seconds(self.elapsed_seconds)} so far"
+        lr = f"lr {format_lr(self.learning_rate)}"
         if self.status == RUNNING:
             left = self.seconds_left
             tail = "estimating time left…" if left is None else f"about {format_seconds(left)} left"
-            return f"{head} · {spent} · {tail}"
+            return f"{head} · {lr} · {spent} · {tail}"
         if self.status == PAUSED:
-            return f"{head} · paused · {spent}"
+            return f"{head} · paused · {lr} · {spent}"
         if self.status == READY:
             return f"{head} · ready"
         share = self.chart_share

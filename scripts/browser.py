@@ -303,3 +303,83 @@ def screenshot(page, path: Path) -> None:
         page.wait_for_timeout(400)
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
+
+
+# ----------------------------------------------------------------------------- steering
+
+_ARM_CLICK_TIMER = """(word) => {
+  const bars = () => [...document.querySelectorAll('[data-testid="stProgress"]')]
+      .map(e => e.innerText).join('|');
+  window.__clickTimer = {};
+  document.addEventListener('pointerdown', () => {
+      window.__clickTimer.click = performance.now();
+      window.__clickTimer.before = bars();
+  }, {capture: true, once: true});
+  const seen = () => {
+    const t = window.__clickTimer;
+    if (t.click !== undefined && t.seen === undefined && bars().includes(word)) {
+      t.seen = performance.now(); t.after = bars(); return true;
+    }
+    return false;
+  };
+  const observer = new MutationObserver(() => { if (seen()) observer.disconnect(); });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def click_and_time(page, button_name: str, word: str, timeout: float = 30.0) -> dict:
+    """Click the button, and time in the browser itself how long until a progress bar
+    says ``word``: ``{"seconds", "before", "after"}`` with the bar's text at the click
+    (pointer down) and when ``word`` showed. Browser clock both ends: no Playwright lag."""
+    page.evaluate(_ARM_CLICK_TIMER, word)
+    page.get_by_role("button", name=button_name).first.click()
+    page.wait_for_function("() => window.__clickTimer.seen !== undefined",
+                           timeout=timeout * 1000)
+    t = page.evaluate("() => window.__clickTimer")
+    return {"seconds": (t["seen"] - t["click"]) / 1000, "before": t["before"], "after": t["after"]}
+
+
+def epoch_shown(text: str) -> int:
+    """The ``N`` of ``Epoch N/M`` in a progress bar's text."""
+    import re
+
+    match = re.search(r"Epoch (\d+)/", text)
+    if match is None:
+        raise ValueError(f"no epoch in {text!r}")
+    return int(match.group(1))
+
+
+def progress_text(page) -> str:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stProgress"]')]
+            .map(e => e.innerText).join('|')"""
+    )
+
+
+_COUNT_FRAMES = """(seconds) => new Promise(resolve => {
+  // A frame is a redraw of the loss chart with more points than before; counted until
+  // the run ends or ``seconds`` pass.
+  let frames = 0, last = -1;
+  const start = performance.now();
+  const points = () => {
+    const p = document.querySelector('.js-plotly-plot');
+    return p && p._fullData && p._fullData[0] ? p._fullData[0].x.length : -1;
+  };
+  const running = () => [...document.querySelectorAll('[data-testid="stProgress"]')]
+      .some(e => e.innerText.includes('so far') && !e.innerText.includes('paused'));
+  const tick = () => {
+    const n = points();
+    if (n !== last) { if (last >= 0) frames += 1; last = n; }
+    const elapsed = performance.now() - start;
+    if (elapsed < seconds * 1000 && running()) requestAnimationFrame(tick);
+    else resolve({frames: frames, seconds: elapsed / 1000});
+  };
+  tick();
+})"""
+
+
+def chart_frames_per_second(page, seconds: float) -> tuple[float, int]:
+    """How often per second the loss chart is redrawn with new points while a run goes,
+    watched for up to ``seconds``; returns ``(frames per second, frames seen)``."""
+    seen = page.evaluate(_COUNT_FRAMES, seconds)
+    return seen["frames"] / max(seen["seconds"], 1e-9), int(seen["frames"])
