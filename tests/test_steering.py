@@ -110,7 +110,7 @@ def test_the_store_is_bounded_by_count_age_and_memory():
     store = sessions.SessionStore(max_sessions=3, ttl_seconds=100, max_bytes=1000,
                                   clock=lambda: now[0], size_of=lambda state: state)
     tokens = [sessions.new_token() for _ in range(5)]
-    for i, token in enumerate(tokens[:4]):
+    for token in tokens[:4]:
         store.put(token, 10)
         now[0] += 1
     assert len(store) == 3 and store.get(tokens[0]) is None  # least recently used went first
