@@ -316,7 +316,8 @@ def test_mnist_download_shows_progress_then_trains(at, empty_data_dir, monkeypat
     train(at, epochs=1, **{"cfg-hidden-0": 16})
     run = playground(at).run
     assert run.dataset.image_shape == (28, 28) and run.net.layer_sizes[0] == 784
-    assert float(metrics(at)["Test accuracy"][:-1]) > 50
+    # Measured: 85.0-86.3% over seeds 0-2 (6,000 sample digits, 16 units, 1 epoch).
+    assert float(metrics(at)["Test accuracy"][:-1]) > 82
 
 
 def test_sessions_are_independent():
