@@ -146,3 +146,33 @@ def test_validation_is_held_out_and_test_accuracy_is_the_test_set():
     test_accuracy = run.net.score(run.dataset.X_test, run.dataset.y_test)
     assert metrics(app)["Test accuracy"] == f"{test_accuracy:.1%}"
     assert run.test_accuracy == test_accuracy
+
+
+def test_an_offline_download_says_so_in_one_short_sentence(tmp_path, monkeypatch):
+    """The raw error (URLs, cache paths, urlopen's words) goes into an expander."""
+    import streamlit as st
+
+    from nn_core import datasets
+
+    monkeypatch.setenv("MLP_PLAYGROUND_DATA", str(tmp_path))
+    st.cache_resource.clear()
+    raw = (
+        f"Could not download MNIST into {tmp_path}: https://example.invalid/train-images-idx3"
+        "-ubyte.gz: <urlopen error [Errno -3] Temporary failure in name resolution>; OpenML "
+        "fallback fetch_openml('mnist_784'): <urlopen error [Errno -3]> " + "x" * 400
+    )
+
+    def offline(name, data_dir=None, *, download=False, progress=None):
+        raise datasets.DatasetUnavailableError(raw)
+
+    app = new_app()
+    monkeypatch.setattr(datasets, "load", offline)
+    app.radio(key="cfg-dataset").set_value("mnist").run()
+    app.button(key="download-mnist").click().run()
+    shown = [e.value for e in app.error]
+    assert len(shown) == 1 and "offline" in shown[0] and len(shown[0]) < 200
+    assert "urlopen" not in shown[0] and str(tmp_path) not in shown[0]
+    details = [e for e in app.expander if e.label == "Details"]
+    assert details and "urlopen" in details[0].code[0].value
+    assert not app.exception
+    st.cache_resource.clear()
