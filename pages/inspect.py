@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from playground import data, figures, metrics, models, ui
+from playground import data, figures, metrics, models, state, ui
 
 pg = ui.playground()
 
@@ -12,7 +12,7 @@ def inspect(model) -> None:
     try:
         dataset = data.load_dataset(model.dataset)
     except RuntimeError as exc:
-        st.warning(ui.missing_dataset_message(model.dataset, exc))
+        st.warning(state.missing_dataset_message(model.dataset, exc))
         return
     try:
         probabilities = models.predict_proba(model.net, dataset.X_test)

@@ -39,26 +39,6 @@ pg = ui.playground()
 # ----------------------------------------------------------------------------- controls
 
 
-def _download(name: str) -> None:
-    name_shown = data.DISPLAY_NAMES.get(name, name)
-    bar = st.progress(0.0, text=f"Downloading {name_shown}…")
-    last = [-1.0]
-
-    def progress(done: int, total: int, filename: str) -> None:
-        fraction = min(1.0, done / total) if total else 0.0
-        if fraction - last[0] >= 0.01 or fraction >= 1.0:
-            last[0] = fraction
-            bar.progress(fraction, text=f"Downloading {filename}: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
-
-    try:
-        data.download_dataset(name, progress=progress)
-    except Exception as exc:  # noqa: BLE001 - any failure becomes advice
-        bar.empty()
-        ui.download_failure(name, exc)
-    else:
-        bar.progress(1.0, text=f"{name_shown} is ready.")
-
-
 def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
     """The settings column; returns the chosen config and whether its dataset is ready."""
     names = data.dataset_names()
@@ -84,7 +64,7 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
             icon=":material/download:",
             help="Fetch the dataset files once; they are kept for next time.",
         ):
-            _download(dataset)
+            ui.download_with_progress(dataset)
             ready = data.is_available(dataset)
 
     n_layers = st.radio(
@@ -192,18 +172,7 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
 def _on_train() -> None:
     # The widgets' current values, not pg.config: a setting changed just before the click
     # may not have reached pg.config yet (its rerun was cut short by the click).
-    pg.config = config_from_widgets(st.session_state, pg.config)
-    try:
-        dataset = data.load_dataset(pg.config.dataset)
-    except RuntimeError as exc:
-        pg.notify("error", ui.missing_dataset_message(pg.config.dataset, exc))
-        return
-    try:
-        pg.train(pg.config, dataset)
-    except ValueError as exc:
-        pg.notify("error", f"Can't start training: {exc}. Change that setting and try again.")
-    except MemoryError:
-        pg.notify("error", "Not enough memory for this network: use fewer or smaller hidden layers.")
+    pg.start_training(config_from_widgets(st.session_state, pg.config), data.load_dataset)
 
 
 @ui.guarded("stopping the run")

@@ -101,6 +101,25 @@ class Playground:
         self.model, self.last_good_model = self.last_good_model, None
         return True
 
+    def start_training(self, config: TrainConfig, load_dataset: Any) -> TrainingRun | None:
+        """What the Train button does with the settings on screen: load the dataset and
+        start a run, or leave a notice saying why not (and what to change)."""
+        self.config = config
+        try:
+            dataset = load_dataset(config.dataset)
+        except RuntimeError as exc:
+            self.notify("error", missing_dataset_message(config.dataset, exc))
+            return None
+        try:
+            return self.train(config, dataset)
+        except ValueError as exc:
+            self.notify("error", f"Can't start training: {exc}. Change that setting and try again.")
+        except MemoryError:
+            self.notify(
+                "error", "Not enough memory for this network: use fewer or smaller hidden layers."
+            )
+        return None
+
     def train(self, config: TrainConfig, dataset: Any, **kwargs: Any) -> TrainingRun:
         """What the Train button does: end a paused run (keeping it), start a new one."""
         if self.run is not None and self.run.is_active and self.run.epochs_done > 0:
@@ -145,6 +164,13 @@ class Playground:
     def pop_notices(self) -> list[tuple[str, str]]:
         notices, self.notices = self.notices, []
         return notices
+
+
+def missing_dataset_message(name: str, exc: Exception) -> str:
+    return (
+        f"The {name} dataset isn't on this machine yet ({exc}). "
+        "Download it on the Train page, or use the bundled digits dataset."
+    )
 
 
 def get_playground(

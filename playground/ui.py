@@ -97,6 +97,27 @@ def guarded(doing: str) -> Callable[[F], F]:
     return decorate
 
 
+def download_with_progress(name: str) -> None:
+    """Download a dataset with a progress bar; on failure, say what went wrong briefly."""
+    name_shown = data.DISPLAY_NAMES.get(name, name)
+    bar = st.progress(0.0, text=f"Downloading {name_shown}…")
+    last = [-1.0]
+
+    def progress(done: int, total: int, filename: str) -> None:
+        fraction = min(1.0, done / total) if total else 0.0
+        if fraction - last[0] >= 0.01 or fraction >= 1.0:
+            last[0] = fraction
+            bar.progress(fraction, text=f"Downloading {filename}: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+
+    try:
+        data.download_dataset(name, progress=progress)
+    except Exception as exc:  # noqa: BLE001 - any failure becomes advice
+        bar.empty()
+        download_failure(name, exc)
+    else:
+        bar.progress(1.0, text=f"{name_shown} is ready.")
+
+
 def download_failure(name: str, exc: BaseException) -> None:
     """One short sentence and what to do; the raw error (URLs, paths) in an expander."""
     shown = data.DISPLAY_NAMES.get(name, name)
@@ -107,13 +128,6 @@ def download_failure(name: str, exc: BaseException) -> None:
     )
     with st.expander("Details"):
         st.code(f"{type(exc).__name__}: {exc}", language=None, wrap_lines=True)
-
-
-def missing_dataset_message(name: str, exc: Exception) -> str:
-    return (
-        f"The {name} dataset isn't on this machine yet ({exc}). "
-        "Download it on the Train page, or use the bundled digits dataset."
-    )
 
 
 def ensure_model(pg: Playground) -> ActiveModel | None:
