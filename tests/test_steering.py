@@ -287,3 +287,19 @@ def test_a_diverged_run_suggests_a_lower_learning_rate_in_its_message(digits):
     run.run_to_end()
     assert run.status == DIVERGED and "exploded" in run.message
     assert "lower learning rate" in run.message
+
+
+def test_start_training_explains_what_stops_it(digits):
+    pg = Playground()
+
+    def missing(name):
+        raise RuntimeError("no files")
+
+    assert pg.start_training(TrainConfig(dataset="mnist"), missing) is None
+    level, text = pg.pop_notices()[0]
+    assert level == "error" and "isn't on this machine yet (no files)" in text
+    assert pg.start_training(TrainConfig(hidden=()), lambda name: digits) is None
+    level, text = pg.pop_notices()[0]
+    assert "Can't start training: use 1 to 3 hidden layers" in text
+    run = pg.start_training(TrainConfig(epochs=2), lambda name: digits)
+    assert run is pg.run and run.status == "running" and pg.config.epochs == 2
