@@ -415,7 +415,9 @@ def test_drawn_digits_are_read_by_the_default_model(default_run):
     assert r.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
     assert r.confidence == pytest.approx(r.probabilities.max())
     accuracy = np.mean([r.digit == y for r, y in zip(readings, labels, strict=True)])
-    assert accuracy >= 0.6  # measured ~0.8-0.9; a sanity floor, not the benchmark
+    # Measured: 100% of these 40 (97.5% and 92.5% with seeds 12 and 13; 90.9% on the 500 of
+    # bench/accuracy.py). A few points under the weakest of those.
+    assert accuracy >= 0.875
 
 
 def test_reading_a_drawing_is_fast(default_run):
