@@ -383,3 +383,26 @@ def chart_frames_per_second(page, seconds: float) -> tuple[float, int]:
     watched for up to ``seconds``; returns ``(frames per second, frames seen)``."""
     seen = page.evaluate(_COUNT_FRAMES, seconds)
     return seen["frames"] / max(seen["seconds"], 1e-9), int(seen["frames"])
+
+
+WATCH_LONG_TASKS = """() => {
+  // Long tasks (over 50 ms) on the main thread, from the next click until the page
+  // shows "Test accuracy": how much of a run the browser spends busy, mostly drawing.
+  const state = {tasks: [], start: null, end: null};
+  new PerformanceObserver(list => state.tasks.push(...list.getEntries()))
+      .observe({type: 'longtask', buffered: false});
+  document.addEventListener('pointerdown', () => { state.start = performance.now(); },
+                            {capture: true, once: true});
+  const done = new MutationObserver(() => {
+    if (state.start !== null && document.body.innerText.includes('Test accuracy')) {
+      state.end = performance.now(); done.disconnect(); }
+  });
+  done.observe(document.body, {subtree: true, childList: true, characterData: true});
+  state.busyShare = () => {
+    const end = state.end ?? performance.now();
+    const busy = state.tasks.filter(t => t.startTime >= state.start && t.startTime <= end)
+        .reduce((sum, t) => sum + t.duration, 0);
+    return busy / Math.max(end - state.start, 1);
+  };
+  window.__longTasks = state;
+}"""

@@ -176,3 +176,20 @@ def test_an_offline_download_says_so_in_one_short_sentence(tmp_path, monkeypatch
     assert details and "urlopen" in details[0].code[0].value
     assert not app.exception
     st.cache_resource.clear()
+
+
+def test_inspect_offers_the_last_good_model_after_a_chance_run():
+    app = new_app(hidden="16", epochs="3")
+    train_to_end(app)
+    good = playground(app).model
+    for key, value in (("cfg-activation", "sigmoid"), ("cfg-optimizer", "sgd")):
+        app.selectbox(key=key).set_value(value)
+    app.select_slider(key="cfg-lr").set_value(0.0001)
+    app.slider(key="cfg-epochs").set_value(6).run()
+    train_to_end(app)
+    assert playground(app).model_at_chance and playground(app).last_good_model is good
+    app.switch_page("pages/inspect.py").run()
+    assert "reads digits at chance" in texts(app.warning)
+    app.button(key="btn-last-good-model").click().run()
+    assert playground(app).model is good and "at chance" not in texts(app.warning)
+    assert not app.exception
