@@ -223,16 +223,18 @@ def test_a_chance_model_is_not_silently_handed_to_draw_and_inspect(digits, defau
 # --------------------------------------------------------------------------- page logic
 
 
-def test_accuracy_delta_has_no_arrow_for_zero_and_names_the_previous_run(default_run):
+def test_accuracy_delta_has_no_arrow_for_zero_and_names_the_previous_run():
     from playground.training import RunRecord
 
     def record(run_id, accuracy):
         return RunRecord(run_id, TrainConfig(), {}, FINISHED, 1, accuracy, accuracy, 1.0)
 
-    default_run.test_accuracy = 0.9712
-    assert train_view.accuracy_delta(default_run, []) is None
-    assert train_view.accuracy_delta(default_run, [record(0, 0.9711)]) is None
-    assert train_view.accuracy_delta(default_run, [record(0, 0.95)]) == "+2.1 pts vs #0"
+    run = SimpleNamespace(run_id=1, test_accuracy=0.9712)
+    assert train_view.accuracy_delta(run, []) is None
+    assert train_view.accuracy_delta(run, [record(0, 0.9711)]) is None
+    assert train_view.accuracy_delta(run, [record(0, 0.95)]) == "+2.1 pts vs #0"
+    assert train_view.accuracy_delta(run, [record(0, 0.99)]) == "-1.8 pts vs #0"
+    assert train_view.accuracy_delta(run, [record(2, 0.5)]) is None  # only earlier runs
 
 
 def test_start_tip_describes_the_settings_on_screen():

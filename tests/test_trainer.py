@@ -213,8 +213,9 @@ def test_a_healthy_run_is_not_flagged_as_exploding():
 def test_health_samples_gradient_norms_and_stuck_units():
     X, y = _data()
     net = MLP([12, 16, 8, 4], activation="relu", seed=0)
-    history = net.fit(X, y, epochs=2, batch_size=16, optimizer="adam")
-    per_epoch = [h for h in history.health if h["epoch"] == 1]
+    assert net.fit(X, y, epochs=1, batch_size=16).health == []  # fit: off unless asked
+    history = net.fit(X, y, epochs=2, batch_size=16, optimizer="adam", health_samples=4)
+    per_epoch = [h for h in history.health if h["epoch"] == 2]
     assert 3 <= len(per_epoch) <= 5
     sample = history.health[-1]
     assert len(sample["grad_norms"]) == 3 and len(sample["stuck"]) == 2
