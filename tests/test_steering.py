@@ -233,7 +233,7 @@ def test_accuracy_delta_has_no_arrow_for_zero_and_names_the_previous_run():
     assert train_view.accuracy_delta(run, []) is None
     assert train_view.accuracy_delta(run, [record(0, 0.9711)]) is None
     assert train_view.accuracy_delta(run, [record(0, 0.95)]) == "+2.1 pts vs #0"
-    assert train_view.accuracy_delta(run, [record(0, 0.99)]) == "-1.8 pts vs #0"
+    assert train_view.accuracy_delta(run, [record(0, 0.99)]) == "-1.9 pts vs #0"
     assert train_view.accuracy_delta(run, [record(2, 0.5)]) is None  # only earlier runs
 
 
