@@ -446,6 +446,32 @@ class MLP:
             activations.append(f(z.copy()))
         return zs, activations
 
+    def score_gradient(self, X: Any, classes: Any) -> np.ndarray:
+        """Gradient of each row's class score (its logit ``z[c]``, before the output
+        activation) with respect to that row's input, ``(n_samples, n_features)``.
+
+        ``classes`` is one class for every row or one per row. The same backward
+        pass as training, seeded with ``dz_c/dz = onehot(c)`` instead of the loss's
+        error, and carried one layer further, to the input. "Gradient x input"
+        (``X * score_gradient(X, c)``) says which pixels pushed the score up or down.
+        For inspection: it allocates fresh arrays.
+        """
+        X = self._check_X(X)
+        rows = np.arange(X.shape[0])
+        picked = np.broadcast_to(np.asarray(classes), rows.shape)
+        picked = self._check_y(np.array(picked), X.shape[0], "classes")
+        _, activations = self.forward_trace(X)
+        derivative = act.DERIVATIVES[self.activation]
+        delta = np.zeros((X.shape[0], self.n_classes), dtype=self.dtype)
+        delta[rows, picked] = 1.0
+        for layer in range(len(self.weights) - 1, -1, -1):
+            error = delta @ self.weights[layer].T
+            if layer == 0:
+                return error
+            derivative(activations[layer], error, np.empty_like(error))
+            delta = error
+        raise AssertionError("unreachable")  # pragma: no cover
+
     # ------------------------------------------------------------- backward
     def _l2_penalty(self, l2: float) -> float:
         """``l2 / 2 * sum ||W||^2`` over the weights (one dot product: they are contiguous)."""

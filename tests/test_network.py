@@ -275,3 +275,30 @@ def test_pickled_and_copied_networks_keep_training():
         assert np.shares_memory(clone._grad_weights[0], clone._grad)
     # The original is untouched by its clones' training.
     assert net.epochs_trained_ == 1
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_score_gradient_matches_finite_differences(activation):
+    X, _ = _problem(n=5, n_features=4, n_classes=3)
+    net = MLP([4, 6, 5, 3], activation=activation, seed=2, dtype=np.float64)
+    rng = np.random.default_rng(3)
+    for b in net.biases:
+        b[...] = rng.normal(scale=0.1, size=b.shape)
+    classes = np.array([0, 2, 1, 1, 0])
+    analytic = net.score_gradient(X, classes)
+
+    def scores(inputs):
+        zs, _ = net.forward_trace(inputs)
+        return zs[-1][np.arange(len(inputs)), classes]
+
+    h = 1e-6
+    numeric = np.zeros_like(X)
+    for j in range(X.shape[1]):
+        step = np.zeros_like(X)
+        step[:, j] = h
+        numeric[:, j] = (scores(X + step) - scores(X - step)) / (2 * h)
+    assert _relative_error(analytic, numeric) < 1e-7
+    # One class for every row broadcasts.
+    np.testing.assert_allclose(net.score_gradient(X, 2)[1], analytic[1])
+    with pytest.raises(ValueError, match="classes"):
+        net.score_gradient(X, 3)
