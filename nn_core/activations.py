@@ -124,8 +124,16 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return z
 
 
+def _target_sum(z: np.ndarray, y: np.ndarray) -> float:
+    """``sum_i z[i, y_i]`` for integer labels, ``sum(z * t)`` for a target matrix."""
+    if y.ndim == 1:
+        return float(np.add.reduce(z[np.arange(z.shape[0]), y], dtype=np.float64))
+    return float(np.vdot(z, y))
+
+
 def softmax_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
-    """Turn logits ``z`` into probabilities in place; return the mean cross-entropy.
+    """Turn logits ``z`` into probabilities in place; return the cross-entropy summed
+    over the batch (integer labels ``y``).
 
     The loss is ``logsumexp(z) - z[y]`` per row, taken from the logits rather
     than as ``-log p[y]`` from the probabilities: it is the true cross-entropy
@@ -134,30 +142,29 @@ def softmax_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> floa
     row max is subtracted for a stable softmax anyway, and
     ``logsumexp(z) - z[y] = log(sum(exp(z - max))) - (z[y] - max)``.
     """
-    m = z.shape[0]
     z -= z.max(axis=1, keepdims=True)
-    picked = float(np.add.reduce(z[np.arange(m), y], dtype=np.float64))  # sum of z[y] - max
+    picked = _target_sum(z, y)  # sum of z[y] - max
     np.exp(z, out=z)
     sums = scratch[:, :1]
     np.add.reduce(z, axis=1, keepdims=True, out=sums)  # in [1, K]: its log is safe
     z /= sums
     np.log(sums, out=sums)
-    return (float(np.add.reduce(sums, axis=None, dtype=np.float64)) - picked) / m
+    return float(np.add.reduce(sums, axis=None, dtype=np.float64)) - picked
 
 
 def sigmoid_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
-    """Turn logits ``z`` into per-output sigmoids in place; return the mean over the
-    batch of the binary cross-entropy summed over the outputs.
+    """Turn logits ``z`` into per-output sigmoids in place; return the binary
+    cross-entropy summed over the outputs and the batch.
 
     ``-sum_k [t_k log p_k + (1 - t_k) log(1 - p_k)]`` with ``t`` the one-hot
-    target, as the seed tutorial's section 4.2 writes it, one term per output.
-    From the logits it is ``sum_k softplus(z_k) - z_y`` with the stable
+    target of integer labels (as the seed tutorial's section 4.2 writes it, one
+    term per output) or a 0/1 target matrix (multi-label). From the logits it is
+    ``sum_k softplus(z_k) - t_k z_k`` with the stable
     ``softplus(z) = max(z, 0) + log1p(exp(-|z|))`` (PyTorch's
     ``binary_cross_entropy_with_logits``): exact at any logit size, with no
     one-hot matrix and no log of a probability that may have rounded to 0 or 1.
     """
-    m = z.shape[0]
-    picked = float(z[np.arange(m), y].sum(dtype=np.float64))
+    picked = _target_sum(z, y)
     np.abs(z, out=scratch)
     np.negative(scratch, out=scratch)
     np.exp(scratch, out=scratch)
@@ -166,32 +173,86 @@ def sigmoid_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> floa
     np.maximum(z, 0.0, out=scratch)
     total += float(scratch.sum(dtype=np.float64))
     sigmoid(z)
-    return (total - picked) / m
+    return total - picked
 
 
-def output_delta(p: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Turn probabilities into the fused error at the logits, ``(p - onehot(y)) / m``, in place."""
-    m = p.shape[0]
-    p[np.arange(m), y] -= 1.0
-    p *= 1.0 / m
-    return p
+def _subtract_target(a: np.ndarray, y: np.ndarray) -> None:
+    """``a -= t`` in place, with ``t`` the one-hot of labels or the target matrix."""
+    if y.ndim == 1:
+        a[np.arange(a.shape[0]), y] -= 1.0
+    else:
+        a -= y
+
+
+def fused_delta(a: np.ndarray, y: np.ndarray, scale: float, scratch: np.ndarray) -> np.ndarray:
+    """Softmax + cross-entropy and sigmoid + binary cross-entropy share their error at
+    the logits, ``(a - t) * scale``: computed in place, with no one-hot matrix."""
+    _subtract_target(a, y)
+    a *= scale
+    return a
+
+
+def identity_output(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def _mse_with(activate: Callable[[np.ndarray], np.ndarray]):
+    def mse_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
+        """Activate ``z`` in place; return the quadratic cost ``1/2 sum_k (a_k - t_k)^2``
+        summed over the batch (Nielsen's ``C = 1/2n sum ||y - a||^2``, before the mean)."""
+        activate(z)
+        np.copyto(scratch, z)
+        _subtract_target(scratch, y)
+        return 0.5 * float(np.vdot(scratch, scratch))
+
+    return mse_with_loss
+
+
+def _mse_delta(output: str):
+    def mse_delta(a: np.ndarray, y: np.ndarray, scale: float, scratch: np.ndarray) -> np.ndarray:
+        """``dL/dz`` of the quadratic cost, in place: ``g = a - t`` times the output
+        activation's derivative (its Jacobian, for softmax), times ``scale``."""
+        np.copyto(scratch, a)
+        _subtract_target(scratch, y)  # g = a - t
+        if output == "identity":
+            np.copyto(a, scratch)
+        elif output == "sigmoid":
+            sigmoid_backward(a.copy(), scratch, a)  # g * a(1 - a), written into scratch
+            np.copyto(a, scratch)
+        else:  # softmax: J^T g = a * (g - sum_k a_k g_k)
+            dot = np.einsum("ij,ij->i", a, scratch)[:, None]
+            scratch -= dot
+            a *= scratch
+        a *= scale
+        return a
+
+    return mse_delta
 
 
 OUTPUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "softmax": softmax,
     "sigmoid": sigmoid,
+    "identity": identity_output,
 }
 
-#: Which loss each output layer pairs with (documentation and history labels).
-OUTPUT_LOSSES: dict[str, str] = {
-    "softmax": "categorical cross-entropy",
-    "sigmoid": "binary cross-entropy (summed over outputs)",
+#: The losses each output layer can be trained with; the first is its default.
+OUTPUT_LOSSES: dict[str, tuple[str, ...]] = {
+    "softmax": ("cross_entropy", "mse"),
+    "sigmoid": ("binary_cross_entropy", "mse"),
+    "identity": ("mse",),
 }
 
+LOSS_LABELS: dict[str, str] = {
+    "cross_entropy": "categorical cross-entropy",
+    "binary_cross_entropy": "binary cross-entropy (summed over outputs)",
+    "mse": "quadratic cost, 1/2 sum of squared errors",
+}
 
-#: Each output layer fused with its loss: ``f(z, y, scratch) -> mean loss``, turning
-#: the logits ``z`` into the output activations in place (``scratch`` shaped like ``z``).
-OUTPUTS_WITH_LOSS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float]] = {
-    "softmax": softmax_with_loss,
-    "sigmoid": sigmoid_with_loss,
+#: (output, loss) -> (forward: ``f(z, y, scratch) -> loss summed over the batch``,
+#: turning the logits ``z`` into the outputs in place; backward: ``d(a, y, scale,
+#: scratch)`` turning the outputs ``a`` into ``dL/dz * scale`` in place).
+LOSSES: dict[tuple[str, str], tuple[Callable, Callable]] = {
+    ("softmax", "cross_entropy"): (softmax_with_loss, fused_delta),
+    ("sigmoid", "binary_cross_entropy"): (sigmoid_with_loss, fused_delta),
+    **{(out, "mse"): (_mse_with(OUTPUTS[out]), _mse_delta(out)) for out in OUTPUTS},
 }

@@ -1,10 +1,14 @@
-"""Datasets for the MLP playground: scikit-learn's 8x8 digits, MNIST and Fashion-MNIST.
+"""Datasets for the MLP playground: scikit-learn's 8x8 digits, an MNIST sample, MNIST and
+Fashion-MNIST.
 
 `load(name)` returns a `Dataset`: float32 features scaled to [0, 1] (one row per image,
 C-contiguous), int64 labels, a fixed train/test split, and what the app needs to show it
 (image shape, class names, a one-line description).
 
 - "digits" ships with scikit-learn, so it always works offline.
+- "mnist-sample" ships with this repository (``data/mnist-sample``: 6,000 train / 2,000
+  test real MNIST digits, 1.3 MB), so it works offline too. Its four files are checked
+  against their sha256 (``SAMPLE_SHA256``) on every load.
 - "mnist" and "fashion-mnist" are read from the four original IDX files (gzipped or not)
   in a folder: `data_dir`, or `default_cache_dir(name)`. With `download=True`, missing or
   unreadable files are fetched once from the official mirrors, checked against the sha256
@@ -42,6 +46,7 @@ from typing import BinaryIO
 import numpy as np
 
 __all__ = [
+    "BUNDLED_NAMES",
     "CACHE_DIR_ENV_VAR",
     "DATASET_NAMES",
     "FASHION_CLASS_NAMES",
@@ -49,6 +54,8 @@ __all__ = [
     "MAX_IDX_PAYLOAD_BYTES",
     "MIRRORS",
     "OFFICIAL_SHA256",
+    "SAMPLE_DIR",
+    "SAMPLE_SHA256",
     "CorruptDataError",
     "Dataset",
     "DatasetUnavailableError",
@@ -60,7 +67,9 @@ __all__ = [
     "write_idx",
 ]
 
-DATASET_NAMES: tuple[str, ...] = ("digits", "mnist", "fashion-mnist")
+DATASET_NAMES: tuple[str, ...] = ("digits", "mnist-sample", "mnist", "fashion-mnist")
+#: Datasets whose files come with the code (no download, ever).
+BUNDLED_NAMES: tuple[str, ...] = ("digits", "mnist-sample")
 CACHE_DIR_ENV_VAR = "MLP_PLAYGROUND_DATA"
 
 #: progress(bytes_done, bytes_total, filename); bytes_total is 0 when unknown.
@@ -136,8 +145,18 @@ _OFFICIAL_SIZES: dict[str, dict[str, int]] = {
     },
 }
 
-_DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+#: The bundled MNIST sample: its folder and the sha256 of its four files (checked on load).
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "mnist-sample"
+SAMPLE_SHA256: dict[str, str] = {
+    "train-images-idx3-ubyte.gz": "e0090c1b4b5e6c2b07d5fe656d922709dfd092ee749fed7efa033e605e0597e4",
+    "train-labels-idx1-ubyte.gz": "dfa7f9db7d9fc32d08b07178ac96a2dd6ec2830af1f44b3733b11f3faff20862",
+    "t10k-images-idx3-ubyte.gz": "4c26a300bdc43f405fe7f43e2697daa0d038f0cfa498af406b0d4c60d438f25f",
+    "t10k-labels-idx1-ubyte.gz": "ebb92ce5ca0b0e23e8fe4ce14c901ff1d8d35eaee6a79b661fb315c58be6ee0b",
+}
+
+_DISPLAY_NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "mnist-sample": "MNIST sample"}
 _DESCRIPTION_TITLES = {
+    "mnist-sample": "MNIST sample (bundled) 28x28 handwritten digits",
     "mnist": "MNIST 28x28 handwritten digits",
     "fashion-mnist": "Fashion-MNIST 28x28 clothing images",
 }
@@ -233,6 +252,9 @@ def available(name: str, data_dir: str | os.PathLike[str] | None = None) -> bool
     _check_name(name)
     if name == "digits":
         return True
+    if name == "mnist-sample":
+        directory = SAMPLE_DIR if data_dir is None else Path(data_dir).expanduser()
+        return all((directory / filename).is_file() for filename in SAMPLE_SHA256)
     directory = _resolve_dir(name, data_dir)
     return all(_find_local(directory, stem) is not None for stem in IDX_FILE_STEMS)
 
@@ -252,10 +274,16 @@ def load(
     missing (and replaces files that turn out unreadable), calling
     `progress(bytes_done, bytes_total, filename)` as it goes; raise from it to cancel.
     A malformed file raises CorruptDataError (a ValueError) naming the file and the problem.
+
+    "mnist-sample" is read from `data_dir` (default: the bundled `SAMPLE_DIR`), each file
+    checked against `SAMPLE_SHA256` first; there is nothing to download, so `download`
+    and `progress` are ignored.
     """
     _check_name(name)
     if name == "digits":
         return _load_digits()
+    if name == "mnist-sample":
+        return _load_sample(SAMPLE_DIR if data_dir is None else Path(data_dir).expanduser())
     directory = _resolve_dir(name, data_dir)
     if not download:
         return _read_idx_dataset(name, directory, data_dir is None)
@@ -349,6 +377,29 @@ def _load_digits() -> Dataset:
     )
 
 
+# --------------------------------------------------------------------------- the MNIST sample
+
+
+def _load_sample(directory: Path) -> Dataset:
+    """The bundled MNIST sample, every file's sha256 checked before it is parsed."""
+    missing = [f for f in SAMPLE_SHA256 if not (directory / f).is_file()]
+    if missing:
+        raise DatasetUnavailableError(
+            f"The MNIST sample is incomplete: {directory} is missing {', '.join(missing)}. "
+            "It ships with the code (data/mnist-sample/); restore it from the repository."
+        )
+    for filename, expected in SAMPLE_SHA256.items():
+        path = directory / filename
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != expected:
+            raise CorruptDataError(
+                f"{path}: sha256 {actual} does not match the MNIST sample's {expected}; "
+                "the file was changed or damaged. Restore it from the repository.",
+                (path,),
+            )
+    return _read_idx_dataset("mnist-sample", directory, False)
+
+
 # --------------------------------------------------------------------------- IDX datasets
 
 
@@ -378,7 +429,7 @@ def _read_idx_dataset(name: str, directory: Path, is_default_dir: bool) -> Datas
         )
     X_train, y_train = _read_images_and_labels(paths[_TRAIN_IMAGES], paths[_TRAIN_LABELS])
     X_test, y_test = _read_images_and_labels(paths[_TEST_IMAGES], paths[_TEST_LABELS])
-    class_names = DIGIT_CLASS_NAMES if name == "mnist" else FASHION_CLASS_NAMES
+    class_names = FASHION_CLASS_NAMES if name == "fashion-mnist" else DIGIT_CLASS_NAMES
     return Dataset(
         name=name,
         X_train=X_train,

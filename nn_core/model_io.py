@@ -2,7 +2,8 @@
 
 A model file is a NumPy ``.npz`` archive holding ``W0, W1, ...`` and
 ``b0, b1, ...`` and one ``meta`` entry: a 0-d unicode array with JSON
-(``format``, ``version``, ``layer_sizes``, ``activation``, ``output``,
+(``format``, ``version``, ``layer_sizes``, ``activation``, ``output``, and optionally
+``loss``, ``bias``, ``init``, ``reduction``,
 ``dtype``). It is loaded with ``allow_pickle=False`` and checked end to end
 (size, archive, entries, JSON, shapes, dtypes, finiteness) before any weight
 reaches a network, because the app loads files that users upload: anything
@@ -133,13 +134,25 @@ def load_model(cls: type[MLP], file: Any, max_bytes: int = DEFAULT_MAX_BYTES) ->
 
     try:
         net = cls(sizes, activation=meta["activation"], output=meta["output"],
-                  seed=meta.get("seed"), dtype=dtype)
+                  seed=meta.get("seed"), dtype=dtype, **_options(meta))
     except ValueError as exc:
         raise _invalid(str(exc)) from None
     for i in range(n_layers):
         net.weights[i][...] = entries[f"W{i}"]
         net.biases[i][...] = entries[f"b{i}"]
     return net
+
+
+def _options(meta: dict[str, Any]) -> dict[str, Any]:
+    """The optional training-definition keys (absent in older files: the defaults)."""
+    options = {}
+    for key, kind in (("loss", (str, type(None))), ("bias", bool), ("init", str),
+                      ("reduction", str)):
+        if key in meta:
+            if not isinstance(meta[key], kind):
+                raise _invalid(f"'{key}' has the wrong type: {meta[key]!r}")
+            options[key] = meta[key]
+    return options
 
 
 def _parse_meta(entries: dict[str, np.ndarray]) -> dict[str, Any]:

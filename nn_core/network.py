@@ -43,6 +43,7 @@ from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from .trainer import Trainer
 
 _INFERENCE_CHUNK = 4096  # rows per forward pass at predict time: bounds memory
+INIT_CHOICES = ("auto", "he", "glorot", "normal")
 
 
 @dataclass
@@ -150,6 +151,20 @@ class MLP:
     seed : seeds the initial weights and the mini-batch shuffling.
     dtype : ``np.float32`` (default) or ``np.float64``; inputs are converted
         once to this dtype and it is kept throughout training.
+    loss : ``None`` (the output's own: cross-entropy for softmax, binary
+        cross-entropy for sigmoid, ``"mse"`` for ``"identity"``) or ``"mse"``,
+        the quadratic cost ``1/2 sum_k (a_k - t_k)^2``, with any output.
+    bias : ``False`` holds every bias at 0 (they get no gradient), as in the
+        seed tutorial's network.
+    init : ``"auto"`` (He for ReLU-like hidden layers, Glorot otherwise),
+        ``"he"``, ``"glorot"``, or ``"normal"``: N(0, 1), as older tutorials do.
+    reduction : ``"mean"`` (default) or ``"sum"``: the loss and its gradient
+        over a batch are its mean or its sum (the tutorial sums; the step size
+        then grows with the batch).
+
+    Targets ``y`` are integer labels, or for the sigmoid output and the
+    quadratic cost also a float matrix ``(n_samples, n_outputs)`` (multi-label
+    0/1 targets, regression values).
     """
 
     def __init__(
@@ -159,6 +174,11 @@ class MLP:
         output: str = "softmax",
         seed: int | None = None,
         dtype: Any = np.float32,
+        *,
+        loss: str | None = None,
+        bias: bool = True,
+        init: str = "auto",
+        reduction: str = "mean",
     ) -> None:
         if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
             raise ValueError(
@@ -177,6 +197,15 @@ class MLP:
         self.layer_sizes: tuple[int, ...] = tuple(int(s) for s in layer_sizes)
         self.activation = _check_choice("activation", activation, act.ACTIVATIONS)
         self.output = _check_choice("output", output, act.OUTPUTS)
+        allowed = act.OUTPUT_LOSSES[self.output]
+        self.loss = allowed[0] if loss is None else _check_choice(
+            f"loss (with the {self.output} output)", loss, dict.fromkeys(allowed)
+        )
+        if not isinstance(bias, (bool, np.bool_)):
+            raise ValueError(f"bias must be True or False; got {bias!r}")
+        self.bias = bool(bias)
+        self.init = _check_choice("init", init, dict.fromkeys(INIT_CHOICES))
+        self.reduction = _check_choice("reduction", reduction, dict.fromkeys(("mean", "sum")))
         if seed is not None and (
             isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
         ):
@@ -244,14 +273,19 @@ class MLP:
         return weights, biases
 
     def _initialise(self, rng: np.random.Generator) -> None:
-        """He-normal weights before ReLU-like activations, Glorot-uniform otherwise; zero biases."""
+        """Weights by ``init`` ("auto": He-normal before ReLU-like activations,
+        Glorot-uniform otherwise, and Glorot for the output layer); zero biases."""
         n_layers = len(self.layer_sizes) - 1
         for layer, weight in enumerate(self.weights):
             fan_in, fan_out = weight.shape
             is_hidden = layer < n_layers - 1
-            scheme = act.INIT_SCHEMES[self.activation] if is_hidden else "glorot"
+            scheme = self.init
+            if scheme == "auto":
+                scheme = act.INIT_SCHEMES[self.activation] if is_hidden else "glorot"
             # Drawn in float64, then rounded: float32 and float64 nets start alike.
-            if scheme == "he":
+            if scheme == "normal":
+                values = rng.normal(0.0, 1.0, size=weight.shape)
+            elif scheme == "he":
                 values = rng.normal(0.0, math.sqrt(2.0 / fan_in), size=weight.shape)
             else:
                 limit = math.sqrt(6.0 / (fan_in + fan_out))
@@ -340,10 +374,21 @@ class MLP:
             raise ValueError(f"{name} contains NaN or infinity")
         return array
 
+    @property
+    def accepts_target_matrix(self) -> bool:
+        """Whether ``y`` may be a float matrix (sigmoid output, or the quadratic cost)."""
+        return self.output == "sigmoid" or self.loss == "mse"
+
     def _check_y(self, y: Any, n_samples: int, name: str = "y") -> np.ndarray:
         labels = np.asarray(y)
+        if labels.ndim == 2 and self.accepts_target_matrix:
+            return self._check_target_matrix(labels, n_samples, name)
         if labels.ndim != 1:
-            raise ValueError(f"{name} must be a 1-D array of integer labels; got shape {labels.shape}")
+            matrix = (" or a 2-D target matrix (n_samples, n_outputs)"
+                      if self.accepts_target_matrix else "")
+            raise ValueError(
+                f"{name} must be a 1-D array of integer labels{matrix}; got shape {labels.shape}"
+            )
         if labels.shape[0] != n_samples:
             raise ValueError(
                 f"X and {name} have different lengths: {n_samples} samples but {labels.shape[0]} labels"
@@ -362,6 +407,23 @@ class MLP:
                 f"the output layer has {self.n_classes} units"
             )
         return labels
+
+    def _check_target_matrix(self, targets: np.ndarray, n_samples: int, name: str) -> np.ndarray:
+        if targets.shape != (n_samples, self.n_classes):
+            raise ValueError(
+                f"{name} as a target matrix must have shape ({n_samples}, {self.n_classes}) "
+                f"(n_samples, outputs); got {targets.shape}"
+            )
+        if targets.dtype == object or not (
+            np.issubdtype(targets.dtype, np.number) or targets.dtype == bool
+        ) or np.issubdtype(targets.dtype, np.complexfloating):
+            raise ValueError(f"{name} must contain real numbers; got dtype {targets.dtype}")
+        targets = np.ascontiguousarray(targets, dtype=self.dtype)
+        if not np.isfinite(targets).all():
+            raise ValueError(f"{name} contains NaN or infinity")
+        if self.loss == "binary_cross_entropy" and (targets.min() < 0 or targets.max() > 1):
+            raise ValueError(f"{name} for binary cross-entropy must lie in [0, 1]")
+        return targets
 
     # -------------------------------------------------------------- forward
     def _logits(self, x: np.ndarray, outputs: Sequence[np.ndarray]) -> np.ndarray:
@@ -385,18 +447,30 @@ class MLP:
 
     def _forward_loss(
         self, x: np.ndarray, y: np.ndarray, outputs: Sequence[np.ndarray], scratch: np.ndarray,
-        l2: float,
+        l2: float, l1: float = 0.0,
     ) -> float:
         """Forward pass as ``_forward`` (the last buffer ends up holding the outputs) and
-        the batch's mean loss, computed from the logits, plus the L2 penalty."""
+        the batch's loss (mean or sum, by ``reduction``), computed from the logits, plus
+        the L1/L2 penalty."""
         z = self._logits(x, outputs)
-        return act.OUTPUTS_WITH_LOSS[self.output](z, y, scratch) + self._l2_penalty(l2)
+        total = act.LOSSES[self.output, self.loss][0](z, y, scratch)
+        if self.reduction == "mean":
+            total /= x.shape[0]
+        return total + self._penalty(l2, l1)
+
+    def outputs(self, X: Any) -> np.ndarray:
+        """The output layer's activations, ``(n_samples, n_outputs)``: probabilities for
+        softmax, per-output sigmoids (not renormalised), values for ``"identity"``."""
+        return self._raw_scores(self._check_X(X))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, ``(n_samples, n_classes)``.
 
         For the sigmoid output these are the per-class sigmoids, renormalised to sum to 1.
+        The identity output gives values, not probabilities: use ``outputs``.
         """
+        if self.output == "identity":
+            raise ValueError("an identity output gives values, not probabilities: use outputs(X)")
         proba = self._raw_scores(self._check_X(X))
         if self.output == "sigmoid":
             proba /= np.maximum(proba.sum(axis=1, keepdims=True), np.finfo(self.dtype).tiny)
@@ -473,18 +547,26 @@ class MLP:
         raise AssertionError("unreachable")  # pragma: no cover
 
     # ------------------------------------------------------------- backward
-    def _l2_penalty(self, l2: float) -> float:
-        """``l2 / 2 * sum ||W||^2`` over the weights (one dot product: they are contiguous)."""
-        if l2 <= 0:
+    def _penalty(self, l2: float, l1: float = 0.0) -> float:
+        """``l2 / 2 * sum W^2 + l1 * sum |W|`` over the weights, not the biases (each one
+        pass: the weights are contiguous)."""
+        if l2 <= 0 and l1 <= 0:
             return 0.0
         w = self._theta[self._current, : self._n_weights]
-        return 0.5 * l2 * float(np.dot(w, w))
+        total = 0.5 * l2 * float(np.dot(w, w)) if l2 > 0 else 0.0
+        if l1 > 0:
+            total += l1 * float(np.abs(w).sum(dtype=np.float64))
+        return total
 
-    def _backward(self, x: np.ndarray, y: np.ndarray, ws: _Workspace, m: int, l2: float) -> None:
-        """Gradients of the mean loss into ``self._grad``; destroys the output buffer."""
+    def _backward(
+        self, x: np.ndarray, y: np.ndarray, ws: _Workspace, m: int, l2: float, l1: float = 0.0
+    ) -> None:
+        """Gradients of the batch loss into ``self._grad``; destroys the output buffer."""
         derivative = act.DERIVATIVES[self.activation]
         outputs = [o[:m] for o in ws.outputs]
-        delta = act.output_delta(outputs[-1], y)  # (p - onehot(y)) / m, in place
+        scale = 1.0 / m if self.reduction == "mean" else 1.0
+        # dL/dz at the output, in place: (p - onehot(y)) / m for the fused losses.
+        delta = act.LOSSES[self.output, self.loss][1](outputs[-1], y, scale, ws.scratch[-1][:m])
         weights = self.weights
         for layer in range(len(weights) - 1, -1, -1):
             a_prev = x if layer == 0 else outputs[layer - 1]
@@ -496,12 +578,19 @@ class MLP:
             np.matmul(delta, weights[layer].T, out=error)
             derivative(a_prev, error, ws.scratch[layer - 1][:m])
             delta = error
-        if l2 > 0:
+        if not self.bias:
+            self._grad[self._n_weights :] = 0.0  # biases held at zero
+        if l2 > 0 or l1 > 0:
             w = self._theta[self._current, : self._n_weights]
             if self._l2_scratch is None:
                 self._l2_scratch = np.empty(self._n_weights, dtype=self.dtype)
-            np.multiply(w, l2, out=self._l2_scratch)
-            self._grad[: self._n_weights] += self._l2_scratch
+            if l2 > 0:
+                np.multiply(w, l2, out=self._l2_scratch)
+                self._grad[: self._n_weights] += self._l2_scratch
+            if l1 > 0:  # d|w|/dw = sign(w), taken as 0 at 0
+                np.sign(w, out=self._l2_scratch)
+                self._l2_scratch *= l1
+                self._grad[: self._n_weights] += self._l2_scratch
 
     def _get_workspace(self, batch_size: int) -> _Workspace:
         if self._workspace is None or self._workspace.batch_size != batch_size:
@@ -509,20 +598,23 @@ class MLP:
         return self._workspace
 
     def loss_and_gradients(
-        self, X: Any, y: Any, l2: float = 0.0
+        self, X: Any, y: Any, l2: float = 0.0, l1: float = 0.0
     ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
-        """Mean loss over ``(X, y)`` and its gradients with respect to every weight and bias.
+        """Loss over ``(X, y)`` (mean or sum, by ``reduction``, plus the L1/L2 penalty)
+        and its gradients with respect to every weight and bias.
 
-        ``y`` holds integer labels. Returns ``(loss, grad_weights, grad_biases)``,
-        fresh arrays shaped like ``weights`` and ``biases``.
+        ``y`` holds integer labels (or a target matrix, see the class). Returns
+        ``(loss, grad_weights, grad_biases)``, fresh arrays shaped like ``weights``
+        and ``biases``.
         """
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
         l2 = self._check_l2(l2)
+        l1 = self._check_l2(l1, "l1")
         m = X.shape[0]
         ws = _Workspace(self.layer_sizes, m, self.dtype)
-        loss = self._forward_loss(X, y, ws.outputs, ws.scratch[-1], l2)
-        self._backward(X, y, ws, m, l2)
+        loss = self._forward_loss(X, y, ws.outputs, ws.scratch[-1], l2, l1)
+        self._backward(X, y, ws, m, l2, l1)
         return (
             loss,
             [g.copy() for g in self._grad_weights],
@@ -530,13 +622,13 @@ class MLP:
         )
 
     @staticmethod
-    def _check_l2(l2: Any) -> float:
+    def _check_l2(l2: Any, name: str = "l2") -> float:
         try:
             value = float(l2)
         except (TypeError, ValueError):
-            raise ValueError(f"l2 must be a non-negative number; got {l2!r}") from None
+            raise ValueError(f"{name} must be a non-negative number; got {l2!r}") from None
         if not math.isfinite(value) or value < 0:
-            raise ValueError(f"l2 must be a non-negative, finite number; got {l2!r}")
+            raise ValueError(f"{name} must be a non-negative, finite number; got {l2!r}")
         return value
 
     # ------------------------------------------------------------- training
@@ -551,19 +643,21 @@ class MLP:
         return self.optimizer_
 
     def _train_batch(
-        self, x: np.ndarray, y: np.ndarray, ws: _Workspace, l2: float, max_loss: float = math.inf
+        self, x: np.ndarray, y: np.ndarray, ws: _Workspace, l2: float, max_loss: float = math.inf,
+        l1: float = 0.0,
     ):
         """One step on a batch: returns (loss, n_correct), or (nan, 0) and no step if the
-        loss is not finite, or (loss, 0) and no step if it is above ``max_loss``."""
+        loss is not finite, or (loss, 0) and no step if it is above ``max_loss``.
+        With a target matrix, n_correct is 0 (there are no labels to match)."""
         m = x.shape[0]
         outputs = [o[:m] for o in ws.outputs]
-        loss = self._forward_loss(x, y, outputs, ws.scratch[-1][:m], l2)
+        loss = self._forward_loss(x, y, outputs, ws.scratch[-1][:m], l2, l1)
         if not math.isfinite(loss):
             return math.nan, 0
         if loss > max_loss:
             return loss, 0
-        correct = int(np.count_nonzero(outputs[-1].argmax(axis=1) == y))
-        self._backward(x, y, ws, m, l2)
+        correct = int(np.count_nonzero(outputs[-1].argmax(axis=1) == y)) if y.ndim == 1 else 0
+        self._backward(x, y, ws, m, l2, l1)
         optimizer = self.optimizer_
         optimizer.learning_rate = self.learning_rate
         optimizer.update(self._theta[self._current], self._grad, self._theta[1 - self._current])
@@ -573,7 +667,7 @@ class MLP:
 
     def train_step(
         self, X: Any, y: Any, optimizer: str | None = None, learning_rate: float | None = None,
-        l2: float = 0.0,
+        l2: float = 0.0, l1: float = 0.0,
     ) -> float:
         """One optimizer step on the batch ``(X, y)``; returns the batch loss before the step.
 
@@ -586,27 +680,35 @@ class MLP:
             self.learning_rate = _check_positive_float("learning_rate", learning_rate)
         self._ensure_optimizer(optimizer)
         ws = self._get_workspace(X.shape[0])
-        loss, _ = self._train_batch(X, y, ws, self._check_l2(l2))
+        loss, _ = self._train_batch(X, y, ws, self._check_l2(l2),
+                                    l1=self._check_l2(l1, "l1"))
         self._settle()
         if not math.isfinite(loss):
             raise FloatingPointError("the loss is not finite; the weights were left unchanged")
         return loss
 
-    def evaluate(self, X: Any, y: Any, l2: float = 0.0) -> tuple[float, float]:
-        """``(mean loss, accuracy)`` on ``(X, y)`` without training."""
+    def evaluate(self, X: Any, y: Any, l2: float = 0.0, l1: float = 0.0) -> tuple[float, float]:
+        """``(loss, accuracy)`` on ``(X, y)`` without training: the loss as training
+        computes it (mean or sum by ``reduction``, plus the penalty); the accuracy is
+        NaN for a target matrix."""
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
-        return self._evaluate(X, y, self._check_l2(l2))
+        return self._evaluate(X, y, self._check_l2(l2), self._check_l2(l1, "l1"))
 
-    def _evaluate(self, X: np.ndarray, y: np.ndarray, l2: float) -> tuple[float, float]:
+    def _evaluate(
+        self, X: np.ndarray, y: np.ndarray, l2: float, l1: float = 0.0
+    ) -> tuple[float, float]:
         total_loss, correct = 0.0, 0
         for start in range(0, X.shape[0], _INFERENCE_CHUNK):
             chunk, labels = X[start : start + _INFERENCE_CHUNK], y[start : start + _INFERENCE_CHUNK]
             outputs = [np.empty((chunk.shape[0], n), dtype=self.dtype) for n in self.layer_sizes[1:]]
-            loss = self._forward_loss(chunk, labels, outputs, np.empty_like(outputs[-1]), 0.0)
-            correct += int(np.count_nonzero(outputs[-1].argmax(axis=1) == labels))
-            total_loss += loss * chunk.shape[0]
-        return total_loss / X.shape[0] + self._l2_penalty(l2), correct / X.shape[0]
+            z = self._logits(chunk, outputs)
+            total_loss += act.LOSSES[self.output, self.loss][0](z, labels, np.empty_like(z))
+            if labels.ndim == 1:
+                correct += int(np.count_nonzero(outputs[-1].argmax(axis=1) == labels))
+        loss = total_loss / X.shape[0] if self.reduction == "mean" else total_loss
+        accuracy = correct / X.shape[0] if y.ndim == 1 else math.nan
+        return loss + self._penalty(l2, l1), accuracy
 
     def trainer(
         self,
@@ -622,6 +724,7 @@ class MLP:
         shuffle: bool = True,
         health_samples: int = 4,
         rows: Any = None,
+        l1: float = 0.0,
     ) -> Trainer:
         """A :class:`~nn_core.trainer.Trainer`: ``fit``, one ``step()`` at a time.
 
@@ -632,7 +735,7 @@ class MLP:
         return Trainer(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                        learning_rate=learning_rate, l2=l2, validation_data=validation_data,
                        callback=callback, shuffle=shuffle, health_samples=health_samples,
-                       rows=rows)
+                       rows=rows, l1=l1)
 
     def fit(
         self,
@@ -647,6 +750,7 @@ class MLP:
         callback: Callable[[int, History], bool | None] | None = None,
         shuffle: bool = True,
         health_samples: int = 0,
+        l1: float = 0.0,
     ) -> History:
         """Train with mini-batch gradient descent; returns this call's per-epoch ``History``.
 
@@ -672,7 +776,7 @@ class MLP:
         trainer = self.trainer(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                                learning_rate=learning_rate, l2=l2,
                                validation_data=validation_data, callback=callback,
-                               shuffle=shuffle, health_samples=health_samples)
+                               shuffle=shuffle, health_samples=health_samples, l1=l1)
         try:
             trainer.run()
         finally:
@@ -688,6 +792,10 @@ class MLP:
             "output": self.output,
             "dtype": self.dtype.name,
             "seed": self.seed,
+            "loss": self.loss,
+            "bias": self.bias,
+            "init": self.init,
+            "reduction": self.reduction,
         }
 
     def save(self, file: str | Path | BinaryIO) -> None:
@@ -706,7 +814,17 @@ class MLP:
     def __repr__(self) -> str:
         return (
             f"MLP({list(self.layer_sizes)}, activation={self.activation!r}, "
-            f"output={self.output!r}, seed={self.seed!r}, dtype=np.{self.dtype.name})"
+            f"output={self.output!r}, seed={self.seed!r}, dtype=np.{self.dtype.name}"
+            + "".join(
+                f", {name}={value!r}"
+                for name, value, default in (
+                    ("loss", self.loss, act.OUTPUT_LOSSES[self.output][0]),
+                    ("bias", self.bias, True), ("init", self.init, "auto"),
+                    ("reduction", self.reduction, "mean"),
+                )
+                if value != default
+            )
+            + ")"
         )
 
 

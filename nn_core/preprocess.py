@@ -5,7 +5,7 @@ any size and position on a 280x280 canvas, any stroke width, RGBA pixels. This m
 normalises a drawing the way each dataset's own images were normalised, so that a model
 trained on the dataset can read it:
 
-- ``"mnist"``: crop to the ink, scale the longest side to 20 px (aspect kept,
+- ``"mnist"`` (and ``"mnist-sample"``, a slice of it): crop to the ink, scale the longest side to 20 px (aspect kept,
   area-averaged), and place so that the centre of mass sits at (14, 14) of the 28x28
   field -- LeCun et al.'s recipe. Centre of mass is in ``scipy.ndimage.center_of_mass``'s
   convention (pixel ``i`` has its centre at ``i``); real MNIST images average (14.0, 14.0)
@@ -55,6 +55,7 @@ __all__ = [
 DATASET_IMAGE_SHAPES: dict[str, tuple[int, int]] = {
     "digits": (8, 8),
     "mnist": (28, 28),
+    "mnist-sample": (28, 28),  # a slice of MNIST: MNIST's recipe
     "fashion-mnist": (28, 28),
 }
 
@@ -115,7 +116,7 @@ def drawing_to_image(image: object, dataset_name: str) -> np.ndarray:
         out = _fashion_image(ink)
     else:
         field = _StrokeField.from_ink(ink)
-        out = _mnist_image(field) if name == "mnist" else _digits_image(field)
+        out = _digits_image(field) if name == "digits" else _mnist_image(field)
     # Belt and braces: callers feed this straight to a model.
     return np.clip(np.nan_to_num(out, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0).astype(
         np.float32, copy=False

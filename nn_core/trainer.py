@@ -106,6 +106,7 @@ class Trainer:
         shuffle: bool = True,
         health_samples: int = 4,
         rows: Any = None,
+        l1: float = 0.0,
     ) -> None:
         from .network import History, _check_positive_float
 
@@ -117,6 +118,7 @@ class Trainer:
         self.epochs = epochs
         self.batch_size = batch_size
         self.l2 = l2
+        self.l1 = l1
         if learning_rate is not None:
             net.learning_rate = _check_positive_float("learning_rate", learning_rate)
         self.validation = None
@@ -192,6 +194,17 @@ class Trainer:
         from .network import MLP
 
         self._l2 = MLP._check_l2(value)
+
+    @property
+    def l1(self) -> float:
+        """L1 strength; a change applies from the next batch."""
+        return self._l1
+
+    @l1.setter
+    def l1(self, value: float) -> None:
+        from .network import MLP
+
+        self._l1 = MLP._check_l2(value, "l1")
 
     @property
     def batches_per_epoch(self) -> int:
@@ -290,7 +303,7 @@ class Trainer:
         limit = math.inf if self._reference_loss is None else EXPLOSION_FACTOR * self._reference_loss
         # Past the limit the batch takes no step: rolling back then restores the weights
         # from before the previous step, the last whose loss was in bounds.
-        loss, correct = net._train_batch(x, labels, ws, self._l2, max_loss=limit)
+        loss, correct = net._train_batch(x, labels, ws, self._l2, max_loss=limit, l1=self._l1)
         if not math.isfinite(loss):
             return self._diverge("the loss stopped being a finite number")
         if loss > limit:
@@ -323,10 +336,10 @@ class Trainer:
             self._diverge("the weights stopped being finite numbers")
             return
         history.loss.append(self._loss_sum / self.n)
-        history.accuracy.append(self._correct / self.n)
+        history.accuracy.append(self._correct / self.n if self.y.ndim == 1 else math.nan)
         history.learning_rate.append(float(net.learning_rate))
         if self.validation is not None:
-            val_loss, val_accuracy = net._evaluate(*self.validation, self._l2)
+            val_loss, val_accuracy = net._evaluate(*self.validation, self._l2, self._l1)
             history.val_loss.append(val_loss)
             history.val_accuracy.append(val_accuracy)
         history.seconds.append(self._epoch_seconds + time.perf_counter() - started)
