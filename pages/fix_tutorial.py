@@ -1,0 +1,185 @@
+"""Fix the tutorial: why the seed tutorial's first network fails, fixed one toggle at a time."""
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+from playground import data, learn_figures, server, ui
+from playground import tutorial_fix as tf
+
+HISTORY = "learn-fix-history"
+KEEP_CURVES = 5
+RESULTS_FILE = Path(__file__).resolve().parents[1] / "bench" / "results" / "fix_tutorial.json"
+TUTORIAL_LOOP = """\
+self.weights = np.random.randn(n_features, self.n_hidden) * 0.01
+self.weights2 = np.random.randn(self.n_hidden, 10) * 0.01
+for iteration in range(self.n_iterations):                     # 100 passes
+    layer1 = self._sigmoid(np.dot(X_train, self.weights))      # no bias
+    layer2 = self._sigmoid(np.dot(layer1, self.weights2))
+    layer2_delta = (layer2 - y_train) * self._sigmoid_gradient(layer2)
+    layer1_delta = layer2_delta.dot(self.weights2.T) * self._sigmoid_gradient(layer1)
+    self.weights2 -= self.learning_rate * layer1.T.dot(layer2_delta)   # summed over all rows
+    self.weights -= self.learning_rate * X_train.T.dot(layer1_delta)"""
+
+pg = ui.playground()
+
+
+def fixes_chosen() -> frozenset:
+    st.markdown("**The fixes**: each toggle changes one thing, and the network trains again.")
+    chosen = set()
+    for fix in tf.FIXES:
+        on = st.toggle(fix.label, value=fix.key == "one_hot", key=f"fix-{fix.key}",
+                       help=fix.help)
+        if on:
+            chosen.add(fix.key)
+    return frozenset(chosen)
+
+
+def step_zero(dataset) -> None:
+    st.subheader("Step 0: the broadcasting bug")
+    net = tf.tutorial_network((), dataset.n_features, dataset.n_classes)
+    X_raw, _ = tf.training_inputs(dataset, ())
+    out_shape, y_shape, message = tf.broadcast_error(
+        len(dataset.y_train), net=net, X=X_raw, y=dataset.y_train)
+    st.markdown(
+        f"The tutorial's `layer2` holds 10 outputs per training image, shape `{out_shape}`; "
+        f"`y_train` holds one integer label per image, shape `{y_shape}`. NumPy lines shapes "
+        "up from the right: 10 against "
+        f"{y_shape[0]:,} does not fit, so `layer2 - y_train` stops the first pass:"
+    )
+    st.code(f">>> layer2 - y_train\nValueError: {message}", language="text")
+    st.caption(
+        "This is NumPy's own message, from running the tutorial's subtraction on this page's "
+        "training set (the digits; on MNIST it says (60000,10) (60000,)). With exactly 10 "
+        "rows it would run and be silently wrong: each label subtracted down a column. The "
+        "fix is a one-hot target, shape (n, 10): that is the first toggle."
+    )
+
+
+def train_current(dataset, fixes: frozenset, seed: int) -> tf.TutorialResult:
+    found = tf.RESULTS.get(dataset.name, fixes, seed)
+    if found is not None:
+        return found
+    bar = st.progress(0.0, text=f"Training: {tf.describe(fixes)}…")
+    with server.training_slot(timeout=5.0):
+        result = tf.train_tutorial(
+            dataset, fixes, seed=seed,
+            progress=lambda f: bar.progress(f, text=f"Training: {tf.describe(fixes)} ({f:.0%})"),
+        )
+    bar.empty()
+    tf.RESULTS.put(dataset.name, result)
+    return result
+
+
+def remember(fixes: frozenset, seed: int) -> list:
+    history = st.session_state.setdefault(HISTORY, [])
+    entry = (fixes, seed)
+    if entry in history:
+        history.remove(entry)
+    history.append(entry)
+    del history[:-KEEP_CURVES]
+    return history
+
+
+def effect(dataset) -> None:
+    st.subheader("Fix it, one toggle at a time")
+    settings, main = st.columns([1, 2.4], gap="large")
+    with settings, st.container(border=True):
+        fixes = fixes_chosen()
+        seed = st.number_input(
+            "Seed", 0, 99, 0, key="fix-seed",
+            help="Picks the starting weights and the order of the mini-batches.",
+        )
+    with main:
+        show_effect(dataset, fixes, int(seed))
+    with st.expander("Why each fix helps"):
+        for fix in tf.FIXES:
+            st.markdown(f"- **{fix.label}**: {fix.why}")
+
+
+def show_effect(dataset, fixes: frozenset, seed: int) -> None:
+    result = train_current(dataset, fixes, seed)
+    history = remember(fixes, seed)
+    if result.error:
+        st.warning(
+            "Without one-hot labels the tutorial's code stops at the broadcasting error "
+            "above: nothing trains. Switch on **One-hot labels**.", icon=":material/block:")
+    previous = None
+    for entry in reversed(history[:-1]):
+        old = tf.RESULTS.get(dataset.name, *entry)
+        if old is not None and not old.error:
+            previous = old
+            break
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        "Test accuracy",
+        "—" if result.error else f"{result.final_accuracy:.1%}",
+        delta=None if result.error or previous is None
+        else f"{(result.final_accuracy - previous.final_accuracy) * 100:+.1f} points",
+        help="Share of the 450 test digits read right after the last epoch (chance: 10%).",
+    )
+    m2.metric("Epochs", 0 if result.error else len(result.test_accuracy),
+              help="Passes over the training set (the tutorial's n_iterations = 100).")
+    m3.metric("Training time", "—" if result.error else f"{result.seconds:.2f} s",
+              help="How long the engine took to train this configuration.")
+    if result.diverged:
+        st.caption(f"The engine stopped this run: {result.diverged_reason}. Its last good "
+                   "weights are the ones scored.")
+    series = []
+    for entry in history:
+        old = tf.RESULTS.get(dataset.name, *entry)
+        if old is not None and not old.error:
+            series.append((f"{old.label} (seed {old.seed})", old.test_accuracy))
+    if series:
+        st.plotly_chart(
+            learn_figures.curves(series, "test accuracy",
+                                 "Test accuracy per epoch, the last few configurations",
+                                 percent=True, height=420),
+            key="chart-fix-curves", config={"displayModeBar": False},
+        )
+
+
+def which_fix_matters() -> None:
+    st.subheader("Which fix matters most")
+    try:
+        results = json.loads(RESULTS_FILE.read_text())
+        rows = tf.table_rows(results)
+    except (OSError, ValueError, KeyError, TypeError):
+        st.info("No measurements yet: run `python bench/fix_tutorial.py` to make the table.",
+                icon=":material/table:")
+        return
+    st.caption(
+        f"Measured by `{results.get('command', 'python bench/fix_tutorial.py')}`: every "
+        f"configuration trained {len(results['seeds'])} times (seeds "
+        f"{results['seeds'][0]}-{results['seeds'][-1]}), {results['epochs']} epochs on the "
+        f"digits ({results['n_train']:,} training, {results['n_test']} test images): the "
+        "median test accuracy and, in brackets, its range in percent. \"Blew up\": runs the "
+        "engine stopped because the loss exploded (their last good weights are scored). "
+        f"As written, the tutorial's code does not run: {tf.as_written(results)}."
+    )
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+st.title("Fix the tutorial")
+st.caption(
+    "The tutorial this app grew from trains a first network that cannot work. Here the engine "
+    "trains that same network on the digits; fix its problems one at a time and watch the "
+    "test accuracy climb from chance."
+)
+ui.show_notices(pg)
+with ui.friendly_errors("showing the tutorial's network"):
+    dataset = data.load_dataset("digits")
+    st.markdown(
+        "The tutorial's section 5 network: **sigmoid** hidden and output layers, **no "
+        "biases**, weights N(0, 1) × 0.01, the quadratic cost **summed** over the whole "
+        "training set with **one update per pass**, **raw pixel values**, learning rate "
+        "**0.01**, 100 passes, and **integer labels** subtracted from a 10-column output."
+    )
+    with st.expander("The tutorial's training loop"):
+        st.code(TUTORIAL_LOOP, language="python")
+    step_zero(dataset)
+with ui.friendly_errors("training the tutorial's network"):
+    effect(dataset)
+with ui.friendly_errors("showing the measured table"):
+    which_fix_matters()

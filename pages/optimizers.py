@@ -1,0 +1,254 @@
+"""Optimizers: why Adam is not SGD. Races on 2-D surfaces and on a real network."""
+
+import streamlit as st
+
+from playground import data, learn_figures, server, ui
+from playground import optimizer_race as race
+
+RACE_STATE = "learn-network-race"
+TICK_SECONDS = 0.15
+PIECE_SECONDS = 0.03  # training per network between two progress-bar updates
+LR_CHOICES = sorted({1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5,
+                     0.9, 1.0, 1.5, 2.0, *(lr for s in race.SURFACES.values()
+                                            for lr in s.learning_rates.values())})
+NET_LR_CHOICES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
+TOLERANCES = [0.1, 0.05, 0.01, 0.001]
+
+pg = ui.playground()
+
+EXPLAINERS = {
+    "sgd": (
+        "Steps straight down the gradient. One learning rate for every weight: too big and "
+        "it zig-zags across steep directions, too small and it crawls along flat ones.",
+        r"\theta \leftarrow \theta - \eta\, g",
+    ),
+    "momentum": (
+        "Keeps a running velocity: gradients that agree from step to step add up, ones that "
+        "flip sign cancel. It rolls along a valley instead of bouncing across it, and can "
+        "overshoot (or roll over a hump).",
+        r"v \leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta\, v",
+    ),
+    "adagrad": (
+        "Divides each weight's step by the root of the sum of all its squared gradients so "
+        "far: steep directions get small steps, flat ones big steps. The sum only grows, so "
+        "its steps shrink for ever.",
+        r"s \leftarrow s + g^2, \qquad \theta \leftarrow \theta - \frac{\eta\, g}"
+        r"{\sqrt{s} + \epsilon}",
+    ),
+    "rmsprop": (
+        "AdaGrad with a memory that fades: a running mean of squared gradients, so the steps "
+        "do not die out. Near a minimum its step stays about η, so it hovers there.",
+        r"s \leftarrow \rho s + (1 - \rho) g^2, \qquad \theta \leftarrow \theta - "
+        r"\frac{\eta\, g}{\sqrt{s} + \epsilon}",
+    ),
+    "adam": (
+        "Momentum and RMSProp together, with both averages corrected for starting at zero. "
+        "Its first steps are about η in every direction whatever the gradient's size: that "
+        "is why a tiny or a huge gradient moves it alike, and why it is not SGD.",
+        r"\begin{aligned} & m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow "
+        r"\beta_2 v + (1 - \beta_2) g^2, \\ & \theta \leftarrow \theta - \eta\,"
+        r"\frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)} + \epsilon} \end{aligned}",
+    ),
+}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def race_paths(surface_key: str, learning_rates: tuple, steps: int, momentum: float,
+               beta1: float, beta2: float) -> list[race.Path]:
+    """The five paths (deterministic, so cached per process)."""
+    return race.race(race.SURFACES[surface_key], dict(learning_rates), steps, momentum,
+                     beta1, beta2)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def contours(surface_key: str):
+    return race.contour_grid(race.SURFACES[surface_key])
+
+
+# --------------------------------------------------------------------------- 2-D race
+
+
+def surface_race() -> None:
+    st.subheader("A race on 2-D loss surfaces")
+    st.caption(
+        "Each optimizer starts from the same point and steps downhill on f(x, y). Each step "
+        "is nn_core's own optimizer update (the code that trains the networks) applied to "
+        "the two parameters (x, y)."
+    )
+    settings, chart = st.columns([1, 2.4], gap="large")
+    with settings, st.container(border=True):
+        key = st.selectbox(
+            "Surface", list(race.SURFACES), format_func=lambda k: race.SURFACES[k].label,
+            key="opt-surface",
+            help="The loss surface the optimizers race on; each has its own difficulty.",
+        )
+        surface = race.SURFACES[key]
+        st.latex(surface.formula)
+        st.caption(surface.blurb)
+        steps = st.slider(
+            "Steps", 10, 2000, surface.steps, step=10, key=f"opt-steps-{key}",
+            help="How many updates each optimizer takes.",
+        )
+        same = st.toggle(
+            "One learning rate for all", value=False, key="opt-same-lr",
+            help="Off: each optimizer at a learning rate that suits it on this surface. On: "
+            "one learning rate for all, to see how differently they use it.",
+        )
+        if same:
+            lr = st.select_slider(
+                "Learning rate", LR_CHOICES, value=surface.learning_rates["adam"],
+                key=f"opt-lr-all-{key}",
+                help="The step size η every optimizer uses.",
+            )
+            rates = dict.fromkeys(race.OPTIMIZER_NAMES, lr)
+        else:
+            rates = {}
+            for name in race.OPTIMIZER_NAMES:
+                rates[name] = st.select_slider(
+                    f"{race.OPTIMIZER_LABELS[name]} learning rate", LR_CHOICES,
+                    value=surface.learning_rates[name], key=f"opt-lr-{name}-{key}",
+                    help=f"The step size η of {race.OPTIMIZER_LABELS[name]} on this surface.",
+                )
+        momentum = st.slider(
+            "Momentum μ", 0.0, 0.99, 0.9, step=0.01, key="opt-momentum",
+            help="How much of its velocity Momentum keeps each step (0: plain SGD).",
+        )
+        beta1 = st.slider(
+            "Adam β₁", 0.0, 0.99, 0.9, step=0.01, key="opt-beta1",
+            help="How long Adam remembers the gradient's direction (its momentum).",
+        )
+        beta2 = st.select_slider(
+            "Adam β₂", [0.9, 0.99, 0.995, 0.999, 0.9999], value=0.999, key="opt-beta2",
+            help="How long Adam remembers the gradient's size (its RMSProp average).",
+        )
+        tolerance = st.select_slider(
+            "Tolerance", TOLERANCES, value=0.01, key="opt-tolerance",
+            help="How close (distance in the plane) to a minimum counts as arrived.",
+        )
+    paths = race_paths(key, tuple(sorted(rates.items())), int(steps), float(momentum),
+                       float(beta1), float(beta2))
+    with chart:
+        shown = st.slider(
+            "Step shown", 0, int(steps), int(steps), key=f"opt-shown-{key}-{steps}",
+            help="Draw the paths up to this step; move it one step at a time with the arrow "
+            "keys, or press ▶ Play under the chart for the animation.",
+        )
+        xs, ys, z = contours(key)
+        fig = learn_figures.optimizer_race(
+            xs, ys, z, [(p.label, p.points) for p in paths], surface.minima, shown_step=shown,
+            contour_title="log(1 + f − f_min)" if surface.log_contours else "f − f_min",
+        )
+        st.plotly_chart(fig, key="chart-race", config={"displayModeBar": False})
+        st.dataframe(
+            race.race_table(surface, paths, tolerance), hide_index=True, width="stretch",
+            column_config={
+                "distance to a minimum": st.column_config.NumberColumn(format="%.2e"),
+                "f − f_min at the end": st.column_config.NumberColumn(format="%.2e"),
+                "learning rate": st.column_config.NumberColumn(format="%g"),
+            },
+        )
+        st.caption(
+            "Steps to within the tolerance: the first step from which the path stays that "
+            "close to a minimum until the end."
+        )
+
+
+# --------------------------------------------------------------------------- network race
+
+
+def network_race() -> None:
+    st.subheader("A race on a real network")
+    st.caption(
+        "The same 64-64-10 ReLU network, same seed (so the same starting weights), on the "
+        "digits, batch 32, trained by the engine once per optimizer, each at its usual "
+        "learning rate."
+    )
+    cols = st.columns(6)
+    rates = {}
+    for col, name in zip(cols, race.OPTIMIZER_NAMES, strict=False):
+        rates[name] = col.select_slider(
+            race.OPTIMIZER_LABELS[name], NET_LR_CHOICES,
+            value=race.USUAL_LEARNING_RATES[name], key=f"net-lr-{name}",
+            help=f"{race.OPTIMIZER_LABELS[name]}'s learning rate for this race.",
+        )
+    epochs = cols[5].number_input(
+        "Epochs", 5, 60, 20, step=5, key="net-epochs",
+        help="Passes over the 1,347 training digits, for each network.",
+    )
+    current = st.session_state.get(RACE_STATE)
+    if st.button("Race", key="btn-net-race", type="primary",
+                 help="Train the five networks side by side (a few seconds in all)."):
+        current = race.NetworkRace(rates, epochs=int(epochs))
+        current.start(data.load_dataset("digits"))
+        st.session_state[RACE_STATE] = current
+    if current is None:
+        st.info("Press **Race** to train the five networks.", icon=":material/flag:")
+        return
+    running = not current.done
+    st.fragment(race_panel, run_every=TICK_SECONDS if running else None)()
+
+
+def race_panel() -> None:
+    with ui.friendly_errors("racing the optimizers"):
+        current = st.session_state.get(RACE_STATE)
+        if current is None:
+            return
+        bar = st.progress(current.progress, text=progress_text(current))
+        if not current.done:
+            with server.training_slot(timeout=0.5) as slot:
+                if slot:
+                    current.step(PIECE_SECONDS, between=lambda: bar.progress(
+                        current.progress, text=progress_text(current)))
+            if current.done:
+                st.rerun()  # the whole page, so the fragment stops ticking
+        left, right = st.columns(2)
+        left.plotly_chart(
+            learn_figures.curves(current.curves("val_loss"), "test loss",
+                                 "Test loss per epoch"),
+            key="chart-net-loss", config={"displayModeBar": False})
+        right.plotly_chart(
+            learn_figures.curves(current.curves("val_accuracy"), "test accuracy",
+                                 "Test accuracy per epoch", percent=True),
+            key="chart-net-accuracy", config={"displayModeBar": False})
+        st.dataframe(current.table(), hide_index=True, width="stretch",
+                     column_config={
+                         "best test accuracy": st.column_config.NumberColumn(format="%.3f"),
+                         "learning rate": st.column_config.NumberColumn(format="%g"),
+                     })
+
+
+def progress_text(current: race.NetworkRace) -> str:
+    if current.done:
+        return "Race finished."
+    done = {race.OPTIMIZER_LABELS[n]: t.epoch for n, t in current.trainers.items()}
+    return "Racing: " + ", ".join(f"{k} epoch {v}/{current.epochs}" for k, v in done.items())
+
+
+# --------------------------------------------------------------------------- explainers
+
+
+def explainers() -> None:
+    st.subheader("What each one changes")
+    st.caption("g is the gradient of the loss for the current batch, η the learning rate, "
+               "θ the parameters; every operation is per parameter.")
+    for name in race.OPTIMIZER_NAMES:
+        text, formula = EXPLAINERS[name]
+        left, right = st.columns([2, 3])
+        left.markdown(f"**{race.OPTIMIZER_LABELS[name]}**: {text}")
+        right.latex(formula)
+
+
+st.title("Optimizers")
+st.caption(
+    "Why Adam is not SGD: SGD, Momentum, AdaGrad, RMSProp and Adam race on 2-D loss surfaces "
+    "you can see whole, then train the same network on digits."
+)
+ui.show_notices(pg)
+with ui.friendly_errors("racing on the 2-D surface"):
+    surface_race()
+st.divider()
+with ui.friendly_errors("setting up the network race"):
+    network_race()
+st.divider()
+with ui.friendly_errors("explaining the optimizers"):
+    explainers()

@@ -1,0 +1,420 @@
+"""The Optimizers page's logic, without Streamlit: races on 2-D surfaces and on a real network.
+
+On a 2-D surface the five optimizers of ``nn_core.optimizers`` (the exact code that
+trains the networks) are applied to a 2-element parameter vector, the point
+``(x, y)``: each step takes the surface's gradient there and calls the optimizer's
+``update(params, grads, out)``. Nothing here re-implements an update rule.
+
+The real-network race builds the same MLP (same seed, so the same starting weights)
+once per optimizer and steps each one's engine :class:`~nn_core.trainer.Trainer` a
+little at a time, so the page can draw the curves as they grow.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nn_core import MLP
+from nn_core.optimizers import make_optimizer
+
+#: The optimizers raced, in the order the tutorial (section 2.5) lists them.
+OPTIMIZER_NAMES: tuple[str, ...] = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+OPTIMIZER_LABELS = {
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "adagrad": "AdaGrad",
+    "rmsprop": "RMSProp",
+    "adam": "Adam",
+}
+#: A point farther than this from the origin has left the picture for good: diverged.
+ESCAPE_RADIUS = 1e6
+
+
+# --------------------------------------------------------------------------- surfaces
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A 2-D loss surface: its value (on grids, for the contours), its gradient, where
+    the race starts, where its minima are (the global one first) and how to draw it."""
+
+    key: str
+    label: str
+    blurb: str
+    formula: str  # LaTeX
+    value: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    gradient: Callable[[np.ndarray], np.ndarray]
+    start: tuple[float, float]
+    minima: tuple[tuple[float, float], ...]
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    #: Each optimizer's learning rate that races well here (the page's defaults).
+    learning_rates: dict[str, float]
+    steps: int = 100
+    #: Contours of log(1 + f - f_min) instead of f (for surfaces with steep walls).
+    log_contours: bool = False
+
+    @property
+    def minimum_value(self) -> float:
+        x, y = self.minima[0]
+        return float(self.value(np.array(x), np.array(y)))
+
+
+def _valley_value(x, y):
+    return x**2 / 20.0 + y**2
+
+
+def _valley_gradient(p):
+    return np.array([p[0] / 10.0, 2.0 * p[1]])
+
+
+def _rosenbrock_value(x, y):
+    return (1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2
+
+
+def _rosenbrock_gradient(p):
+    x, y = p
+    return np.array([-2.0 * (1.0 - x) - 400.0 * x * (y - x**2), 200.0 * (y - x**2)])
+
+
+def _saddle_value(x, y):
+    return 0.5 * x**2 + 0.25 * y**4 - 0.5 * y**2
+
+
+def _saddle_gradient(p):
+    x, y = p
+    return np.array([x, y**3 - y])
+
+
+TILT = 0.4
+
+
+def _two_minima_value(x, y):
+    return (x**2 - 1.0) ** 2 + TILT * x + y**2
+
+
+def _two_minima_gradient(p):
+    x, y = p
+    return np.array([4.0 * x * (x**2 - 1.0) + TILT, 2.0 * y])
+
+
+def _two_minima_points() -> tuple[tuple[float, float], ...]:
+    """The minima of ``(x^2 - 1)^2 + 0.4 x + y^2``: y = 0 and the outer roots of
+    ``4x^3 - 4x + 0.4 = 0`` (the middle root is the hump between them); global first."""
+    roots = np.sort(np.roots([4.0, 0.0, -4.0, TILT]).real)
+    outer = [float(roots[0]), float(roots[2])]
+    outer.sort(key=lambda x: _two_minima_value(x, 0.0))
+    return tuple((x, 0.0) for x in outer)
+
+
+SURFACES: dict[str, Surface] = {
+    s.key: s
+    for s in (
+        Surface(
+            key="valley",
+            label="Long narrow valley",
+            blurb=(
+                "An ill-conditioned quadratic: 20 times steeper across the valley than along "
+                "it. Plain SGD zig-zags across; momentum and the adaptive methods go along."
+            ),
+            formula=r"f(x, y) = \frac{x^2}{20} + y^2",
+            value=_valley_value,
+            gradient=_valley_gradient,
+            start=(-7.0, 2.0),
+            minima=((0.0, 0.0),),
+            x_range=(-10.0, 10.0),
+            y_range=(-4.0, 4.0),
+            learning_rates={"sgd": 0.9, "momentum": 0.1, "adagrad": 1.5, "rmsprop": 0.1,
+                            "adam": 0.3},
+            steps=150,
+        ),
+        Surface(
+            key="rosenbrock",
+            label="Rosenbrock",
+            blurb=(
+                "A curved, flat-bottomed banana valley: finding the valley is easy, following "
+                "it to the minimum at (1, 1) is slow."
+            ),
+            formula=r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
+            value=_rosenbrock_value,
+            gradient=_rosenbrock_gradient,
+            start=(-1.5, 2.0),
+            minima=((1.0, 1.0),),
+            x_range=(-2.0, 2.0),
+            y_range=(-1.0, 3.0),
+            learning_rates={"sgd": 0.002, "momentum": 0.002, "adagrad": 0.5, "rmsprop": 0.01,
+                            "adam": 0.05},
+            steps=1500,
+            log_contours=True,
+        ),
+        Surface(
+            key="saddle",
+            label="Saddle",
+            blurb=(
+                "The race starts next to a saddle point, where the gradient is almost zero "
+                "along the way out: SGD creeps off it, methods that rescale by the gradient's "
+                "size leave at once."
+            ),
+            formula=r"f(x, y) = \tfrac{1}{2}x^2 + \tfrac{1}{4}y^4 - \tfrac{1}{2}y^2",
+            value=_saddle_value,
+            gradient=_saddle_gradient,
+            start=(1.8, 1e-6),
+            minima=((0.0, 1.0), (0.0, -1.0)),
+            x_range=(-2.0, 2.0),
+            y_range=(-1.6, 1.6),
+            learning_rates={"sgd": 0.1, "momentum": 0.1, "adagrad": 0.5, "rmsprop": 0.01,
+                            "adam": 0.1},
+            steps=300,
+        ),
+        Surface(
+            key="two-minima",
+            label="Two minima",
+            blurb=(
+                "A shallow minimum on the right and a deeper one on the left, behind a "
+                "hump. Plain descent stops in the first one it meets; momentum can carry "
+                "a path over the hump."
+            ),
+            formula=r"f(x, y) = (x^2 - 1)^2 + 0.4\,x + y^2",
+            value=_two_minima_value,
+            gradient=_two_minima_gradient,
+            start=(1.9, 1.5),
+            minima=_two_minima_points(),
+            x_range=(-2.0, 2.2),
+            y_range=(-1.8, 1.8),
+            learning_rates={"sgd": 0.02, "momentum": 0.02, "adagrad": 0.5, "rmsprop": 0.01,
+                            "adam": 0.1},
+            steps=200,
+        ),
+    )
+}
+
+
+# --------------------------------------------------------------------------- 2-D race
+
+
+@dataclass
+class Path:
+    """One optimizer's walk over a surface: the points visited, ``points[0]`` the start."""
+
+    name: str
+    learning_rate: float
+    points: np.ndarray  # (n_steps_taken + 1, 2)
+    diverged_at: int | None = None  # the step whose point left the picture or was not finite
+
+    @property
+    def label(self) -> str:
+        return OPTIMIZER_LABELS.get(self.name, self.name)
+
+
+def make_2d_optimizer(name: str, learning_rate: float, momentum: float = 0.9,
+                      beta1: float = 0.9, beta2: float = 0.999):
+    """The engine's optimizer ``name`` over 2 parameters (float64), with the page's
+    momentum and Adam betas set on it."""
+    optimizer = make_optimizer(name, 2, np.float64, float(learning_rate))
+    if name == "momentum":
+        optimizer.momentum = float(momentum)
+    elif name == "adam":
+        optimizer.beta1, optimizer.beta2 = float(beta1), float(beta2)
+    return optimizer
+
+
+def optimizer_path(surface: Surface, name: str, learning_rate: float, steps: int,
+                   momentum: float = 0.9, beta1: float = 0.9, beta2: float = 0.999) -> Path:
+    """Step the engine's optimizer ``name`` from the surface's start for ``steps`` steps.
+
+    Stops early, with ``diverged_at`` set, when a point is not finite or leaves
+    ``ESCAPE_RADIUS`` (that point is not kept).
+    """
+    optimizer = make_2d_optimizer(name, learning_rate, momentum, beta1, beta2)
+    params = np.array(surface.start, dtype=np.float64)
+    out = np.empty(2, dtype=np.float64)
+    points = [params.copy()]
+    diverged_at = None
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(1, int(steps) + 1):
+            optimizer.update(params, surface.gradient(params), out)
+            params, out = out, params  # the update wrote the new point into ``out``
+            if not np.all(np.isfinite(params)) or np.abs(params).max() > ESCAPE_RADIUS:
+                diverged_at = step
+                break
+            points.append(params.copy())
+    return Path(name, float(learning_rate), np.array(points), diverged_at)
+
+
+def race(surface: Surface, learning_rates: dict[str, float], steps: int,
+         momentum: float = 0.9, beta1: float = 0.9, beta2: float = 0.999,
+         names: Sequence[str] = OPTIMIZER_NAMES) -> list[Path]:
+    """Every optimizer's path from the same start, each at its learning rate."""
+    return [optimizer_path(surface, name, learning_rates[name], steps, momentum, beta1, beta2)
+            for name in names]
+
+
+def distances_to_minimum(surface: Surface, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each point: the distance to the nearest minimum and which minimum that is."""
+    minima = np.asarray(surface.minima, dtype=np.float64)
+    gaps = np.linalg.norm(points[:, None, :] - minima[None, :, :], axis=2)
+    return gaps.min(axis=1), gaps.argmin(axis=1)
+
+
+def steps_to_tolerance(surface: Surface, path: Path, tolerance: float) -> tuple[int | None, int]:
+    """The first step from which the path stays within ``tolerance`` of a minimum, and
+    which minimum (index into ``surface.minima``); ``(None, nearest at the end)`` if it
+    never settles there."""
+    gaps, which = distances_to_minimum(surface, path.points)
+    inside = gaps <= tolerance
+    if not inside[-1] or path.diverged_at is not None:
+        return None, int(which[-1])
+    outside = np.flatnonzero(~inside)
+    first = 0 if outside.size == 0 else int(outside[-1]) + 1
+    return first, int(which[first])
+
+
+def race_table(surface: Surface, paths: Sequence[Path], tolerance: float) -> list[dict]:
+    """One row per optimizer: steps to within ``tolerance`` of a minimum (and which),
+    where it ended and its loss there."""
+    rows = []
+    best = surface.minimum_value
+    for path in paths:
+        steps, which = steps_to_tolerance(surface, path, tolerance)
+        end = path.points[-1]
+        gap, _ = distances_to_minimum(surface, path.points[-1:])
+        if path.diverged_at is not None:
+            verdict = f"diverged at step {path.diverged_at}"
+        elif steps is None:
+            verdict = f"not within {len(path.points) - 1} steps"
+        else:
+            verdict = str(steps)
+        row = {
+            "optimizer": path.label,
+            "learning rate": path.learning_rate,
+            f"steps to within {tolerance:g}": verdict,
+            "ends at": f"({_coordinate(end[0])}, {_coordinate(end[1])})",
+            "distance to a minimum": float(gap[0]),
+            "f − f_min at the end": float(surface.value(end[0], end[1]) - best),
+        }
+        if len(surface.minima) > 1:
+            _, nearest = distances_to_minimum(surface, path.points[-1:])
+            index = which if steps is not None else int(nearest[0])
+            row["minimum"] = _minimum_name(surface, index)
+        rows.append(row)
+    return rows
+
+
+def _coordinate(value: float) -> str:
+    return f"{round(float(value), 3) + 0.0:.3f}"  # + 0.0: no "-0.000"
+
+
+def _minimum_name(surface: Surface, index: int) -> str:
+    x, y = surface.minima[index]
+    kind = "global" if index == 0 else "local"
+    if surface.key == "saddle":
+        kind = "one of two equal"
+    return f"{kind} ({x:.2f}, {y:.2f})"
+
+
+def contour_grid(surface: Surface, resolution: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, ys, z)`` for the contour plot; ``z`` is ``f - f_min`` (or its ``log1p``)."""
+    xs = np.linspace(*surface.x_range, resolution)
+    ys = np.linspace(*surface.y_range, resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    z = surface.value(gx, gy) - surface.minimum_value
+    if surface.log_contours:
+        z = np.log1p(np.maximum(z, 0.0))
+    return xs, ys, z
+
+
+# --------------------------------------------------------------------------- network race
+
+#: Each optimizer's usual learning rate for this MLP on digits (batch mean loss):
+#: PyTorch's defaults for Adam, AdaGrad and momentum (0.01 with mu = 0.9 moves like
+#: SGD at 0.1), Keras's for RMSProp, and 0.1 for plain SGD.
+USUAL_LEARNING_RATES = {"sgd": 0.1, "momentum": 0.01, "adagrad": 0.01, "rmsprop": 0.001,
+                        "adam": 0.001}
+TARGET_ACCURACY = 0.95
+
+
+@dataclass
+class NetworkRace:
+    """The same MLP, same seed, trained once per optimizer by the engine's trainer."""
+
+    learning_rates: dict[str, float]
+    epochs: int = 20
+    hidden: int = 64
+    batch_size: int = 32
+    seed: int = 0
+    names: tuple[str, ...] = OPTIMIZER_NAMES
+    trainers: dict = field(default_factory=dict)
+
+    def start(self, dataset) -> None:
+        """Build one network per optimizer (identical starting weights) and its trainer."""
+        self.trainers = {}
+        for name in self.names:
+            net = MLP([dataset.n_features, self.hidden, dataset.n_classes], activation="relu",
+                      seed=self.seed)
+            self.trainers[name] = net.trainer(
+                dataset.X_train, dataset.y_train, epochs=self.epochs,
+                batch_size=self.batch_size, optimizer=name,
+                learning_rate=self.learning_rates[name],
+                validation_data=(dataset.X_test, dataset.y_test), health_samples=0,
+            )
+
+    @property
+    def started(self) -> bool:
+        return bool(self.trainers)
+
+    @property
+    def done(self) -> bool:
+        return self.started and all(t.done for t in self.trainers.values())
+
+    @property
+    def progress(self) -> float:
+        if not self.trainers:
+            return 0.0
+        return sum(1.0 if t.done else t.progress for t in self.trainers.values()) / len(
+            self.trainers)
+
+    def step(self, seconds_each: float = 0.03,
+             between: Callable[[], None] = lambda: None) -> None:
+        """Train every unfinished network for about ``seconds_each``, calling
+        ``between()`` after each (the page updates its progress bar there)."""
+        for trainer in self.trainers.values():
+            if not trainer.done:
+                trainer.step(max_seconds=seconds_each)
+                between()
+
+    def curves(self, metric: str = "val_loss") -> list[tuple[str, list[float]]]:
+        return [(OPTIMIZER_LABELS[name], list(getattr(t.history, metric)))
+                for name, t in self.trainers.items()]
+
+    def table(self, target: float = TARGET_ACCURACY) -> list[dict]:
+        rows = []
+        for name, trainer in self.trainers.items():
+            history = trainer.history
+            reached = epochs_to_reach(history.val_accuracy, target)
+            if reached is not None:
+                verdict = str(reached)
+            elif history.diverged:
+                verdict = "diverged"
+            else:
+                verdict = f"not in {len(history.val_accuracy)}" + ("" if trainer.done else " yet")
+            rows.append({
+                "optimizer": OPTIMIZER_LABELS[name],
+                "learning rate": trainer.net.learning_rate,
+                f"epochs to {target:.0%}": verdict,
+                "best test accuracy": max(history.val_accuracy, default=math.nan),
+                "epochs done": len(history.val_accuracy),
+                "seconds": round(sum(history.seconds), 2),
+            })
+        return rows
+
+
+def epochs_to_reach(accuracies: Sequence[float], target: float = TARGET_ACCURACY) -> int | None:
+    """The first epoch (1-based) whose accuracy is at least ``target``; None if none."""
+    for epoch, value in enumerate(accuracies, start=1):
+        if value >= target:
+            return epoch
+    return None
