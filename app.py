@@ -30,6 +30,11 @@ pages = {
         st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
         st.Page("pages/inspect.py", title="Inspect", icon=":material/search_insights:"),
     ],
+    "Learn": [
+        st.Page("pages/backprop.py", title="Backprop", icon=":material/account_tree:"),
+        st.Page("pages/optimizers.py", title="Optimizers", icon=":material/speed:"),
+        st.Page("pages/fix_tutorial.py", title="Fix the tutorial", icon=":material/build:"),
+    ],
 }
 page = st.navigation(pages)
 
