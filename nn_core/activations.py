@@ -124,16 +124,28 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return z
 
 
-def _target_sum(z: np.ndarray, y: np.ndarray) -> float:
-    """``sum_i z[i, y_i]`` for integer labels, ``sum(z * t)`` for a target matrix."""
+def _weighted_rows(values: np.ndarray, weights: np.ndarray) -> float:
+    """``sum_i w_i values[i]`` (a row's values summed first), accumulated in float64."""
+    rows = values if values.ndim == 1 else np.add.reduce(values, axis=1)
+    return float(np.add.reduce(rows * weights, dtype=np.float64))
+
+
+def _target_sum(z: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """``sum_i z[i, y_i]`` for integer labels, ``sum(z * t)`` for a target matrix; with
+    ``weights``, each row's term times its weight."""
+    if weights is not None:
+        picked = z[np.arange(z.shape[0]), y] if y.ndim == 1 else z * y
+        return _weighted_rows(picked, weights)
     if y.ndim == 1:
         return float(np.add.reduce(z[np.arange(z.shape[0]), y], dtype=np.float64))
     return float(np.vdot(z, y))
 
 
-def softmax_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
+def softmax_with_loss(
+    z: np.ndarray, y: np.ndarray, scratch: np.ndarray, weights: np.ndarray | None = None
+) -> float:
     """Turn logits ``z`` into probabilities in place; return the cross-entropy summed
-    over the batch (integer labels ``y``).
+    over the batch (integer labels ``y``), each row times its weight if ``weights``.
 
     The loss is ``logsumexp(z) - z[y]`` per row, taken from the logits rather
     than as ``-log p[y]`` from the probabilities: it is the true cross-entropy
@@ -143,18 +155,23 @@ def softmax_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> floa
     ``logsumexp(z) - z[y] = log(sum(exp(z - max))) - (z[y] - max)``.
     """
     z -= z.max(axis=1, keepdims=True)
-    picked = _target_sum(z, y)  # sum of z[y] - max
+    picked = _target_sum(z, y, weights)  # sum of z[y] - max
     np.exp(z, out=z)
     sums = scratch[:, :1]
     np.add.reduce(z, axis=1, keepdims=True, out=sums)  # in [1, K]: its log is safe
     z /= sums
     np.log(sums, out=sums)
+    if weights is not None:
+        return _weighted_rows(sums, weights) - picked
     return float(np.add.reduce(sums, axis=None, dtype=np.float64)) - picked
 
 
-def sigmoid_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
+def sigmoid_with_loss(
+    z: np.ndarray, y: np.ndarray, scratch: np.ndarray, weights: np.ndarray | None = None
+) -> float:
     """Turn logits ``z`` into per-output sigmoids in place; return the binary
-    cross-entropy summed over the outputs and the batch.
+    cross-entropy summed over the outputs and the batch (each row times its weight
+    if ``weights``).
 
     ``-sum_k [t_k log p_k + (1 - t_k) log(1 - p_k)]`` with ``t`` the one-hot
     target of integer labels (as the seed tutorial's section 4.2 writes it, one
@@ -164,11 +181,17 @@ def sigmoid_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> floa
     ``binary_cross_entropy_with_logits``): exact at any logit size, with no
     one-hot matrix and no log of a probability that may have rounded to 0 or 1.
     """
-    picked = _target_sum(z, y)
+    picked = _target_sum(z, y, weights)
     np.abs(z, out=scratch)
     np.negative(scratch, out=scratch)
     np.exp(scratch, out=scratch)
     np.log1p(scratch, out=scratch)
+    if weights is not None:
+        total = _weighted_rows(scratch, weights)
+        np.maximum(z, 0.0, out=scratch)
+        total += _weighted_rows(scratch, weights)
+        sigmoid(z)
+        return total - picked
     total = float(scratch.sum(dtype=np.float64))
     np.maximum(z, 0.0, out=scratch)
     total += float(scratch.sum(dtype=np.float64))
@@ -196,13 +219,53 @@ def identity_output(z: np.ndarray) -> np.ndarray:
     return z
 
 
+def exp_output(z: np.ndarray) -> np.ndarray:
+    """``a = exp(z)``, a positive rate (the log link of Poisson regression)."""
+    with np.errstate(over="ignore"):
+        return np.exp(z, out=z)
+
+
+def poisson_with_loss(
+    z: np.ndarray, y: np.ndarray, scratch: np.ndarray, weights: np.ndarray | None = None
+) -> float:
+    """Turn logits ``z`` into rates ``a = exp(z)`` in place; return half the Poisson
+    deviance ``sum_k [a_k - t_k z_k + t_k log t_k - t_k]`` summed over the batch (each
+    row times its weight if ``weights``), for counts ``t >= 0``.
+
+    The ``t log t - t`` part is constant in the parameters: with it a perfect fit
+    costs 0 (scikit-learn's ``poisson_loss`` keeps it too). The error at the logits is
+    ``a - t``, the same fused ``(a - t) * scale`` as the cross-entropies.
+    """
+    picked = _target_sum(z, y, weights)  # sum t_k z_k
+    exp_output(z)
+    if y.ndim == 1:  # one count of 1 per row: t log t - t = -1
+        count = z.shape[0] if weights is None else np.add.reduce(weights, dtype=np.float64)
+        constant = -float(count)
+    else:
+        np.copyto(scratch, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.log(scratch, out=scratch, where=y > 0)
+        scratch[y <= 0] = 0.0
+        scratch *= y
+        scratch -= y
+        constant = (float(scratch.sum(dtype=np.float64)) if weights is None
+                    else _weighted_rows(scratch, weights))
+    rates = float(z.sum(dtype=np.float64)) if weights is None else _weighted_rows(z, weights)
+    return rates - picked + constant
+
+
 def _mse_with(activate: Callable[[np.ndarray], np.ndarray]):
-    def mse_with_loss(z: np.ndarray, y: np.ndarray, scratch: np.ndarray) -> float:
+    def mse_with_loss(
+        z: np.ndarray, y: np.ndarray, scratch: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
         """Activate ``z`` in place; return the quadratic cost ``1/2 sum_k (a_k - t_k)^2``
-        summed over the batch (Nielsen's ``C = 1/2n sum ||y - a||^2``, before the mean)."""
+        summed over the batch (Nielsen's ``C = 1/2n sum ||y - a||^2``, before the mean),
+        each row times its weight if ``weights``."""
         activate(z)
         np.copyto(scratch, z)
         _subtract_target(scratch, y)
+        if weights is not None:
+            return 0.5 * _weighted_rows(scratch * scratch, weights)
         return 0.5 * float(np.vdot(scratch, scratch))
 
     return mse_with_loss
@@ -233,6 +296,7 @@ OUTPUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "softmax": softmax,
     "sigmoid": sigmoid,
     "identity": identity_output,
+    "exp": exp_output,
 }
 
 #: The losses each output layer can be trained with; the first is its default.
@@ -240,19 +304,24 @@ OUTPUT_LOSSES: dict[str, tuple[str, ...]] = {
     "softmax": ("cross_entropy", "mse"),
     "sigmoid": ("binary_cross_entropy", "mse"),
     "identity": ("mse",),
+    "exp": ("poisson",),
 }
 
 LOSS_LABELS: dict[str, str] = {
     "cross_entropy": "categorical cross-entropy",
     "binary_cross_entropy": "binary cross-entropy (summed over outputs)",
     "mse": "quadratic cost, 1/2 sum of squared errors",
+    "poisson": "half the Poisson deviance (counts, log link)",
 }
 
-#: (output, loss) -> (forward: ``f(z, y, scratch) -> loss summed over the batch``,
+#: (output, loss) -> (forward: ``f(z, y, scratch, weights=None) -> loss summed over the
+#: batch`` (weighted by row when ``weights`` is given),
 #: turning the logits ``z`` into the outputs in place; backward: ``d(a, y, scale,
 #: scratch)`` turning the outputs ``a`` into ``dL/dz * scale`` in place).
 LOSSES: dict[tuple[str, str], tuple[Callable, Callable]] = {
     ("softmax", "cross_entropy"): (softmax_with_loss, fused_delta),
     ("sigmoid", "binary_cross_entropy"): (sigmoid_with_loss, fused_delta),
-    **{(out, "mse"): (_mse_with(OUTPUTS[out]), _mse_delta(out)) for out in OUTPUTS},
+    **{(out, "mse"): (_mse_with(OUTPUTS[out]), _mse_delta(out))
+       for out in ("softmax", "sigmoid", "identity")},
+    ("exp", "poisson"): (poisson_with_loss, fused_delta),
 }

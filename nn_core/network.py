@@ -146,8 +146,9 @@ class MLP:
     ----------
     layer_sizes : sizes of all layers, input first and output last, e.g. ``[64, 32, 10]``.
     activation : hidden-layer activation, one of ``activations.ACTIVATIONS``.
-    output : ``"softmax"`` (categorical cross-entropy) or ``"sigmoid"``
-        (binary cross-entropy summed over outputs).
+    output : ``"softmax"`` (categorical cross-entropy), ``"sigmoid"`` (binary
+        cross-entropy summed over outputs), ``"identity"`` (the quadratic cost) or
+        ``"exp"`` (positive rates, with half the Poisson deviance: Poisson regression).
     seed : seeds the initial weights and the mini-batch shuffling.
     dtype : ``np.float32`` (default) or ``np.float64``; inputs are converted
         once to this dtype and it is kept throughout training.
@@ -243,6 +244,7 @@ class MLP:
         self._views = [self._layer_views(self._theta[k], shapes) for k in (0, 1)]
         self._grad_weights, self._grad_biases = self._layer_views(self._grad, shapes)
         self._l2_scratch = None
+        self._objective_workspace = None
 
     def _shapes(self) -> list[tuple[int, int]]:
         return list(zip(self.layer_sizes[:-1], self.layer_sizes[1:], strict=True))
@@ -250,7 +252,8 @@ class MLP:
     def __getstate__(self) -> dict[str, Any]:
         # Views would be pickled as independent copies: drop them and rebuild on load.
         state = self.__dict__.copy()
-        for name in ("_views", "_grad_weights", "_grad_biases", "_workspace", "_l2_scratch"):
+        for name in ("_views", "_grad_weights", "_grad_biases", "_workspace", "_l2_scratch",
+                     "_objective_workspace"):
             state.pop(name, None)
         return state
 
@@ -261,6 +264,7 @@ class MLP:
         self._grad_weights, self._grad_biases = self._layer_views(self._grad, shapes)
         self._workspace = None
         self._l2_scratch = None
+        self._objective_workspace = None
 
     def _layer_views(self, flat: np.ndarray, shapes) -> tuple[list[np.ndarray], list[np.ndarray]]:
         weights, biases, offset = [], [], 0
@@ -376,8 +380,8 @@ class MLP:
 
     @property
     def accepts_target_matrix(self) -> bool:
-        """Whether ``y`` may be a float matrix (sigmoid output, or the quadratic cost)."""
-        return self.output == "sigmoid" or self.loss == "mse"
+        """Whether ``y`` may be a float matrix (sigmoid or exp output, or the quadratic cost)."""
+        return self.output in ("sigmoid", "exp") or self.loss == "mse"
 
     def _check_y(self, y: Any, n_samples: int, name: str = "y") -> np.ndarray:
         labels = np.asarray(y)
@@ -423,7 +427,35 @@ class MLP:
             raise ValueError(f"{name} contains NaN or infinity")
         if self.loss == "binary_cross_entropy" and (targets.min() < 0 or targets.max() > 1):
             raise ValueError(f"{name} for binary cross-entropy must lie in [0, 1]")
+        if self.loss == "poisson" and targets.min() < 0:
+            raise ValueError(f"{name} for the Poisson loss must be counts or rates >= 0")
         return targets
+
+    def _check_sample_weight(
+        self, sample_weight: Any, n_samples: int, name: str = "sample_weight"
+    ) -> np.ndarray | None:
+        """``None``, or the weights as a 1-D array of the network's dtype: one finite,
+        non-negative number per sample, not all zero."""
+        if sample_weight is None:
+            return None
+        weights = np.asarray(sample_weight)
+        if weights.dtype == object or not (
+            np.issubdtype(weights.dtype, np.number) or weights.dtype == bool
+        ) or np.issubdtype(weights.dtype, np.complexfloating):
+            raise ValueError(f"{name} must contain real numbers; got dtype {weights.dtype}")
+        if weights.shape != (n_samples,):
+            raise ValueError(
+                f"{name} must be a 1-D array with one weight per sample, shape ({n_samples},); "
+                f"got shape {weights.shape}"
+            )
+        weights = np.ascontiguousarray(weights, dtype=self.dtype)
+        if not np.isfinite(weights).all():
+            raise ValueError(f"{name} contains NaN or infinity")
+        if weights.min() < 0:
+            raise ValueError(f"{name} must not be negative; got a minimum of {weights.min()}")
+        if not weights.any():
+            raise ValueError(f"{name} is all zeros: at least one sample must count")
+        return weights
 
     # -------------------------------------------------------------- forward
     def _logits(self, x: np.ndarray, outputs: Sequence[np.ndarray]) -> np.ndarray:
@@ -447,12 +479,18 @@ class MLP:
 
     def _forward_loss(
         self, x: np.ndarray, y: np.ndarray, outputs: Sequence[np.ndarray], scratch: np.ndarray,
-        l2: float, l1: float = 0.0,
+        l2: float, l1: float = 0.0, sample_weight: np.ndarray | None = None,
     ) -> float:
         """Forward pass as ``_forward`` (the last buffer ends up holding the outputs) and
         the batch's loss (mean or sum, by ``reduction``), computed from the logits, plus
-        the L1/L2 penalty."""
+        the L1/L2 penalty. With ``sample_weight`` the mean is ``sum_i w_i L_i / sum_i w_i``
+        and the sum ``sum_i w_i L_i``."""
         z = self._logits(x, outputs)
+        if sample_weight is not None:
+            total = act.LOSSES[self.output, self.loss][0](z, y, scratch, weights=sample_weight)
+            if self.reduction == "mean":
+                total /= _weight_total(sample_weight)
+            return total + self._penalty(l2, l1)
         total = act.LOSSES[self.output, self.loss][0](z, y, scratch)
         if self.reduction == "mean":
             total /= x.shape[0]
@@ -469,8 +507,10 @@ class MLP:
         For the sigmoid output these are the per-class sigmoids, renormalised to sum to 1.
         The identity output gives values, not probabilities: use ``outputs``.
         """
-        if self.output == "identity":
-            raise ValueError("an identity output gives values, not probabilities: use outputs(X)")
+        if self.output in ("identity", "exp"):
+            raise ValueError(
+                f"an {self.output} output gives values, not probabilities: use outputs(X)"
+            )
         proba = self._raw_scores(self._check_X(X))
         if self.output == "sigmoid":
             proba /= np.maximum(proba.sum(axis=1, keepdims=True), np.finfo(self.dtype).tiny)
@@ -559,14 +599,20 @@ class MLP:
         return total
 
     def _backward(
-        self, x: np.ndarray, y: np.ndarray, ws: _Workspace, m: int, l2: float, l1: float = 0.0
+        self, x: np.ndarray, y: np.ndarray, ws: _Workspace, m: int, l2: float, l1: float = 0.0,
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         """Gradients of the batch loss into ``self._grad``; destroys the output buffer."""
         derivative = act.DERIVATIVES[self.activation]
         outputs = [o[:m] for o in ws.outputs]
-        scale = 1.0 / m if self.reduction == "mean" else 1.0
+        if sample_weight is None:
+            scale = 1.0 / m if self.reduction == "mean" else 1.0
+        else:
+            scale = 1.0 / _weight_total(sample_weight) if self.reduction == "mean" else 1.0
         # dL/dz at the output, in place: (p - onehot(y)) / m for the fused losses.
         delta = act.LOSSES[self.output, self.loss][1](outputs[-1], y, scale, ws.scratch[-1][:m])
+        if sample_weight is not None:
+            delta *= sample_weight[:, None]  # row i of dL/dz scales with w_i
         weights = self.weights
         for layer in range(len(weights) - 1, -1, -1):
             a_prev = x if layer == 0 else outputs[layer - 1]
@@ -598,28 +644,70 @@ class MLP:
         return self._workspace
 
     def loss_and_gradients(
-        self, X: Any, y: Any, l2: float = 0.0, l1: float = 0.0
+        self, X: Any, y: Any, l2: float = 0.0, l1: float = 0.0, sample_weight: Any = None
     ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
         """Loss over ``(X, y)`` (mean or sum, by ``reduction``, plus the L1/L2 penalty)
         and its gradients with respect to every weight and bias.
 
-        ``y`` holds integer labels (or a target matrix, see the class). Returns
-        ``(loss, grad_weights, grad_biases)``, fresh arrays shaped like ``weights``
-        and ``biases``.
+        ``y`` holds integer labels (or a target matrix, see the class). With
+        ``sample_weight`` (one non-negative number per row) the mean loss is
+        ``sum_i w_i L_i / sum_i w_i``. Returns ``(loss, grad_weights, grad_biases)``,
+        fresh arrays shaped like ``weights`` and ``biases``.
         """
         X = self._check_X(X)
         y = self._check_y(y, X.shape[0])
+        weights = self._check_sample_weight(sample_weight, X.shape[0])
         l2 = self._check_l2(l2)
         l1 = self._check_l2(l1, "l1")
         m = X.shape[0]
         ws = _Workspace(self.layer_sizes, m, self.dtype)
-        loss = self._forward_loss(X, y, ws.outputs, ws.scratch[-1], l2, l1)
-        self._backward(X, y, ws, m, l2, l1)
+        loss = self._forward_loss(X, y, ws.outputs, ws.scratch[-1], l2, l1, weights)
+        self._backward(X, y, ws, m, l2, l1, weights)
         return (
             loss,
             [g.copy() for g in self._grad_weights],
             [g.copy() for g in self._grad_biases],
         )
+
+    # ------------------------------------------------ the flat parameter vector
+    def get_flat_params(self) -> np.ndarray:
+        """A copy of every parameter as one vector: all weight matrices (row-major,
+        layer by layer), then all bias vectors; ``weights``/``biases`` are views into it."""
+        return self._theta[self._current].copy()
+
+    def set_flat_params(self, theta: Any) -> None:
+        """Overwrite every parameter from one vector laid out as ``get_flat_params``."""
+        vector = np.asarray(theta)
+        if vector.shape != (self.n_params,):
+            raise ValueError(
+                f"theta must be a vector of the {self.n_params} parameters; got shape {vector.shape}"
+            )
+        if not np.issubdtype(vector.dtype, np.number) or not np.isfinite(vector).all():
+            raise ValueError("theta must contain finite numbers")
+        self._theta[self._current] = vector
+        if not self.bias:
+            self._theta[self._current, self._n_weights :] = 0.0
+        self._can_undo = False
+
+    def flat_loss_and_gradient(
+        self, X: Any, y: Any, l2: float = 0.0, l1: float = 0.0, sample_weight: Any = None
+    ) -> tuple[float, np.ndarray]:
+        """``loss_and_gradients`` with the gradient as one fresh vector laid out as
+        ``get_flat_params``: the objective of a full-batch optimizer over the flat vector,
+        such as ``scipy.optimize.minimize(..., jac=True)``. Its buffers are kept between calls."""
+        X = self._check_X(X)
+        y = self._check_y(y, X.shape[0])
+        weights = self._check_sample_weight(sample_weight, X.shape[0])
+        l2 = self._check_l2(l2)
+        l1 = self._check_l2(l1, "l1")
+        m = X.shape[0]
+        ws = self._objective_workspace
+        if ws is None or ws.batch_size != m:
+            ws = self._objective_workspace = _Workspace(self.layer_sizes, m, self.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = self._forward_loss(X, y, ws.outputs, ws.scratch[-1], l2, l1, weights)
+            self._backward(X, y, ws, m, l2, l1, weights)
+        return loss, self._grad.copy()
 
     @staticmethod
     def _check_l2(l2: Any, name: str = "l2") -> float:
@@ -644,20 +732,20 @@ class MLP:
 
     def _train_batch(
         self, x: np.ndarray, y: np.ndarray, ws: _Workspace, l2: float, max_loss: float = math.inf,
-        l1: float = 0.0,
+        l1: float = 0.0, sample_weight: np.ndarray | None = None,
     ):
         """One step on a batch: returns (loss, n_correct), or (nan, 0) and no step if the
         loss is not finite, or (loss, 0) and no step if it is above ``max_loss``.
         With a target matrix, n_correct is 0 (there are no labels to match)."""
         m = x.shape[0]
         outputs = [o[:m] for o in ws.outputs]
-        loss = self._forward_loss(x, y, outputs, ws.scratch[-1][:m], l2, l1)
+        loss = self._forward_loss(x, y, outputs, ws.scratch[-1][:m], l2, l1, sample_weight)
         if not math.isfinite(loss):
             return math.nan, 0
         if loss > max_loss:
             return loss, 0
         correct = int(np.count_nonzero(outputs[-1].argmax(axis=1) == y)) if y.ndim == 1 else 0
-        self._backward(x, y, ws, m, l2, l1)
+        self._backward(x, y, ws, m, l2, l1, sample_weight)
         optimizer = self.optimizer_
         optimizer.learning_rate = self.learning_rate
         optimizer.update(self._theta[self._current], self._grad, self._theta[1 - self._current])
@@ -725,6 +813,7 @@ class MLP:
         health_samples: int = 4,
         rows: Any = None,
         l1: float = 0.0,
+        sample_weight: Any = None,
     ) -> Trainer:
         """A :class:`~nn_core.trainer.Trainer`: ``fit``, one ``step()`` at a time.
 
@@ -735,7 +824,7 @@ class MLP:
         return Trainer(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                        learning_rate=learning_rate, l2=l2, validation_data=validation_data,
                        callback=callback, shuffle=shuffle, health_samples=health_samples,
-                       rows=rows, l1=l1)
+                       rows=rows, l1=l1, sample_weight=sample_weight)
 
     def fit(
         self,
@@ -751,6 +840,7 @@ class MLP:
         shuffle: bool = True,
         health_samples: int = 0,
         l1: float = 0.0,
+        sample_weight: Any = None,
     ) -> History:
         """Train with mini-batch gradient descent; returns this call's per-epoch ``History``.
 
@@ -772,11 +862,16 @@ class MLP:
         ``health_samples`` per epoch fill ``history.health`` (gradient norms, dead
         or saturated units); 0 here by default, since each costs a small forward
         pass (10% of a 30-epoch digits run at 4 per epoch). ``trainer()`` takes 4.
+
+        ``sample_weight`` (one non-negative number per row of ``X``) weights each row's
+        loss: a batch's loss is ``sum_i w_i L_i / sum_i w_i`` (scikit-learn's MLP
+        normalises the same way), and each row's gradient scales alike.
         """
         trainer = self.trainer(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                                learning_rate=learning_rate, l2=l2,
                                validation_data=validation_data, callback=callback,
-                               shuffle=shuffle, health_samples=health_samples, l1=l1)
+                               shuffle=shuffle, health_samples=health_samples, l1=l1,
+                               sample_weight=sample_weight)
         try:
             trainer.run()
         finally:
@@ -826,6 +921,12 @@ class MLP:
             )
             + ")"
         )
+
+
+def _weight_total(weights: np.ndarray) -> float:
+    """``sum_i w_i`` of a batch, in float64; a batch of zero weights counts as
+    ``tiny`` (its weighted loss and gradient are 0 anyway) instead of dividing by 0."""
+    return max(float(np.add.reduce(weights, dtype=np.float64)), np.finfo(weights.dtype).tiny)
 
 
 def describe(net: MLP) -> str:

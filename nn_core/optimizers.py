@@ -11,6 +11,7 @@ gradient and ``lr`` the learning rate:
 =========  ===================================================================
 sgd        ``p -= lr * g``
 momentum   ``v = mu * v + g;  p -= lr * v``                      (mu = 0.9)
+           ``nesterov = True``: ``p -= lr * (g + mu * v)`` (Nesterov's momentum)
 adagrad    ``s += g * g;  p -= lr * g / (sqrt(s) + eps)``          (eps = 1e-10)
 rmsprop    ``s = rho * s + (1 - rho) * g * g;  p -= lr * g / (sqrt(s) + eps)``
            (rho = 0.9, eps = 1e-8)
@@ -122,19 +123,26 @@ class Momentum(Optimizer):
     name = "momentum"
     state_names = ("velocity",)
 
-    def __init__(self, n_params, dtype=np.float32, learning_rate=1e-2, momentum=0.9):
+    def __init__(self, n_params, dtype=np.float32, learning_rate=1e-2, momentum=0.9,
+                 nesterov=False):
         super().__init__(n_params, dtype, learning_rate)
         self.momentum = momentum
+        self.nesterov = nesterov
 
     def _step(self, params, grads, out):
         v_old, v = self._old_new("velocity")
         np.multiply(v_old, self.momentum, out=v)
         v += grads
-        np.multiply(v, self.learning_rate, out=self._scratch)
+        if self.nesterov:  # look ahead along the new velocity: p -= lr * (g + mu * v)
+            np.multiply(v, self.momentum, out=self._scratch)
+            self._scratch += grads
+            self._scratch *= self.learning_rate
+        else:
+            np.multiply(v, self.learning_rate, out=self._scratch)
         np.subtract(params, self._scratch, out=out)
 
     def hyperparameters(self):
-        return {"momentum": self.momentum}
+        return {"momentum": self.momentum, "nesterov": self.nesterov}
 
 
 class AdaGrad(Optimizer):

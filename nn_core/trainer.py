@@ -84,7 +84,10 @@ class Trainer:
     network can stay finite while its weights grow without bound.
 
     ``rows`` (an index array) trains on those rows of ``X`` only, without copying
-    them out (a held-out split of a large, shared dataset). ``health_samples``
+    them out (a held-out split of a large, shared dataset). ``sample_weight`` (one
+    non-negative number per row of ``X``) makes each batch's loss
+    ``sum_i w_i L_i / sum_i w_i``, its gradient rows scaled alike; without it the
+    batch loss is the plain mean, on an untouched code path. ``health_samples``
     times per epoch it records ``history.health``: each
     weight matrix's gradient norm on the current batch, and the share of each
     hidden layer's units that are dead or saturated on a fixed probe of
@@ -107,6 +110,7 @@ class Trainer:
         health_samples: int = 4,
         rows: Any = None,
         l1: float = 0.0,
+        sample_weight: Any = None,
     ) -> None:
         from .network import History, _check_positive_float
 
@@ -115,6 +119,7 @@ class Trainer:
         self.y = net._check_y(y, self.X.shape[0])
         self.rows = None if rows is None else self._check_rows(rows, self.X.shape[0])
         self.n = self.X.shape[0] if self.rows is None else self.rows.shape[0]
+        self.sample_weight = net._check_sample_weight(sample_weight, self.X.shape[0])
         self.epochs = epochs
         self.batch_size = batch_size
         self.l2 = l2
@@ -303,7 +308,11 @@ class Trainer:
         limit = math.inf if self._reference_loss is None else EXPLOSION_FACTOR * self._reference_loss
         # Past the limit the batch takes no step: rolling back then restores the weights
         # from before the previous step, the last whose loss was in bounds.
-        loss, correct = net._train_batch(x, labels, ws, self._l2, max_loss=limit, l1=self._l1)
+        if self.sample_weight is None:
+            loss, correct = net._train_batch(x, labels, ws, self._l2, max_loss=limit, l1=self._l1)
+        else:
+            loss, correct = net._train_batch(x, labels, ws, self._l2, max_loss=limit, l1=self._l1,
+                                             sample_weight=self.sample_weight[index])
         if not math.isfinite(loss):
             return self._diverge("the loss stopped being a finite number")
         if loss > limit:
