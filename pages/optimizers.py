@@ -164,28 +164,35 @@ def network_race() -> None:
         "learning rate."
     )
     cols = st.columns(6)
-    rates = {}
     for col, name in zip(cols, race.OPTIMIZER_NAMES, strict=False):
-        rates[name] = col.select_slider(
+        col.select_slider(
             race.OPTIMIZER_LABELS[name], NET_LR_CHOICES,
             value=race.USUAL_LEARNING_RATES[name], key=f"net-lr-{name}",
             help=f"{race.OPTIMIZER_LABELS[name]}'s learning rate for this race.",
         )
-    epochs = cols[5].number_input(
+    cols[5].number_input(
         "Epochs", 5, 60, 20, step=5, key="net-epochs",
         help="Passes over the 1,347 training digits, for each network.",
     )
+    st.button("Race", key="btn-net-race", type="primary",
+              on_click=ui.guarded("starting the race")(start_race),
+              help="Train the five networks side by side (a few seconds in all).")
     current = st.session_state.get(RACE_STATE)
-    if st.button("Race", key="btn-net-race", type="primary",
-                 help="Train the five networks side by side (a few seconds in all)."):
-        current = race.NetworkRace(rates, epochs=int(epochs))
-        current.start(data.load_dataset("digits"))
-        st.session_state[RACE_STATE] = current
     if current is None:
         st.info("Press **Race** to train the five networks.", icon=":material/flag:")
         return
     running = not current.done
     st.fragment(race_panel, run_every=TICK_SECONDS if running else None)()
+
+
+def start_race() -> None:
+    """The Race button: the settings as they are now (a callback runs before the page)."""
+    state = st.session_state
+    rates = {name: float(state.get(f"net-lr-{name}", race.USUAL_LEARNING_RATES[name]))
+             for name in race.OPTIMIZER_NAMES}
+    current = race.NetworkRace(rates, epochs=int(state.get("net-epochs", 20)))
+    current.start(data.load_dataset("digits"))
+    st.session_state[RACE_STATE] = current
 
 
 def race_panel() -> None:

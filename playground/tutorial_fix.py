@@ -206,6 +206,23 @@ class TutorialResult:
         return text
 
 
+def tutorial_trainer(dataset, fixes: Iterable[str], seed: int = 0, epochs: int = EPOCHS):
+    """The engine's trainer for the tutorial's network with ``fixes`` (one-hot labels
+    included: integer labels ``y`` are the engine's one-hot targets), not yet stepped."""
+    chosen = check_fixes(fixes)
+    if "one_hot" not in chosen:
+        raise ValueError("without one-hot labels the tutorial's network does not train: "
+                         "see broadcast_error()")
+    X_train, X_test = training_inputs(dataset, chosen)
+    net = tutorial_network(chosen, X_train.shape[1], dataset.n_classes, seed)
+    batch = MINI_BATCH if "minibatch" in chosen else X_train.shape[0]
+    return net.trainer(
+        X_train, dataset.y_train, epochs=epochs, batch_size=batch,
+        optimizer="adam" if "adam" in chosen else "sgd", learning_rate=LEARNING_RATE,
+        validation_data=(X_test, dataset.y_test), health_samples=0,
+    )
+
+
 def train_tutorial(dataset, fixes: Iterable[str], seed: int = 0, epochs: int = EPOCHS,
                    progress: Callable[[float], None] | None = None,
                    piece_seconds: float = 0.05) -> TutorialResult:
@@ -216,18 +233,13 @@ def train_tutorial(dataset, fixes: Iterable[str], seed: int = 0, epochs: int = E
     """
     chosen = check_fixes(fixes)
     result = TutorialResult(chosen, seed)
-    X_train, X_test = training_inputs(dataset, chosen)
-    net = tutorial_network(chosen, X_train.shape[1], dataset.n_classes, seed)
     if "one_hot" not in chosen:
+        X_train, _ = training_inputs(dataset, chosen)
+        net = tutorial_network(chosen, X_train.shape[1], dataset.n_classes, seed)
         _, _, result.error = broadcast_error(len(dataset.y_train), net=net, X=X_train,
                                              y=dataset.y_train)
         return result
-    batch = MINI_BATCH if "minibatch" in chosen else X_train.shape[0]
-    trainer = net.trainer(
-        X_train, dataset.y_train, epochs=epochs, batch_size=batch,
-        optimizer="adam" if "adam" in chosen else "sgd", learning_rate=LEARNING_RATE,
-        validation_data=(X_test, dataset.y_test), health_samples=0,
-    )
+    trainer = tutorial_trainer(dataset, chosen, seed, epochs)
     started = time.perf_counter()
     while not trainer.done:
         trainer.step(max_seconds=piece_seconds)

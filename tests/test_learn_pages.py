@@ -1,0 +1,286 @@
+"""The Learn pages through AppTest: what they show is what nn_core computes.
+
+* Backprop: after Forward, Backward, Update and Step the page's numbers (its LaTeX and
+  its metrics) are those of a separately built ``MLP``'s ``forward_trace`` and
+  ``loss_and_gradients``, and its update is ``W - eta dW``; each gradient's
+  finite-difference check is shown and tiny.
+* Optimizers: the race chart's paths are ``nn_core.optimizers`` stepped by hand on the
+  surface's gradient; the network race trains to the end and its curves are ``fit``'s.
+* Fix the tutorial: Step 0 shows NumPy's real message; toggles retrain; the measured table
+  is the bench's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nn_core import MLP, datasets
+from nn_core.optimizers import make_optimizer
+from playground import backprop as bp
+from playground import optimizer_race as race
+from playground import tutorial_fix as tf
+from tests.apptest_helpers import metrics, plotly_figures, run_until
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def open_page(path: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page(path).run()
+    assert_calm(app)
+    return app
+
+
+def assert_calm(app) -> None:
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+
+
+def chart(app, key: str) -> dict:
+    elements = app.get("plotly_chart")
+    found = [fig for el, fig in zip(elements, plotly_figures(app), strict=True)
+             if el.proto.id.endswith(f"-{key}")]
+    assert len(found) == 1, f"{len(found)} charts keyed {key!r}"
+    return found[0]
+
+
+def latex(app) -> str:
+    return "\n".join(el.value for el in app.latex)
+
+
+def click(app, key: str) -> None:
+    app.button(key=key).click().run()
+    assert_calm(app)
+
+
+# --------------------------------------------------------------------------- backprop
+
+
+def test_backprop_numbers_are_nn_cores_own():
+    app = open_page("pages/backprop.py")
+    assert [t.value for t in app.title] == ["Backprop"]
+    assert metrics(app)["Loss before the update"] == "—"
+    assert app.button(key="bp-backward").disabled and app.button(key="bp-update").disabled
+
+    # The same network, built here from nn_core alone: the page's defaults.
+    walk = bp.BackpropWalk()
+    net = MLP([2, 3, 3], activation=walk.activation, output=walk.output, seed=walk.seed,
+              dtype=np.float64)
+    x = np.array([walk.x])
+    label = walk.label
+    zs, acts = net.forward_trace(x)
+    loss, grad_w, grad_b = net.loss_and_gradients(x, [label])
+
+    click(app, "bp-forward")
+    shown = latex(app)
+    for values in (zs[0], acts[1], zs[1], acts[2]):
+        for value in values.ravel():
+            assert bp.tex_number(value) in shown
+    assert metrics(app)["Loss before the update"] == f"{loss:.4f}"
+    assert not app.button(key="bp-backward").disabled and app.button(key="bp-update").disabled
+
+    click(app, "bp-backward")
+    shown = latex(app)
+    for grad in (*grad_w, *grad_b):
+        for value in grad.ravel():
+            assert bp.tex_number(value) in shown
+    # delta2 = p - y, and the finite-difference check beside every gradient (measured
+    # 1e-10..1e-9 in float64).
+    for value in (acts[2] - np.eye(3)[label]).ravel():
+        assert bp.tex_number(value) in shown
+    diffs = [float(m) for c in app.caption
+             for m in re.findall(r"relative difference \*\*([0-9.e+-]+)\*\*", c.value)]
+    assert len(diffs) == 4 and max(diffs) < 1e-7
+    assert shown.count(r"\text{finite diff.}") == 4
+
+    click(app, "bp-update")
+    new_w2 = net.weights[1] - walk.learning_rate * grad_w[1]
+    shown = latex(app)
+    for value in new_w2.ravel():
+        assert bp.tex_number(value) in shown
+    assert r"\textcolor{#d9480f}" in shown  # the values that just changed are highlighted
+    net.train_step(x, [label], optimizer="sgd", learning_rate=walk.learning_rate)
+    np.testing.assert_allclose(net.weights[1], new_w2, rtol=1e-14)
+    after = net.evaluate(x, [label])[0]
+    values = metrics(app)
+    assert values["Loss after the update"] == f"{after:.4f}"
+    assert values["Loss before the update"] == f"{loss:.4f}" and values["Steps taken"] == "1"
+
+    click(app, "bp-step")
+    values = metrics(app)
+    assert values["Loss before the update"] == f"{after:.4f}"
+    net.train_step(x, [label], optimizer="sgd", learning_rate=walk.learning_rate)
+    assert values["Loss after the update"] == f"{net.evaluate(x, [label])[0]:.4f}"
+    assert values["Steps taken"] == "2"
+    # The page's walk holds exactly the engine's numbers (not just to 4 digits).
+    page_walk = app.session_state["learn-backprop"]
+    np.testing.assert_array_equal(page_walk.net.weights[0], net.weights[0])
+
+
+def test_backprop_settings_build_the_network_they_name():
+    app = open_page("pages/backprop.py")
+    app.selectbox(key="bp-activation").select("relu")
+    app.selectbox(key="bp-output").select("sigmoid")
+    app.radio(key="bp-outputs").set_value(2)
+    app.number_input(key="bp-seed").set_value(7)
+    app.number_input(key="bp-x1").set_value(-1.5)
+    app.number_input(key="bp-x2").set_value(2.0)
+    app.run()
+    app.selectbox(key="bp-label-2").select(1)
+    app.select_slider(key="bp-lr").set_value(0.1)
+    app.run()
+    assert_calm(app)
+    click(app, "bp-step")
+    net = MLP([2, 3, 2], activation="relu", output="sigmoid", seed=7, dtype=np.float64)
+    x = np.array([[-1.5, 2.0]])
+    loss, grad_w, _ = net.loss_and_gradients(x, [1])
+    shown = latex(app)
+    assert r"\max(0, z_1)" in shown and r"(1 - y_k) \log(1 - p_k)" in shown
+    for value in grad_w[0].ravel():
+        assert bp.tex_number(value) in shown
+    assert metrics(app)["Loss before the update"] == f"{loss:.4f}"
+    # The diagram shows the network's output values and, on hover, weights and gradients.
+    fig = chart(app, "chart-network")
+    hovers = [t for trace in fig["data"] for t in (trace.get("hovertext") or [])]
+    assert any(h.startswith("W1[1,1] = ") and "dL/dW1[1,1]" in h for h in hovers)
+
+
+# --------------------------------------------------------------------------- optimizers
+
+
+def hand_paths(surface, rates, steps, momentum=0.9, beta1=0.9, beta2=0.999):
+    """nn_core.optimizers stepped by hand on the surface's gradient."""
+    out = {}
+    for name in race.OPTIMIZER_NAMES:
+        opt = make_optimizer(name, 2, np.float64, rates[name])
+        if name == "momentum":
+            opt.momentum = momentum
+        if name == "adam":
+            opt.beta1, opt.beta2 = beta1, beta2
+        p = np.array(surface.start, dtype=np.float64)
+        points = [p.copy()]
+        for _ in range(steps):
+            new = np.empty(2)
+            opt.update(p, surface.gradient(p), new)
+            p = new
+            if not np.isfinite(p).all() or np.abs(p).max() > race.ESCAPE_RADIUS:
+                break
+            points.append(p.copy())
+        out[race.OPTIMIZER_LABELS[name]] = np.array(points)
+    return out
+
+
+def race_paths(app) -> dict[str, np.ndarray]:
+    fig = chart(app, "chart-race")
+    return {t["name"]: np.column_stack([t["x"], t["y"]]) for t in fig["data"][2:]}
+
+
+def test_optimizer_paths_are_nn_core_optimizers_stepped_by_hand():
+    app = open_page("pages/optimizers.py")
+    assert [t.value for t in app.title] == ["Optimizers"]
+    valley = race.SURFACES["valley"]
+    expected = hand_paths(valley, valley.learning_rates, valley.steps)
+    shown = race_paths(app)
+    assert list(shown) == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
+    for name, points in expected.items():
+        np.testing.assert_array_equal(shown[name], points)
+    table = app.dataframe[0].value
+    assert list(table["optimizer"]) == list(shown)
+    assert list(table["steps to within 0.01"])[:3] == ["70", "122", "50"]  # measured
+
+    # Another surface, one learning rate for all, other momentum and betas.
+    app.selectbox(key="opt-surface").select("saddle").run()
+    app.toggle(key="opt-same-lr").set_value(True).run()
+    app.select_slider(key="opt-lr-all-saddle").set_value(0.05)
+    app.slider(key="opt-momentum").set_value(0.5)
+    app.slider(key="opt-beta1").set_value(0.8)
+    app.select_slider(key="opt-beta2").set_value(0.99)
+    app.slider(key="opt-steps-saddle").set_value(120)
+    app.run()
+    assert_calm(app)
+    saddle = race.SURFACES["saddle"]
+    expected = hand_paths(saddle, dict.fromkeys(race.OPTIMIZER_NAMES, 0.05), 120,
+                          momentum=0.5, beta1=0.8, beta2=0.99)
+    shown = race_paths(app)
+    for name, points in expected.items():
+        np.testing.assert_array_equal(shown[name], points)
+    # One step at a time: the paths drawn up to the chosen step, the frames replay them.
+    app.slider(key="opt-shown-saddle-120").set_value(30).run()
+    shown = race_paths(app)
+    for name, points in expected.items():
+        np.testing.assert_array_equal(shown[name], points[:31])
+    fig = chart(app, "chart-race")
+    assert fig["frames"][-1]["name"] == "30"
+    assert saddle.formula in app.latex[0].value
+
+
+def test_network_race_trains_each_optimizer_like_fit():
+    app = open_page("pages/optimizers.py")
+    app.number_input(key="net-epochs").set_value(5).run()
+    app.button(key="btn-net-race").click().run()
+    assert_calm(app)
+    run_until(app, lambda a: any("Race finished" in p.proto.text for p in a.get("progress")))
+    loss = chart(app, "chart-net-loss")
+    accuracy = chart(app, "chart-net-accuracy")
+    assert [t["name"] for t in loss["data"]] == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
+    digits = datasets.load("digits")
+    net = MLP([64, 64, 10], activation="relu", seed=0)
+    history = net.fit(digits.X_train, digits.y_train, epochs=5, batch_size=32, optimizer="adam",
+                      learning_rate=1e-3, validation_data=(digits.X_test, digits.y_test))
+    np.testing.assert_allclose(loss["data"][4]["y"], history.val_loss, rtol=1e-12)
+    np.testing.assert_allclose(accuracy["data"][4]["y"], history.val_accuracy, rtol=1e-12)
+    table = app.dataframe[-1].value
+    assert list(table["epochs done"]) == [5] * 5
+    reached = race.epochs_to_reach(history.val_accuracy)
+    assert table["epochs to 95%"].iloc[4] == (str(reached) if reached else "not in 5")
+
+
+# --------------------------------------------------------------------------- fix the tutorial
+
+
+def test_fix_the_tutorial_page():
+    app = open_page("pages/fix_tutorial.py")
+    assert [t.value for t in app.title] == ["Fix the tutorial"]
+    codes = [c.value for c in app.code]
+    assert any("ValueError: operands could not be broadcast together with shapes (1347,10) "
+               "(1347,)" in c for c in codes)
+    # One-hot labels only (the default): at chance. Measured 10.2 % with seed 0.
+    shown = metrics(app)["Test accuracy"]
+    assert float(shown.rstrip("%")) < 15
+    app.toggle(key="fix-minibatch").set_value(True).run()
+    assert_calm(app)
+    value = metrics(app)["Test accuracy"]
+    assert float(value.rstrip("%")) > 94  # measured 97.8 %
+    assert "points" in app.metric[0].proto.delta
+    curves = chart(app, "chart-fix-curves")
+    assert len(curves["data"]) == 2
+    digits = datasets.load("digits")
+    result = tf.train_tutorial(digits, {"one_hot", "minibatch"}, seed=0)
+    np.testing.assert_allclose(curves["data"][-1]["y"], result.test_accuracy)
+    # Without one-hot labels nothing trains: the page says why.
+    app.toggle(key="fix-one_hot").set_value(False).run()
+    assert_calm(app)
+    assert metrics(app)["Test accuracy"] == "—"
+    assert any("broadcasting error" in w.value for w in app.warning)
+    # The measured table is the bench's.
+    results = json.loads((ROOT / "bench" / "results" / "fix_tutorial.json").read_text())
+    table = app.dataframe[-1].value
+    assert table.to_dict("records") == tf.table_rows(results)
+
+
+@pytest.mark.parametrize("path", ["pages/backprop.py", "pages/optimizers.py",
+                                  "pages/fix_tutorial.py"])
+def test_every_control_explains_itself(path):
+    app = open_page(path)
+    for kind in ("selectbox", "slider", "select_slider", "number_input", "toggle", "radio",
+                 "button"):
+        for widget in app.get(kind):
+            assert widget.proto.help, f"{kind} {widget.proto.label!r} has no help"
