@@ -12,6 +12,17 @@ position (anywhere it fits) and pen width (8-30 px on a 280 px canvas).
 ``make_drawn_digit_set`` draws a labelled, seeded set of them; ``digit_paths`` gives
 the mouse paths themselves (to drive a real canvas in browser tests).
 
+Two more kinds of drawing, drawn the same way (same wobble, placement and pen):
+
+- **Non-digits** (``NON_DIGIT_KINDS``: a line, a dot, a random scribble, a filled blob),
+  for measuring whether a model can tell that a drawing is not a digit at all
+  (``non_digit_paths``, ``render_non_digit``, ``make_non_digit_set``). The line is kept
+  within 35 degrees of horizontal: an upright line is a fair "1".
+- **Unusual styles** (``UNUSUAL_STYLES``: a slashed zero, a 9 with a "g" tail, a 7 with
+  a hooked top and a crossbar, a 1 with a long flag and a base), digits written in a way
+  the templates above never write them, for teaching a model someone's handwriting
+  (``unusual_digit_paths``).
+
 What it trades away: these are one engineer's templates, not people's drawings. They
 cover the common shapes but not every idiosyncrasy (European "1" with a long flag,
 "7" with a curly top, a "4" drawn in one stroke, scribbles, corrections), and the strokes
@@ -27,7 +38,19 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from PIL import Image, ImageDraw
 
-__all__ = ["DIGIT_VARIANTS", "digit_paths", "make_drawn_digit_set", "render_digit"]
+__all__ = [
+    "DIGIT_VARIANTS",
+    "NON_DIGIT_KINDS",
+    "UNUSUAL_STYLES",
+    "digit_paths",
+    "make_drawn_digit_set",
+    "make_non_digit_set",
+    "non_digit_paths",
+    "render_digit",
+    "render_non_digit",
+    "render_paths",
+    "unusual_digit_paths",
+]
 
 Points = np.ndarray  # (n, 2) float, (x, y) with y pointing down, digit height ~1
 Stroke = Points
@@ -415,3 +438,187 @@ def make_drawn_digit_set(
     for i, digit in enumerate(labels):
         images[i] = render_digit(int(digit), rng, size=size)
     return images, labels
+
+
+def render_paths(paths: Sequence[np.ndarray], size: int = 280, stroke_width: float = 18.0) -> np.ndarray:
+    """Mouse paths (as ``digit_paths`` returns them) drawn as the canvas draws them:
+    (size, size, 4) RGBA uint8, white ink with round caps on opaque black."""
+    if not _is_int(size) or size < 8:
+        raise ValueError(f"size must be an integer of at least 8 px, got {size!r}")
+    pen = _checked_pen(stroke_width, size)
+    ink = _draw([np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in paths], int(size), pen)
+    rgba = np.empty((size, size, 4), dtype=np.uint8)
+    rgba[..., :3] = ink[..., None]
+    rgba[..., 3] = 255
+    return rgba
+
+
+# --------------------------------------------------------------------------- non-digits
+
+
+def _line(rng: np.random.Generator) -> list[Stroke]:
+    # Within 35 degrees of horizontal (an upright line is a "1"); 1 unit long.
+    angle = math.radians(_u(rng, -35, 35))
+    half = np.array([math.cos(angle), math.sin(angle)]) * 0.5
+    return [_polyline([-half, half])]
+
+
+def _dot(rng: np.random.Generator) -> list[Stroke]:
+    # A click, or a jiggle of a few pixels: all the ink comes from the pen.
+    n = int(rng.integers(1, 4))
+    return [np.cumsum(rng.normal(0.0, 0.004, size=(n, 2)), axis=0)]
+
+
+def _scribble(rng: np.random.Generator) -> list[Stroke]:
+    # A tangle: 10-20 random points in a box, joined by a smooth curve.
+    n = int(rng.integers(10, 21))
+    points = rng.uniform(-0.5, 0.5, size=(n, 2)) * np.array([_u(rng, 0.6, 1.4), 1.0])
+    return [_catmull_rom(points)]
+
+
+def _blob(rng: np.random.Generator) -> list[Stroke]:
+    # A filled, irregular round shape, filled the way a mouse fills it: back and forth
+    # (rows 0.04 apart, under the pen's width once placed) inside a random star polygon.
+    angles = np.sort(rng.uniform(0.0, 2 * math.pi, size=int(rng.integers(6, 11))))
+    radii = rng.uniform(0.35, 0.5, size=angles.size)
+    aspect = _u(rng, 0.7, 1.4)
+    grid = np.radians(np.arange(0, 360, 2.0))
+    radius = np.interp(grid, angles, radii, period=2 * math.pi)
+    outline = np.stack([aspect * radius * np.cos(grid), radius * np.sin(grid)], axis=1)
+    path = [outline]
+    for y in np.arange(-0.48, 0.49, 0.04):
+        # Where the row crosses the outline: the leftmost and rightmost crossing.
+        near = outline[np.abs(outline[:, 1] - y) < 0.03]
+        if len(near) < 2:
+            continue
+        row = [[near[:, 0].min(), y], [near[:, 0].max(), y]]
+        path.append(_polyline(row if len(path) % 2 else row[::-1]))
+    return [np.vstack(path)]
+
+
+#: Drawings that are not digits, by kind.
+NON_DIGIT_KINDS: dict[str, Template] = {
+    "line": _line,
+    "dot": _dot,
+    "scribble": _scribble,
+    "blob": _blob,
+}
+
+
+def non_digit_paths(
+    kind: str, rng: np.random.Generator, size: int = 280, stroke_width: float = 18.0
+) -> list[np.ndarray]:
+    """Mouse paths of one non-digit drawing of ``kind`` (see ``NON_DIGIT_KINDS``), placed
+    like ``digit_paths`` places a digit."""
+    if kind not in NON_DIGIT_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(NON_DIGIT_KINDS)}, got {kind!r}")
+    if not _is_int(size) or size < 8:
+        raise ValueError(f"size must be an integer of at least 8 px, got {size!r}")
+    pen = _checked_pen(stroke_width, size)
+    strokes = _wobble(NON_DIGIT_KINDS[kind](rng), rng)
+    if kind == "dot":
+        # Placed as is: scaling a dot up to digit size would make a line of it.
+        centre = rng.uniform(pen / 2 + _EDGE_PX + 20, size - pen / 2 - _EDGE_PX - 20, size=2)
+        return [s * size + centre for s in strokes]
+    if kind == "line":
+        # Any length from a dash to the whole canvas, anywhere it fits.
+        points = np.vstack(strokes)
+        room = size - pen - 2 * _EDGE_PX
+        length = _u(rng, 0.2, 0.9) * room
+        extent = np.maximum(points.max(axis=0) - points.min(axis=0), 1e-6)
+        scale = min(length / max(extent), room / max(extent))
+        span = extent * scale
+        offset = pen / 2 + _EDGE_PX + rng.uniform(0, 1, size=2) * np.maximum(room - span, 0)
+        return [(s - points.min(axis=0)) * scale + offset for s in strokes]
+    return _place(strokes, rng, int(size), pen)
+
+
+def render_non_digit(kind: str, rng: np.random.Generator, size: int = 280) -> np.ndarray:
+    """One non-digit drawing of ``kind`` as the canvas returns it (RGBA uint8)."""
+    pen = _u(rng, *_PEN_WIDTH_RANGE) * size / _CANVAS_REFERENCE
+    if kind == "blob":  # a fill needs its rows to overlap
+        pen = max(pen, 14.0 * size / _CANVAS_REFERENCE)
+    return render_paths(non_digit_paths(kind, rng, size=size, stroke_width=pen), size, pen)
+
+
+def make_non_digit_set(
+    n_per_kind: int, seed: int, size: int = 280
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n_per_kind`` drawings of each non-digit kind, shuffled: images (n, size, size, 4)
+    uint8 and kinds (n,) str. The same seed gives the same set."""
+    if not _is_int(n_per_kind) or n_per_kind < 0:
+        raise ValueError(f"n_per_kind must be an integer >= 0, got {n_per_kind!r}")
+    rng = np.random.default_rng(seed)
+    kinds = rng.permutation(np.repeat(np.array(list(NON_DIGIT_KINDS)), int(n_per_kind)))
+    images = np.empty((kinds.size, size, size, 4), dtype=np.uint8)
+    for i, kind in enumerate(kinds):
+        images[i] = render_non_digit(str(kind), rng, size=size)
+    return images, kinds
+
+
+# --------------------------------------------------------------------------- unusual styles
+
+
+def _seven_hook_bar(rng: np.random.Generator) -> list[Stroke]:
+    # The top starts with a hook dropping from its left end (a serif pulled down), then
+    # the bar across the stem: the continental 7.
+    hook = _u(rng, 0.2, 0.32)
+    foot = _u(rng, -0.12, 0.0)
+    top = _join(
+        _catmull_rom([[-0.25, hook], [-0.27, hook * 0.4], [-0.2, 0.0]]),
+        _polyline([[-0.2, 0.0], [0.25, 0.0], [foot, 1.0]]),
+    )
+    mid_x = 0.5 * (0.25 + foot)
+    bar = [[mid_x - _u(rng, 0.16, 0.22), 0.5], [mid_x + _u(rng, 0.14, 0.2), 0.5]]
+    return [top, _polyline(bar)]
+
+
+def _one_long_flag(rng: np.random.Generator) -> list[Stroke]:
+    # The flag reaches halfway down, and a wide base: the continental 1.
+    flag = [-_u(rng, 0.3, 0.4), _u(rng, 0.4, 0.55)]
+    half = _u(rng, 0.25, 0.32)
+    return [_polyline([flag, [0, 0], [0, 1]]), _polyline([[-half, 1], [half, 1]])]
+
+
+def _zero_slashed(rng: np.random.Generator) -> list[Stroke]:
+    # An oval and a slash through it, corner to corner: a programmer's zero.
+    rx = _u(rng, 0.24, 0.32)
+    ring = _catmull_rom(_arc(0, 0.5, rx, 0.5, -90 + _u(rng, -15, 15), 270 + _u(rng, -10, 10)))
+    slash = [[-rx - _u(rng, 0.0, 0.06), _u(rng, 0.85, 0.95)], [rx + _u(rng, 0.0, 0.06), _u(rng, 0.05, 0.15)]]
+    return [ring, _polyline(slash)]
+
+
+def _nine_g_tail(rng: np.random.Generator) -> list[Stroke]:
+    # A 9 whose stem curls back up to the left at the foot, like a "g".
+    r, head = _u(rng, 0.18, 0.22), _u(rng, 0.2, 0.24)
+    loop = _arc(0, head, r, head, -10, -370 + _u(rng, -10, 10))
+    end = loop[-1]
+    tail = [end, [end[0], 0.75], [end[0] - 0.1, 0.98], [end[0] - _u(rng, 0.25, 0.35), 1.0],
+            [end[0] - _u(rng, 0.35, 0.45), _u(rng, 0.8, 0.9)]]  # fmt: skip
+    return [_join(_catmull_rom(loop), _catmull_rom(tail))]
+
+
+#: Digits written in styles the stroke templates never use: ``(digit, template)``.
+#: The default Draw model reads the slashed zero and the g-tailed nine wrong most of the
+#: time (as 8, and as 3, 8 or 9), the other two mostly right.
+UNUSUAL_STYLES: dict[str, tuple[int, Template]] = {
+    "0-slashed": (0, _zero_slashed),
+    "9-g-tail": (9, _nine_g_tail),
+    "7-hook-bar": (7, _seven_hook_bar),
+    "1-long-flag": (1, _one_long_flag),
+}
+
+
+def unusual_digit_paths(
+    style: str, rng: np.random.Generator, size: int = 280, stroke_width: float = 18.0
+) -> list[np.ndarray]:
+    """Mouse paths of one digit in an unusual ``style`` (see ``UNUSUAL_STYLES``), with
+    the same wobble, slant and placement as ``digit_paths``."""
+    if style not in UNUSUAL_STYLES:
+        raise ValueError(f"style must be one of {', '.join(UNUSUAL_STYLES)}, got {style!r}")
+    if not _is_int(size) or size < 8:
+        raise ValueError(f"size must be an integer of at least 8 px, got {size!r}")
+    pen = _checked_pen(stroke_width, size)
+    digit, template = UNUSUAL_STYLES[style]
+    paths = _affine(_wobble(template(rng), rng), rng, _WIDTH[digit])
+    return _place(paths, rng, int(size), pen)

@@ -13,11 +13,22 @@ import streamlit as st
 
 DATASET_LABELS = {
     "digits": "Digits 8×8 (bundled, 1,797 images)",
+    "mnist-sample": "MNIST sample 28×28 (bundled, 8,000 images)",
     "mnist": "MNIST 28×28 (70,000 images, 12 MB download)",
     "fashion-mnist": "Fashion-MNIST 28×28 (clothes, 31 MB download)",
 }
-DISPLAY_NAMES = {"digits": "digits", "mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
-IMAGE_SHAPES = {"digits": (8, 8), "mnist": (28, 28), "fashion-mnist": (28, 28)}
+DISPLAY_NAMES = {
+    "digits": "digits",
+    "mnist-sample": "MNIST sample",
+    "mnist": "MNIST",
+    "fashion-mnist": "Fashion-MNIST",
+}
+IMAGE_SHAPES = {
+    "digits": (8, 8),
+    "mnist-sample": (28, 28),
+    "mnist": (28, 28),
+    "fashion-mnist": (28, 28),
+}
 DOWNLOAD_MB = {"mnist": 12, "fashion-mnist": 31}
 
 

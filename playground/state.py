@@ -14,6 +14,7 @@ from typing import Any
 from playground import sessions
 from playground.diagnosis import is_at_chance
 from playground.models import ActiveModel
+from playground.teach import TeachState
 from playground.training import DIVERGED, PAUSED, RUNNING, RunRecord, TrainConfig, TrainingRun
 from playground.urlstate import SESSION_PARAM, config_from_query, config_to_query
 
@@ -42,6 +43,9 @@ class Playground:
     last_good_model: ActiveModel | None = None
     #: This tab's key in the server-side store (``?sid=``), so a reload finds it again.
     token: str = field(default_factory=sessions.new_token)
+    #: Draw's personal set of corrected drawings and the last fine-tune
+    #: (``playground.teach.TeachState``); kept across reloads like the runs.
+    teach: TeachState = field(default_factory=TeachState)
 
     def new_run_id(self) -> int:
         run_id = self.next_run_id

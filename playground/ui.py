@@ -23,7 +23,6 @@ from playground.models import (
     model_to_bytes,
 )
 from playground.state import Playground, get_playground, url_params
-from playground.training import TrainConfig
 
 log = logging.getLogger("playground")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -131,11 +130,16 @@ def download_failure(name: str, exc: BaseException) -> None:
 
 
 def ensure_model(pg: Playground) -> ActiveModel | None:
-    """The session's model; on first use trains the default digits model (a second or two)."""
+    """The session's model; on first use trains Draw's default model: 28×28, on the
+    bundled MNIST sample, with the engine's trainer (about 2 s; ``drawing.default_draw_config``)."""
     if pg.model is not None:
         return pg.model
-    with st.spinner("No model yet: training the default digits model (64 ReLU units, Adam)…"):
-        run = pg.train_to_end(TrainConfig(), data.load_dataset("digits"))
+    from playground.drawing import default_draw_config
+
+    config = default_draw_config()
+    with st.spinner("No model yet: training the default 28×28 model on the bundled MNIST "
+                    f"sample ({config.hidden_label} ReLU units, Adam, about 2 s)…"):
+        run = pg.train_to_end(config, data.load_dataset(config.dataset))
     if pg.model is not None:
         pg.model.source = f"default model (run #{run.run_id}, trained on arrival)"
     return pg.model
@@ -188,7 +192,7 @@ def page_model(pg: Playground) -> ActiveModel | None:
                 key="btn-default-model",
                 on_click=guarded("training the default model")(_use_default_model),
                 args=(pg,),
-                help="Train the default digits model (about a second) and use it instead.",
+                help="Train the default 28×28 model on the bundled MNIST sample (about 2 s) and use it instead.",
             )
     return active
 

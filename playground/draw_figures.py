@@ -1,0 +1,102 @@
+"""Pure Plotly figure builders for Draw's "why this answer": arrays in, ``go.Figure`` out.
+
+Same conventions as ``playground.figures`` (and its helpers): images in grey (white ink
+on black), signed quantities on a diverging scale centred at 0, red up, blue down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from playground.figures import _MARGIN, DIVERGING, GREYS, _square_image_axes, _symmetric_limit
+
+# Red where the pixel pushed the score up, blue where it pushed it down, see-through at 0
+# so the drawing shows beneath.
+_OVERLAY = [
+    [0.0, "rgba(33, 102, 172, 0.95)"],
+    [0.35, "rgba(103, 169, 207, 0.7)"],
+    [0.5, "rgba(247, 247, 247, 0.0)"],
+    [0.65, "rgba(239, 138, 98, 0.7)"],
+    [1.0, "rgba(178, 24, 43, 0.95)"],
+]
+
+
+def attribution_overlay(
+    image: np.ndarray, attribution: np.ndarray, class_name: str, is_answer: bool = True
+) -> go.Figure:
+    """What the network sees (grey) with gradient x input on top: red pixels pushed
+    ``class_name``'s score up, blue ones pushed it down."""
+    image = np.asarray(image, dtype=np.float32)
+    attribution = np.asarray(attribution, dtype=np.float32)
+    if image.ndim != 2 or attribution.shape != image.shape:
+        raise ValueError(f"image {image.shape} and attribution {attribution.shape} must be one 2-D shape")
+    limit = _symmetric_limit(attribution)
+    small = image.shape[0] <= 16
+    fig = go.Figure(
+        [
+            go.Heatmap(z=image, colorscale=GREYS, zmin=0.0, zmax=1.0, showscale=False,
+                       xgap=1 if small else 0, ygap=1 if small else 0, hoverinfo="skip"),
+            go.Heatmap(
+                z=attribution, colorscale=_OVERLAY, zmin=-limit, zmax=limit, zmid=0.0,
+                xgap=1 if small else 0, ygap=1 if small else 0,
+                colorbar={"title": {"text": "push"}, "thickness": 10, "tickformat": ".2f"},
+                hovertemplate="row %{y}, column %{x}<br>pushed the score by %{z:+.3f}<extra></extra>",
+            ),
+        ]
+    )
+    _square_image_axes(fig)
+    why = f"Why {class_name}" if is_answer else f"Why not {class_name}?"
+    fig.update_layout(
+        height=260,
+        margin=_MARGIN,
+        title={"text": f"{why}: red pushed it up, blue down"},
+        plot_bgcolor="#333333",
+    )
+    return fig
+
+
+def unit_tiles(
+    units: Sequence[tuple[int, float, float, np.ndarray]], class_name: str
+) -> go.Figure:
+    """The hidden units that add most to ``class_name``'s score, each as its incoming
+    weights (the pattern it responds to), titled with its activation and contribution.
+
+    ``units``: ``(unit, activation, contribution, weight image)`` as ``drawing.explain``
+    gives them. All tiles share one diverging scale.
+    """
+    if not units:
+        raise ValueError("no hidden units to show")
+    images = [np.asarray(u[3], dtype=np.float32) for u in units]
+    limit = _symmetric_limit(np.stack(images))
+    n = len(units)
+    gap = 0.02
+    width = (1.0 - gap * (n - 1)) / n
+    data, layout = [], {"annotations": []}
+    for i, ((unit, activation, contribution, _), tile) in enumerate(zip(units, images, strict=True)):
+        suffix = "" if i == 0 else str(i + 1)
+        x0 = i * (width + gap)
+        layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "anchor": f"y{suffix}",
+                                    "showticklabels": False, "showgrid": False, "zeroline": False}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "autorange": "reversed",
+                                    "showticklabels": False, "showgrid": False, "zeroline": False,
+                                    "scaleanchor": f"x{suffix}"}
+        data.append({
+            "type": "heatmap", "z": tile, "colorscale": DIVERGING, "zmin": -limit, "zmax": limit,
+            "zmid": 0.0, "showscale": False, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
+            "hovertemplate": f"unit {unit}<br>weight %{{z:.3f}}<extra></extra>",
+        })
+        layout["annotations"].append({
+            "text": f"unit {unit}<br>active {activation:.2f}<br>{contribution:+.2f}",
+            "x": x0 + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
+            "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 11},
+        })
+    layout.update(
+        height=190,
+        margin={**_MARGIN, "t": 95},
+        title={"text": f"Hidden units adding most to {class_name}", "y": 0.97, "yanchor": "top"},
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return go.Figure({"data": data, "layout": layout})

@@ -1,0 +1,231 @@
+"""Teach the network your handwriting: the personal set and fine-tuning on it.
+
+A tab's :class:`TeachState` (``Playground.teach``) holds the drawings the person corrected
+("Wrong? It's a …"), as the network's input with the right label, and the outcome of the
+last **Fine-tune**. It lives in the tab's ``Playground``, so a reload keeps it, and it
+downloads and uploads as ``.npz`` (``nn_core.personal``, validated like model files).
+
+Pure functions and plain objects: the Draw page calls them, the tests call them directly.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from playground.models import ActiveModel, predict_proba
+
+#: The personal set's size limit in the app (each drawing is one example).
+MAX_PERSONAL = 500
+#: Largest personal-set upload accepted (2,000 28x28 drawings are about 6 MB).
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FineTuneResult:
+    """What one **Fine-tune** did: the drawing's reading and the test accuracy, before and after."""
+
+    n_examples: int
+    steps: int
+    seconds: float
+    test_before: float
+    test_after: float
+    #: The drawing on the canvas at the time (None if the canvas was blank).
+    drawing_before: tuple[int, float] | None  # (digit, probability)
+    drawing_after: tuple[int, float] | None
+    #: How many of the personal drawings the network read right, before and after.
+    personal_before: int
+    personal_after: int
+
+    @property
+    def test_change_points(self) -> float:
+        return 100.0 * (self.test_after - self.test_before)
+
+
+@dataclass
+class TeachState:
+    """A tab's personal set and what the last fine-tune did."""
+
+    examples: Any = None  # nn_core.personal.ExampleSet, or None before the first correction
+    #: Canvas version -> index of the example added from that drawing, so picking another
+    #: digit for the same drawing relabels it instead of adding it twice.
+    taught: dict[int, int] = field(default_factory=dict)
+    result: FineTuneResult | None = None
+    #: The network the last fine-tune made (its result is shown while it answers) and
+    #: the set it was fine-tuned on.
+    tuned_net: Any = None
+    tuned_on: Any = None
+    message: tuple[str, str] | None = None  # (level, text) shown once by the Draw page
+    #: What is on the canvas now, as (network input, dataset): what a correction adds.
+    current: tuple[np.ndarray, str] | None = None
+    #: Set by a fine-tune (in a callback): the Draw page then reruns as a whole.
+    rerun_page: bool = False
+
+    def __len__(self) -> int:
+        return 0 if self.examples is None else len(self.examples)
+
+    @property
+    def image_shape(self) -> tuple[int, int] | None:
+        return None if self.examples is None else tuple(self.examples.images.shape[1:])
+
+    def fits(self, dataset: str) -> bool:
+        """Whether the set's drawings are inputs of the same shape as ``dataset``'s."""
+        from nn_core.preprocess import DATASET_IMAGE_SHAPES
+
+        shape = self.image_shape
+        return shape is None or DATASET_IMAGE_SHAPES.get(dataset) == shape
+
+    def counts(self) -> list[int]:
+        """Drawings per digit, 0-9."""
+        if self.examples is None:
+            return [0] * 10
+        return np.bincount(self.examples.labels, minlength=10).tolist()
+
+    def say(self, level: str, text: str) -> None:
+        self.message = (level, text)
+
+    def pop_message(self) -> tuple[str, str] | None:
+        message, self.message = self.message, None
+        return message
+
+    def add(self, image: np.ndarray, label: int, dataset: str, canvas_version: int) -> None:
+        """Put the drawing (as network input) in the set with ``label``; the same drawing
+        corrected again is relabelled, not added twice."""
+        from nn_core.personal import ExampleSet
+
+        image = np.asarray(image, dtype=np.float32)
+        if not self.fits(dataset):
+            h, w = self.image_shape
+            self.say("warning", f"Your set holds {h}×{w} drawings, but this model reads "
+                     f"{image.shape[0]}×{image.shape[1]} ones. Empty the set first to start "
+                     "one for this model.")
+            return
+        examples = self.examples if self.examples is not None else ExampleSet.empty(dataset)
+        index = self.taught.get(canvas_version)
+        if (index is not None and index < len(examples)
+                and np.array_equal(examples.images[index], image)):
+            labels = examples.labels.copy()
+            labels[index] = int(label)
+            self.examples = ExampleSet(examples.images, labels, examples.dataset)
+            self.say("success", f"Relabelled this drawing as a {label}. {self.summary()}")
+            return
+        if len(examples) >= MAX_PERSONAL:
+            self.say("warning", f"Your set is full ({MAX_PERSONAL} drawings). Download it, "
+                     "then empty it to start another.")
+            return
+        self.examples = examples.added(image, int(label))
+        self.taught[canvas_version] = len(self.examples) - 1
+        self.say("success", f"Added this drawing as a {label}. {self.summary()}")
+
+    def summary(self) -> str:
+        n = len(self)
+        if n == 0:
+            return "Your set is empty."
+        per_digit = ", ".join(f"{d}: {c}" for d, c in enumerate(self.counts()) if c)
+        return f"Your set: {n} drawing{'s' if n != 1 else ''} ({per_digit})."
+
+    def clear(self) -> None:
+        self.examples = None
+        self.taught.clear()
+        self.result = None
+        self.tuned_net = self.tuned_on = None
+
+    def taught_to(self, net: Any) -> Any:
+        """The set ``net`` was fine-tuned on (None if it was not fine-tuned here)."""
+        return self.tuned_on if net is not None and net is self.tuned_net else None
+
+    def correct(self, label: Any, canvas_version: int) -> None:
+        """ "Wrong? It's a …": add what is on the canvas now with ``label``."""
+        if label is None or self.current is None:
+            return
+        image, dataset = self.current
+        self.add(image, int(label), dataset, canvas_version)
+
+    def to_bytes(self) -> bytes | None:
+        return None if self.examples is None or len(self.examples) == 0 else self.examples.to_bytes()
+
+    def load(self, payload: bytes, name: str, dataset: str) -> bool:
+        """Replace the set by an uploaded one (validated), or say why not (keeping it)."""
+        from nn_core.personal import load_examples
+
+        try:
+            loaded = load_examples(payload, MAX_UPLOAD_BYTES)
+        except ValueError as exc:
+            self.say("error", f"Couldn't load {name}: {exc}. Upload a file made with "
+                     "“Download my set”. Your set is unchanged.")
+            return False
+        if len(loaded) > MAX_PERSONAL:
+            self.say("error", f"Couldn't load {name}: it holds {len(loaded)} drawings, more "
+                     f"than the {MAX_PERSONAL} a set can hold here. Your set is unchanged.")
+            return False
+        if len(loaded) == 0:
+            self.say("error", f"Couldn't load {name}: it holds no drawings. Your set is unchanged.")
+            return False
+        previous, self.examples = self.examples, loaded
+        if not self.fits(dataset):
+            self.examples = previous
+            h, w = loaded.images.shape[1:]
+            self.say("error", f"Couldn't load {name}: its drawings are {h}×{w}, but the model "
+                     f"answering now reads {dataset} inputs. Your set is unchanged.")
+            return False
+        self.taught.clear()
+        self.say("success", f"Loaded {name}. {self.summary()}")
+        return True
+
+
+def _read(net: Any, image: np.ndarray | None) -> tuple[int, float] | None:
+    if image is None:
+        return None
+    proba = predict_proba(net, np.asarray(image, dtype=np.float32).reshape(1, -1))[0]
+    digit = int(np.argmax(proba))
+    return digit, float(proba[digit])
+
+
+def fine_tune_model(
+    model: ActiveModel, examples: Any, dataset: Any, drawing: np.ndarray | None = None, **kwargs: Any
+) -> tuple[ActiveModel, FineTuneResult]:
+    """Fine-tune a copy of ``model``'s network on the personal ``examples`` mixed with
+    ``dataset``'s training rows (``nn_core.personal.fine_tune``); returns the new model
+    and what changed. ``drawing`` (the canvas's network input, or None) is read before
+    and after. The original model is left as it was."""
+    from nn_core.personal import fine_tune
+
+    if examples is None or len(examples) == 0:
+        raise ValueError("the personal set is empty: correct a drawing with “Wrong? It's a …” first")
+    net = copy.deepcopy(model.net)
+    X_new, y_new = examples.X, examples.labels
+    with np.errstate(all="ignore"):
+        test_before = float(model.net.score(dataset.X_test, dataset.y_test))
+        personal_before = int(np.sum(model.net.predict(X_new) == y_new))
+    drawing_before = _read(model.net, drawing)
+    started = time.perf_counter()
+    steps, history = fine_tune(net, X_new, y_new, dataset.X_train, dataset.y_train, **kwargs)
+    seconds = time.perf_counter() - started
+    if history.diverged:
+        raise ValueError(f"fine-tuning diverged ({history.diverged_reason}); the model is unchanged")
+    with np.errstate(all="ignore"):
+        test_after = float(net.score(dataset.X_test, dataset.y_test))
+        personal_after = int(np.sum(net.predict(X_new) == y_new))
+    result = FineTuneResult(
+        n_examples=len(examples),
+        steps=steps,
+        seconds=seconds,
+        test_before=test_before,
+        test_after=test_after,
+        drawing_before=drawing_before,
+        drawing_after=_read(net, drawing),
+        personal_before=personal_before,
+        personal_after=personal_after,
+    )
+    base = model.source.split(" · fine-tuned")[0]
+    tuned = ActiveModel(
+        net=net,
+        dataset=model.dataset,
+        test_accuracy=test_after,
+        source=f"{base} · fine-tuned on {len(examples)} of your drawings",
+    )
+    return tuned, result
