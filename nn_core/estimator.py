@@ -32,9 +32,9 @@ How scikit-learn's parameters map onto the engine:
 
 What differs from scikit-learn, on purpose (README, "Swap one import"):
 
-* Initial weights: the engine's (He-normal before ReLU layers, Glorot-uniform
-  otherwise, zero biases), and Adam's ``epsilon`` is added to the bias-corrected
-  root (PyTorch's convention), so a given ``random_state`` gives another model.
+* Initial weights: Glorot-uniform, scikit-learn's scheme (which starts logistic
+  layers smaller still), drawn from the engine's generator, and zero biases (scikit-learn
+  draws them too), so a given ``random_state`` gives another model than scikit-learn's.
 * A fit whose loss blows up does not go on with NaN weights: the engine stops,
   keeps the last weights whose loss was finite and this module warns with a
   ``ConvergenceWarning`` (the epoch counts, with a NaN loss and validation score).
@@ -148,7 +148,7 @@ class _BaseMLP(BaseEstimator):
         self.model_ = MLP(
             layer_units, activation=params["activation"],
             output=_ENGINE_OUTPUTS[self.out_activation_], seed=self._engine_seed(),
-            dtype=X.dtype,
+            dtype=X.dtype, init="glorot",
         )
         self._bind_params()
         self._best_params = self.model_.get_flat_params()
@@ -212,7 +212,7 @@ class _BaseMLP(BaseEstimator):
             params = params or self._checked_params()
             out = getattr(self, "out_activation_", None) or self._out_activation()
             model = MLP(sizes, activation=params["activation"], output=_ENGINE_OUTPUTS[out],
-                        seed=self._engine_seed(), dtype=dtype)
+                        seed=self._engine_seed(), dtype=dtype, init="glorot")
             self.model_ = model
             self.out_activation_ = out
         for live, new in zip(model.weights, coefs, strict=True):
@@ -319,14 +319,24 @@ class _BaseMLP(BaseEstimator):
             return math.inf, np.zeros_like(theta)
         return loss, grad.astype(np.float64)
 
-    def _reported_loss(self, loss: float, l2: float) -> float:
-        """The loss as scikit-learn reports it. Its squared error is averaged over the
-        outputs too (its gradient, the engine's, is not): for several regression targets
-        the data term is divided by ``n_outputs_``, the penalty is not."""
-        if is_classifier(self) or self.n_outputs_ == 1 or self.out_activation_ != "identity":
-            return loss
+    def _averages_outputs(self) -> bool:
+        """Whether scikit-learn reports this loss averaged over the outputs: its squared
+        error is (its gradient, the engine's, is not), for several regression targets."""
+        return (not is_classifier(self) and self.n_outputs_ > 1
+                and self.out_activation_ == "identity")
+
+    def _penalty(self, l2: float) -> float:
+        """``l2 / 2 * sum(||W||^2)`` at the model's current weights."""
         weights = self.model_.get_flat_params()[: sum(w.size for w in self.model_.weights)]
-        penalty = 0.5 * l2 * float(np.dot(weights, weights))
+        return 0.5 * l2 * float(np.dot(weights, weights))
+
+    def _reported_loss(self, loss: float, l2: float, penalty: float | None = None) -> float:
+        """The loss as scikit-learn reports it: for several regression targets the data
+        term (the loss less ``penalty``, by default the one at the current weights) is
+        divided by ``n_outputs_``, the penalty is not."""
+        if not self._averages_outputs():
+            return loss
+        penalty = self._penalty(l2) if penalty is None else penalty
         return (loss - penalty) / self.n_outputs_ + penalty
 
     # ------------------------------------------------------ stochastic solvers
@@ -421,7 +431,7 @@ class _BaseMLP(BaseEstimator):
     def _configure_optimizer(self, optimizer, params: dict[str, Any]) -> None:
         if params["solver"] == "adam":
             optimizer.beta1, optimizer.beta2 = params["beta_1"], params["beta_2"]
-            optimizer.eps = params["epsilon"]
+            optimizer.eps, optimizer.eps_hat = params["epsilon"], True  # scikit-learn's form
         elif optimizer.name == "momentum":
             optimizer.momentum = params["momentum"]
             optimizer.nesterov = params["solver"] == "sgd" and bool(self.nesterovs_momentum)
@@ -541,11 +551,16 @@ class _EpochEnd:
         self.l2 = l2
         self.validation = validation
         self.converged = False
+        # For a loss averaged over the outputs: the penalty at the epoch's start (that of
+        # the weights its batches are evaluated at: exact for one batch per epoch).
+        self.penalty = estimator._penalty(l2) if estimator._averages_outputs() else 0.0
 
     def __call__(self, epoch: int, history) -> bool:
         est, params = self.est, self.params
         model = est.model_
-        loss = est._reported_loss(float(history.loss[-1]), self.l2)
+        loss = est._reported_loss(float(history.loss[-1]), self.l2, self.penalty)
+        if est._averages_outputs():
+            self.penalty = est._penalty(self.l2)
         est.n_iter_ += 1
         est.loss_ = loss
         est.t_ += self.n_samples

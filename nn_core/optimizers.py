@@ -18,7 +18,8 @@ rmsprop    ``s = rho * s + (1 - rho) * g * g;  p -= lr * g / (sqrt(s) + eps)``
 adam       ``m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;``
            ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` with bias-corrected
            ``m_hat = m / (1 - b1^t)``, ``v_hat = v / (1 - b2^t)``
-           (b1 = 0.9, b2 = 0.999, eps = 1e-8)
+           (b1 = 0.9, b2 = 0.999, eps = 1e-8); ``eps_hat = True`` adds eps to
+           ``sqrt(v)`` instead (Kingma & Ba's "efficient" form, scikit-learn's)
 =========  ===================================================================
 
 Why ``out``: the network keeps two parameter vectors and each update writes
@@ -190,11 +191,14 @@ class Adam(Optimizer):
     state_names = ("m", "v")
 
     def __init__(self, n_params, dtype=np.float32, learning_rate=1e-3,
-                 beta1=0.9, beta2=0.999, eps=1e-8):
+                 beta1=0.9, beta2=0.999, eps=1e-8, eps_hat=False):
         super().__init__(n_params, dtype, learning_rate)
         self.beta1 = beta1
         self.beta2 = beta2
         self.eps = eps
+        #: False: p -= lr * m_hat / (sqrt(v_hat) + eps) (PyTorch); True: eps is added to
+        #: sqrt(v) before the bias correction, i.e. to sqrt(v_hat) scaled by sqrt(1 - b2^t).
+        self.eps_hat = eps_hat
 
     def _step(self, params, grads, out):
         b1, b2 = self.beta1, self.beta2
@@ -216,13 +220,14 @@ class Adam(Optimizer):
         root_bc2 = math.sqrt(1.0 - b2**t)
         step_size = self.learning_rate * root_bc2 / (1.0 - b1**t)
         np.sqrt(v, out=tmp)
-        tmp += self.eps * root_bc2
+        tmp += self.eps if self.eps_hat else self.eps * root_bc2
         np.divide(m, tmp, out=tmp)
         tmp *= step_size
         np.subtract(params, tmp, out=out)
 
     def hyperparameters(self):
-        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,
+                "eps_hat": self.eps_hat}
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -265,3 +265,25 @@ def test_nesterov_momentum_matches_scikit_learns_update_rule():
         params, out = out, params
         np.testing.assert_allclose(params, p_ref, rtol=1e-12, atol=1e-15)
     assert optimizer.hyperparameters() == {"momentum": 0.9, "nesterov": True}
+
+
+def test_adam_eps_hat_is_the_efficient_form_of_the_paper():
+    # Kingma & Ba, section 2: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); p -= lr_t m / (sqrt(v) + eps)
+    # (scikit-learn's AdamOptimizer). The default adds eps to sqrt(v_hat) instead (PyTorch).
+    rng = np.random.default_rng(10)
+    grads = rng.normal(scale=1e-6, size=(5, 4))  # tiny gradients: where eps matters
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    for eps_hat in (True, False):
+        optimizer = make_optimizer("adam", 4, np.float64, lr)
+        optimizer.eps_hat = eps_hat
+        params, out = np.zeros(4), np.empty(4)
+        p_ref, m, v = np.zeros(4), np.zeros(4), np.zeros(4)
+        for t, g in enumerate(grads, start=1):
+            m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+            if eps_hat:
+                p_ref -= lr * np.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + eps)
+            else:
+                p_ref -= lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+            optimizer.update(params, g, out)
+            params, out = out, params
+            np.testing.assert_allclose(params, p_ref, rtol=1e-12)
