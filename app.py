@@ -21,7 +21,7 @@ st.set_page_config(
     page_title="MLP Playground",
     page_icon=":material/neurology:",
     layout="wide",
-    initial_sidebar_state="auto"  # collapsed on phones,
+    initial_sidebar_state="auto",  # collapsed on phones
 )
 
 pages = {
@@ -29,6 +29,8 @@ pages = {
         st.Page("pages/train.py", title="Train", icon=":material/model_training:", default=True),
         st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
         st.Page("pages/inspect.py", title="Inspect", icon=":material/search_insights:"),
+        st.Page("pages/boundaries.py", title="Boundaries", icon=":material/scatter_plot:"),
+        st.Page("pages/sweep.py", title="Sweep", icon=":material/grid_on:"),
     ],
     "Learn": [
         st.Page("pages/backprop.py", title="Backprop", icon=":material/account_tree:"),
