@@ -2,9 +2,10 @@
 
 ``MLP`` is the network (forward pass, backpropagation, mini-batch training
 with SGD, Momentum, AdaGrad, RMSProp and Adam); ``MLPClassifier`` and
-``MLPRegressor`` wrap it as drop-ins for scikit-learn's MLP estimators; ``datasets`` loads the bundled 8x8 digits and MNIST;
-``preprocess`` turns a canvas drawing into the network's input. Nothing here
-knows about the user interface.
+``MLPRegressor`` wrap it as drop-ins for scikit-learn's MLP estimators;
+``datasets`` loads the bundled 8x8 digits and MNIST; ``preprocess`` turns a
+canvas drawing into the network's input. Nothing here knows about the user
+interface.
 """
 
 from .network import MLP, History

@@ -225,3 +225,30 @@ def test_regressor_fits_as_well_as_scikit_learns():
     # Measured: R^2 0.963 (ours) and 0.939 (scikit-learn; 0.94-0.97 over random_state 0-5).
     assert scores["ours"] > 0.95
     assert scores["ours"] > scores["sklearn"] - 0.02
+
+
+def test_sample_weight_is_routed_through_metadata_routing():
+    import sklearn
+    from sklearn.model_selection import cross_validate
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _problem("multiclass")
+    weights = np.where(y == "a", 4.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False),
+            MLPClassifier((6,), solver="lbfgs", random_state=0)
+            .set_fit_request(sample_weight=True).set_score_request(sample_weight=True),
+        )
+        pipe.fit(X, y, sample_weight=weights)
+        routed = cross_validate(pipe, X, y, cv=2, params={"sample_weight": weights})
+    direct = MLPClassifier((6,), solver="lbfgs", random_state=0)
+    direct.fit(StandardScaler().fit_transform(X), y, sample_weight=weights)
+    np.testing.assert_array_equal(pipe.predict_proba(X), direct.predict_proba(
+        StandardScaler().fit(X).transform(X)))
+    unweighted = MLPClassifier((6,), solver="lbfgs", random_state=0).fit(
+        StandardScaler().fit_transform(X), y)
+    assert not np.allclose(unweighted.predict_proba(StandardScaler().fit(X).transform(X)),
+                           direct.predict_proba(StandardScaler().fit(X).transform(X)))
+    assert len(routed["test_score"]) == 2 and np.isfinite(routed["test_score"]).all()
