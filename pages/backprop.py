@@ -105,55 +105,54 @@ def buttons(w: bp.BackpropWalk) -> None:
               help="Forward, Backward and Update in one go: one step of gradient descent.")
 
 
-def changed(w: bp.BackpropWalk, name: str):
-    return w.changed(name)
-
-
 def m(w: bp.BackpropWalk, name: str) -> str:
-    return bp.tex_matrix(w.values[name], changed(w, name))
+    """The quantity ``name`` as a small matrix, what just changed highlighted."""
+    return bp.html_matrix(w.values[name], w.changed(name))
 
 
-def aligned(first: str, result: str) -> str:
-    """``first = result``, with the result on a second line (long products don't fit one)."""
-    return rf"\begin{{aligned}} & {first} \\ & \quad = {result} \end{{aligned}}"
+def plain(values) -> str:
+    return bp.html_matrix(values)
+
+
+def row(formula: str, numbers: str) -> None:
+    """A formula (LaTeX) beside its live numbers (HTML: much lighter for the browser to
+    draw than the same matrices in LaTeX, which kept a click's answer over 0.5 s)."""
+    left, right = st.columns([1.4, 3.6], vertical_alignment="center")
+    left.latex(formula)
+    right.html(numbers)
 
 
 def gradient_row(w: bp.BackpropWalk, formula: str, name: str) -> None:
-    left, right = st.columns([1, 1])
-    left.latex(f"{formula} = {m(w, name)}")
     check = w.checks.get(name)
+    parts = [m(w, name)]
+    note = ""
     if check is not None:
-        right.latex(
-            rf"\text{{finite diff.}} \approx {bp.tex_matrix(check.estimate)}"
-        )
-        right.caption(
-            f"Central differences of the loss, h = {bp.FD_STEP:g}: relative difference "
-            f"**{check.relative_difference:.1e}**"
-        )
+        parts += ["&nbsp;&nbsp;finite differences ≈", plain(check.estimate)]
+        note = f"relative difference {check.relative_difference:.1e}"
+    row(formula, bp.html_expression(*parts, note=note))
 
 
 def parameters_block(w: bp.BackpropWalk) -> None:
     st.markdown("**The weights now** (random at first: the seed picks them)")
-    st.latex(rf"W_1 = {m(w, 'W1')}")
-    st.latex(rf"b_1 = {m(w, 'b1')}")
-    st.latex(rf"W_2 = {m(w, 'W2')}")
-    st.latex(rf"b_2 = {m(w, 'b2')}")
+    for name, tex in (("W1", "W_1"), ("b1", "b_1"), ("W2", "W_2"), ("b2", "b_2")):
+        row(tex, bp.html_expression(m(w, name)))
 
 
 def forward_block(w: bp.BackpropWalk) -> None:
     st.subheader("1. Forward pass")
     f_tex, _ = bp.ACTIVATION_TEX[w.activation]
     p_tex, loss_tex = bp.OUTPUT_TEX[w.output]
-    st.latex(rf"x = {bp.tex_matrix(w.inputs)} \qquad y = {bp.tex_matrix(w.target)}"
-             rf"\quad (\text{{label }} {w.label})")
-    used = {k: bp.tex_matrix(w.values[f"{k}_used"]) for k in bp.PARAM_NAMES}
-    st.latex(aligned(rf"z_1 = x W_1 + b_1 = {bp.tex_matrix(w.inputs)} {used['W1']} + "
-                     rf"{used['b1']}", m(w, "z1")))
-    st.latex(rf"a_1 = f(z_1) = {f_tex} = {m(w, 'a1')}")
-    st.latex(aligned(rf"z_2 = a_1 W_2 + b_2 = {bp.tex_matrix(w.values['a1'])} {used['W2']} + "
-                     rf"{used['b2']}", m(w, "z2")))
-    st.latex(rf"{p_tex} = {m(w, 'p')}")
-    st.latex(rf"{loss_tex} = {bp.tex_number(w.values['L'][0, 0])}")
+    used = {k: plain(w.values[f"{k}_used"]) for k in bp.PARAM_NAMES}
+    row(r"x, \; y", bp.html_expression("x =", plain(w.inputs), "&nbsp;&nbsp;y =",
+                                       plain(w.target), note=f"one-hot of label {w.label}"))
+    row(r"z_1 = x W_1 + b_1",
+        bp.html_expression(plain(w.inputs), "·", used["W1"], "+", used["b1"], "=", m(w, "z1")))
+    row(rf"a_1 = f(z_1) = {f_tex}", bp.html_expression(m(w, "a1")))
+    row(r"z_2 = a_1 W_2 + b_2",
+        bp.html_expression(plain(w.values["a1"]), "·", used["W2"], "+", used["b2"], "=",
+                           m(w, "z2")))
+    row(p_tex, bp.html_expression(m(w, "p")))
+    row(loss_tex, bp.html_expression(m(w, "L")))
 
 
 def backward_block(w: bp.BackpropWalk) -> None:
@@ -161,29 +160,29 @@ def backward_block(w: bp.BackpropWalk) -> None:
     _, fprime_tex = bp.ACTIVATION_TEX[w.activation]
     st.caption(
         "From the loss back to every weight by the chain rule. Beside each gradient: the same "
-        "gradient estimated by nudging each weight by ±h and re-evaluating the loss."
+        f"gradient estimated by central finite differences, nudging each weight by ±{bp.FD_STEP:g} "
+        "and evaluating the engine's loss again, and how far apart the two are."
     )
-    st.latex(rf"\delta_2 = \frac{{\partial L}}{{\partial z_2}} = p - y = {m(w, 'delta2')}")
+    row(r"\delta_2 = \frac{\partial L}{\partial z_2} = p - y",
+        bp.html_expression(plain(w.values["p"]), "−", plain(w.target), "=", m(w, "delta2")))
     gradient_row(w, r"dW_2 = a_1^{\top} \delta_2", "dW2")
     gradient_row(w, r"db_2 = \delta_2", "db2")
-    st.latex(rf"f'(z_1) = {fprime_tex} = {m(w, 'fprime1')}")
-    st.latex(aligned(
-        rf"\delta_1 = \delta_2 W_2^{{\top}} \odot f'(z_1) = "
-        rf"{bp.tex_matrix(w.values['delta2'])} {bp.tex_matrix(w.values['W2_used'].T)}"
-        rf" \odot {bp.tex_matrix(w.values['fprime1'])}", m(w, "delta1")))
+    row(rf"f'(z_1) = {fprime_tex}", bp.html_expression(m(w, "fprime1")))
+    row(r"\delta_1 = \delta_2 W_2^{\top} \odot f'(z_1)",
+        bp.html_expression(plain(w.values["delta2"]), "·", plain(w.values["W2_used"].T), "⊙",
+                           plain(w.values["fprime1"]), "=", m(w, "delta1")))
     gradient_row(w, r"dW_1 = x^{\top} \delta_1", "dW1")
     gradient_row(w, r"db_1 = \delta_1", "db1")
 
 
 def update_block(w: bp.BackpropWalk) -> None:
     st.subheader("3. Update")
-    eta = bp.tex_number(w.learning_rate)
+    eta = bp.number_text(w.learning_rate)
     for name, grad in (("W2", "dW2"), ("b2", "db2"), ("W1", "dW1"), ("b1", "db1")):
         sym = f"{name[0]}_{name[1]}"
-        st.latex(aligned(
-            rf"{sym} \leftarrow {sym} - \eta\, d{sym} = "
-            rf"{bp.tex_matrix(w.values[name + '_used'])} - {eta}"
-            rf"{bp.tex_matrix(w.values[grad])}", m(w, name)))
+        row(rf"{sym} \leftarrow {sym} - \eta\, d{sym}",
+            bp.html_expression(plain(w.values[f"{name}_used"]), f"− {eta} ×",
+                               plain(w.values[grad]), "=", m(w, name)))
 
 
 def diagram(w: bp.BackpropWalk) -> None:
@@ -241,6 +240,7 @@ with ui.friendly_errors("showing the training step"):
     m3.metric("Steps taken", w.steps_taken,
               help="Updates applied to these weights since the network was built.")
     st.info(STAGE_TEXT[w.stage], icon=":material/school:")
+    st.html(bp.HTML_STYLE)
 
     picture, weights = st.columns([1, 1], gap="large")
     with picture:

@@ -123,6 +123,7 @@ def show_effect(dataset, fixes: frozenset, seed: int) -> None:
               help="Passes over the training set (the tutorial's n_iterations = 100).")
     m3.metric("Training time", "—" if result.error else f"{result.seconds:.2f} s",
               help="How long the engine took to train this configuration.")
+    st.caption(f"This run: {result.label}, seed {result.seed}.")
     if result.diverged:
         st.caption(f"The engine stopped this run: {result.diverged_reason}. Its last good "
                    "weights are the ones scored.")

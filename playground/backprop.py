@@ -278,37 +278,7 @@ class BackpropWalk:
         return value != old
 
 
-# --------------------------------------------------------------------------- LaTeX
-
-HIGHLIGHT = "#d9480f"
-
-
-def tex_number(value: float, digits: int = 4) -> str:
-    """``value`` with ``digits`` significant digits, as LaTeX (``1.2\\times10^{-5}``)."""
-    text = f"{float(value):.{digits}g}"
-    if text in ("-0", "-0.0"):
-        text = "0"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = rf"{mantissa}\times10^{{{int(exponent)}}}"
-    return text
-
-
-def tex_matrix(values: np.ndarray, changed: np.ndarray | None = None, digits: int = 4) -> str:
-    """A small matrix as a LaTeX ``bmatrix``; entries where ``changed`` is True are
-    highlighted (bold, coloured)."""
-    values = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    rows = []
-    for i in range(values.shape[0]):
-        cells = []
-        for j in range(values.shape[1]):
-            cell = tex_number(values[i, j], digits)
-            if changed is not None and np.atleast_2d(changed)[i, j]:
-                cell = rf"\textcolor{{{HIGHLIGHT}}}{{\boldsymbol{{{cell}}}}}"
-            cells.append(cell)
-        rows.append(" & ".join(cells))
-    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
-
+# --------------------------------------------------------------------------- formulas
 
 ACTIVATION_TEX = {
     "sigmoid": (r"\sigma(z_1) = \frac{1}{1 + e^{-z_1}}", r"a_1 \odot (1 - a_1)"),
@@ -321,3 +291,49 @@ OUTPUT_TEX = {
     "sigmoid": (r"p = \sigma(z_2)",
                 r"L = -\sum_k \left[y_k \log p_k + (1 - y_k) \log(1 - p_k)\right]"),
 }
+
+
+# --------------------------------------------------------------------------- HTML numbers
+
+#: Styles for :func:`html_matrix` and :func:`html_expression` (put on the page once).
+HTML_STYLE = """<style>
+.bp-row {display: flex; align-items: center; flex-wrap: wrap; gap: 0.35rem;
+         font-variant-numeric: tabular-nums; font-size: 0.92rem; min-height: 2.6rem;}
+.bp-op {font-size: 1.05rem; padding: 0 0.1rem; color: #333;}
+.bp-note {font-size: 0.8rem; color: #666; margin-left: 0.4rem;}
+table.bp-m {border-collapse: separate; border-spacing: 0; margin: 0; border: none;
+            border-left: 2px solid #444; border-right: 2px solid #444; border-radius: 5px;}
+table.bp-m td {border: none; padding: 0.05rem 0.45rem; text-align: right; line-height: 1.3;}
+table.bp-m td.bp-hi {color: #d9480f; font-weight: 700; background: #fff1e6;}
+</style>"""
+
+
+def number_text(value: float, digits: int = 4) -> str:
+    """``value`` with ``digits`` significant digits (``-0`` shown as ``0``)."""
+    text = f"{float(value):.{digits}g}"
+    return "0" if text in ("-0", "-0.0") else text
+
+
+def html_matrix(values: np.ndarray, changed: np.ndarray | None = None, digits: int = 4) -> str:
+    """A small matrix as an HTML table with bracket-like sides; entries where ``changed``
+    is True are highlighted."""
+    values = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    marks = None if changed is None else np.atleast_2d(changed)
+    rows = []
+    for i in range(values.shape[0]):
+        cells = "".join(
+            f'<td class="bp-hi">{number_text(v, digits)}</td>'
+            if marks is not None and marks[i, j] else f"<td>{number_text(v, digits)}</td>"
+            for j, v in enumerate(values[i])
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return f'<table class="bp-m">{"".join(rows)}</table>'
+
+
+def html_expression(*parts: str, note: str = "") -> str:
+    """Matrices (from :func:`html_matrix`) and operators (``"+"``, ``"="``, ``"·"``...) in
+    one row, plus an optional note at its end."""
+    shown = [p if p.startswith("<table") else f'<span class="bp-op">{p}</span>' for p in parts]
+    if note:
+        shown.append(f'<span class="bp-note">{note}</span>')
+    return f'<div class="bp-row">{"".join(shown)}</div>'

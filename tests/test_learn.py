@@ -146,11 +146,13 @@ def test_walk_settings():
         walk.configure("relu", "softmax", 2, 0, (math.nan, 1.0), 0, 0.5)
 
 
-def test_tex_matrix():
-    text = bp.tex_matrix(np.array([[1.23456, -1.2345e-5], [-0.0, 2.0]]),
-                         np.array([[True, False], [False, False]]))
-    assert text == (r"\begin{bmatrix}\textcolor{#d9480f}{\boldsymbol{1.235}} & "
-                    r"-1.234\times10^{-5} \\ 0 & 2\end{bmatrix}")
+def test_html_matrix():
+    text = bp.html_matrix(np.array([[1.23456, -1.2345e-5], [-0.0, 2.0]]),
+                          np.array([[True, False], [False, False]]))
+    assert text == ('<table class="bp-m"><tr><td class="bp-hi">1.235</td><td>-1.234e-05</td>'
+                    "</tr><tr><td>0</td><td>2</td></tr></table>")
+    row = bp.html_expression(text, "=", note="n")
+    assert row.startswith('<div class="bp-row"><table') and '<span class="bp-op">=</span>' in row
 
 
 def test_network_diagram_hover_shows_weights_and_gradients():

@@ -56,6 +56,11 @@ def latex(app) -> str:
     return "\n".join(el.value for el in app.latex)
 
 
+def numbers(app) -> str:
+    """Every number matrix on the page (the HTML beside the formulas)."""
+    return "\n".join(el.proto.body for el in app.get("html"))
+
+
 def click(app, key: str) -> None:
     app.button(key=key).click().run()
     assert_calm(app)
@@ -80,33 +85,32 @@ def test_backprop_numbers_are_nn_cores_own():
     loss, grad_w, grad_b = net.loss_and_gradients(x, [label])
 
     click(app, "bp-forward")
-    shown = latex(app)
+    shown = numbers(app)
     for values in (zs[0], acts[1], zs[1], acts[2]):
-        for value in values.ravel():
-            assert bp.tex_number(value) in shown
+        assert bp.html_matrix(values, np.ones(values.shape, bool)) in shown
+    assert bp.html_matrix([[loss]], [[True]]) in shown
+    assert r"z_1 = x W_1 + b_1" in latex(app)
     assert metrics(app)["Loss before the update"] == f"{loss:.4f}"
     assert not app.button(key="bp-backward").disabled and app.button(key="bp-update").disabled
 
     click(app, "bp-backward")
-    shown = latex(app)
+    shown = numbers(app)
     for grad in (*grad_w, *grad_b):
-        for value in grad.ravel():
-            assert bp.tex_number(value) in shown
+        assert bp.html_matrix(grad, np.ones(np.atleast_2d(grad).shape, bool)) in shown
     # delta2 = p - y, and the finite-difference check beside every gradient (measured
     # 1e-10..1e-9 in float64).
-    for value in (acts[2] - np.eye(3)[label]).ravel():
-        assert bp.tex_number(value) in shown
-    diffs = [float(m) for c in app.caption
-             for m in re.findall(r"relative difference \*\*([0-9.e+-]+)\*\*", c.value)]
+    delta2 = acts[2] - np.eye(3)[label]
+    assert bp.html_matrix(delta2, np.ones(delta2.shape, bool)) in shown
+    diffs = [float(d) for d in re.findall(r"relative difference ([0-9.e+-]+)", shown)]
     assert len(diffs) == 4 and max(diffs) < 1e-7
-    assert shown.count(r"\text{finite diff.}") == 4
+    assert shown.count("finite differences ≈") == 4
 
     click(app, "bp-update")
     new_w2 = net.weights[1] - walk.learning_rate * grad_w[1]
-    shown = latex(app)
-    for value in new_w2.ravel():
-        assert bp.tex_number(value) in shown
-    assert r"\textcolor{#d9480f}" in shown  # the values that just changed are highlighted
+    shown = numbers(app)
+    # The new weights, highlighted where they changed (all of them, here).
+    assert bp.html_matrix(new_w2, np.ones(new_w2.shape, bool)) in shown
+    assert 'class="bp-hi"' in shown
     net.train_step(x, [label], optimizer="sgd", learning_rate=walk.learning_rate)
     np.testing.assert_allclose(net.weights[1], new_w2, rtol=1e-14)
     after = net.evaluate(x, [label])[0]
@@ -142,10 +146,9 @@ def test_backprop_settings_build_the_network_they_name():
     net = MLP([2, 3, 2], activation="relu", output="sigmoid", seed=7, dtype=np.float64)
     x = np.array([[-1.5, 2.0]])
     loss, grad_w, _ = net.loss_and_gradients(x, [1])
-    shown = latex(app)
-    assert r"\max(0, z_1)" in shown and r"(1 - y_k) \log(1 - p_k)" in shown
-    for value in grad_w[0].ravel():
-        assert bp.tex_number(value) in shown
+    formulas = latex(app)
+    assert r"\max(0, z_1)" in formulas and r"(1 - y_k) \log(1 - p_k)" in formulas
+    assert bp.html_matrix(grad_w[0], np.ones((2, 3), bool)) in numbers(app)
     assert metrics(app)["Loss before the update"] == f"{loss:.4f}"
     # The diagram shows the network's output values and, on hover, weights and gradients.
     fig = chart(app, "chart-network")
