@@ -320,6 +320,8 @@ def table_rows(results: dict) -> list[dict]:
         fix = _fix_of(row["group"], frozenset(row["fixes"]))
         if fix is not None:
             cells[fix][TABLE_COLUMNS[row["group"]]] = format_cell(row)
+            if fix == "one_hot" and row["group"] == "alone":  # where the chain starts
+                cells[fix][TABLE_COLUMNS["one by one"]] = format_cell(row)
     return [{"fix": FIX_LABELS[key],
              **{title: cells[key].get(title, "—") for title in TABLE_COLUMNS.values()}}
             for key in FIX_KEYS]
