@@ -43,6 +43,9 @@ class Playground:
     last_good_model: ActiveModel | None = None
     #: This tab's key in the server-side store (``?sid=``), so a reload finds it again.
     token: str = field(default_factory=sessions.new_token)
+    #: The Boundaries page's experiment (``playground.boundaries.BoundaryLab``), made on
+    #: the first visit.
+    boundaries: Any = None
     #: Draw's personal set of corrected drawings and the last fine-tune
     #: (``playground.teach.TeachState``); kept across reloads like the runs.
     teach: TeachState = field(default_factory=TeachState)
@@ -195,12 +198,16 @@ def get_playground(
     query = query or {}
     token = query.get(SESSION_PARAM)
     restored = store.get(token) if store is not None and token else None
+    from playground.boundaries import is_boundaries_query
+
+    # A Boundaries link shares parameter names with Train's: that page reads it.
+    train_query = {} if is_boundaries_query(query) else query
     if isinstance(restored, Playground):
         pg = restored
-        pg.config, notes = config_from_query(query, pg.config)
+        pg.config, notes = config_from_query(train_query, pg.config)
     else:
         pg = Playground()
-        pg.config, notes = config_from_query(query)
+        pg.config, notes = config_from_query(train_query)
         if token and store is not None:
             pg.notify("info", "That tab's earlier session has expired: starting afresh.")
     for note in notes:
@@ -209,6 +216,10 @@ def get_playground(
     return pg
 
 
-def url_params(pg: Playground) -> dict[str, str]:
-    """What the address bar should say for this tab: its settings and its token."""
-    return {**config_to_query(pg.config), SESSION_PARAM: pg.token}
+def url_params(pg: Playground, page_params: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What the address bar should say for this tab: its settings and its token.
+
+    ``page_params``: the page on screen has settings of its own (Boundaries), shown
+    instead of the Train settings."""
+    own = config_to_query(pg.config) if page_params is None else dict(page_params)
+    return {**own, SESSION_PARAM: pg.token}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
@@ -22,7 +22,7 @@ from playground.models import (
     load_model_bytes,
     model_to_bytes,
 )
-from playground.state import Playground, get_playground, url_params
+from playground.state import STATE_KEY, Playground, get_playground, url_params
 
 log = logging.getLogger("playground")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,17 +30,58 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def playground() -> Playground:
     """This tab's state: found again after a reload (``?sid=``), or made from the link."""
+    if STATE_KEY not in st.session_state:  # the session's first page run
+        _leave_pages_directory_mode()
     return get_playground(st.session_state, st.query_params.to_dict(), sessions.STORE)
+
+
+def _leave_pages_directory_mode() -> None:
+    """Run app.py, not the page alone, when a fresh server's first visitor opens a page's
+    own address (``/boundaries?...``, ``/draw``).
+
+    Until some script calls ``st.navigation``, Streamlit treats a ``pages/`` folder the
+    old way and runs the page file by itself: no page config, no navigation, no
+    :func:`persist`. Switching that off and rerunning goes through app.py, which
+    routes to the same page (its address is unchanged). Only on a session's first page
+    run: AppTest switches the old way back on before every run of its own.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+#: Where a page leaves its own address-bar settings for :func:`persist` (see :func:`page_query`).
+PAGE_QUERY_KEY = "playground_page_query"
+
+
+def _page_hash() -> str | None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return None if ctx is None else ctx.page_script_hash
+
+
+def page_query(params: Mapping[str, str]) -> None:
+    """Put this page's own settings in the address bar instead of the Train page's, for
+    this page run (the Boundaries page: its parameters share names with Train's). The
+    tab's ``sid`` is added as always; the Train settings come back on the other pages."""
+    st.session_state[PAGE_QUERY_KEY] = (_page_hash(), dict(params))
 
 
 def persist(pg: Playground) -> None:
     """Keep the tab's state findable after a reload and its settings in the address bar.
 
     Run at the end of every page run (app.py). The URL is only rewritten when it
-    differs, so an unchanged page adds nothing to the browser's history.
+    differs, so an unchanged page adds nothing to the browser's history. A page that
+    called :func:`page_query` during this run gets its parameters written instead of
+    the Train settings (a claim left by an interrupted run of another page is dropped).
     """
     sessions.STORE.put(pg.token, pg)
-    wanted = url_params(pg)
+    claim = st.session_state.pop(PAGE_QUERY_KEY, None)
+    own = claim[1] if isinstance(claim, tuple) and claim[0] == _page_hash() else None
+    wanted = url_params(pg, own)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 

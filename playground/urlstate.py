@@ -86,6 +86,10 @@ def _dataset(text: str) -> str:
     return text
 
 
+def _as_int(parse: Callable[[str], float]) -> Callable[[str], int]:
+    return lambda text: int(parse(text))
+
+
 @dataclass(frozen=True)
 class QueryField:
     config_field: str
@@ -100,7 +104,7 @@ QUERY_FIELDS: dict[str, QueryField] = {
     "optimizer": QueryField("optimizer", _choice(OPTIMIZERS), str),
     "lr": QueryField("learning_rate", _number_in(LEARNING_RATES), lambda v: f"{v:g}"),
     "epochs": QueryField("epochs", _int_between(1, MAX_EPOCHS), str),
-    "batch": QueryField("batch_size", _number_in(tuple(float(b) for b in BATCH_SIZES)),
+    "batch": QueryField("batch_size", _as_int(_number_in(tuple(float(b) for b in BATCH_SIZES))),
                         lambda v: str(int(v))),
     "l2": QueryField("l2", _number_in(L2_VALUES), lambda v: f"{v:g}"),
     "seed": QueryField("seed", _int_between(0, MAX_SEED), str),
@@ -108,17 +112,15 @@ QUERY_FIELDS: dict[str, QueryField] = {
 assert {f.config_field for f in QUERY_FIELDS.values()} == {f.name for f in fields(TrainConfig)}
 
 
-def config_from_query(
-    params: Mapping[str, Any], defaults: TrainConfig | None = None
-) -> tuple[TrainConfig, list[str]]:
-    """The config a link asks for, and a note per value that was refused.
-
-    Missing parameters keep ``defaults``; unknown ones are ignored.
-    """
-    config = defaults or TrainConfig()
+def read_query(
+    params: Mapping[str, Any], defaults: Any, table: Mapping[str, QueryField]
+) -> tuple[Any, list[str]]:
+    """The settings a link asks for, read through ``table`` over ``defaults`` (a frozen
+    dataclass), and a note per value that was refused. Missing parameters keep
+    ``defaults``; unknown ones are ignored. Any page's settings can use this."""
     changes: dict[str, Any] = {}
     notes: list[str] = []
-    for name, spec in QUERY_FIELDS.items():
+    for name, spec in table.items():
         raw = params.get(name)
         if raw is None:
             continue
@@ -126,20 +128,31 @@ def config_from_query(
         try:
             value = spec.parse(text)
         except ValueError as exc:
-            shown = spec.format(getattr(config, spec.config_field))
+            shown = spec.format(getattr(defaults, spec.config_field))
             notes.append(f"`{name}={text[:30]}` isn't valid (use {exc}); kept {name}={shown}.")
             continue
-        if spec.config_field == "batch_size":
-            value = int(value)
         changes[spec.config_field] = value
-    return replace(config, **changes), notes
+    return replace(defaults, **changes), notes
+
+
+def write_query(config: Any, table: Mapping[str, QueryField]) -> dict[str, str]:
+    """The URL parameters that reproduce ``config`` through ``table``."""
+    return {name: spec.format(getattr(config, spec.config_field)) for name, spec in table.items()}
+
+
+def config_from_query(
+    params: Mapping[str, Any], defaults: TrainConfig | None = None
+) -> tuple[TrainConfig, list[str]]:
+    """The Train config a link asks for, and a note per value that was refused.
+
+    Missing parameters keep ``defaults``; unknown ones are ignored.
+    """
+    return read_query(params, defaults or TrainConfig(), QUERY_FIELDS)
 
 
 def config_to_query(config: TrainConfig) -> dict[str, str]:
     """The URL parameters that reproduce ``config``."""
-    return {
-        name: spec.format(getattr(config, spec.config_field)) for name, spec in QUERY_FIELDS.items()
-    }
+    return write_query(config, QUERY_FIELDS)
 
 
 def share_link(base_url: str | None, config: TrainConfig) -> str:

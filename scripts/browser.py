@@ -406,3 +406,35 @@ WATCH_LONG_TASKS = """() => {
   };
   window.__longTasks = state;
 }"""
+
+
+_COUNT_FRAMES_ATTRIBUTE = """([selector, seconds]) => new Promise(resolve => {
+  // Redraws of the element matching ``selector`` (searched through open shadow roots):
+  // one each time its data-frame attribute changes. Polled every animation frame.
+  const find = (root) => {
+    const hit = root.querySelector(selector);
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; }
+    }
+    return null;
+  };
+  let frames = 0, last, element = null;
+  const start = performance.now();
+  const tick = () => {
+    if (!element || !element.isConnected) element = find(document);
+    const f = element ? element.dataset.frame : undefined;
+    if (f !== undefined && f !== last) { if (last !== undefined) frames += 1; last = f; }
+    const elapsed = performance.now() - start;
+    if (elapsed < seconds * 1000) requestAnimationFrame(tick);
+    else resolve({frames: frames, seconds: elapsed / 1000, last: last});
+  };
+  tick();
+})"""
+
+
+def frames_per_second(page, selector: str, seconds: float) -> tuple[float, int]:
+    """How often per second the element ``selector`` (found through shadow roots) shows a
+    new ``data-frame``, watched for ``seconds`` in the browser: ``(rate, frames seen)``."""
+    seen = page.evaluate(_COUNT_FRAMES_ATTRIBUTE, [selector, seconds])
+    return seen["frames"] / max(seen["seconds"], 1e-9), int(seen["frames"])
