@@ -10,7 +10,7 @@ What it reports, per model, mean / min / max over seeds:
 * ``digits``: scikit-learn's 8x8 digits, stratified 75/25 split, 64-64-10
   ReLU, Adam (target: test accuracy >= 97.5%);
 * ``mnist-sample``: the 6,000 / 2,000 real MNIST digits in
-  ``../shared/data/mnist-sample`` (or ``--mnist-dir``), 784-256-10 ReLU, Adam
+  ``data/mnist-sample`` (bundled; or ``--mnist-dir``), 784-256-10 ReLU, Adam
   (target >= 94.5%);
 * ``drawn``: the same models reading digits rendered as a mouse draws them
   (``nn_core.strokes``: random size, position, slant, thickness), each
@@ -64,7 +64,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--drawn-per-class", type=int, default=50)
-    parser.add_argument("--mnist-dir", type=Path, default=ROOT.parent / "shared/data/mnist-sample")
+    parser.add_argument("--mnist-dir", type=Path, default=ROOT / "data/mnist-sample")
     parser.add_argument("--out", type=Path, default=ROOT / "bench/results/accuracy.json")
     args = parser.parse_args()
 

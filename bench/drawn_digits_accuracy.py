@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from nn_core.preprocess import drawing_to_input  # noqa: E402
 from nn_core.strokes import make_drawn_digit_set  # noqa: E402
 
-MNIST_SAMPLE = ROOT.parent / "shared" / "data" / "mnist-sample"
+MNIST_SAMPLE = ROOT / "data" / "mnist-sample"  # bundled with the repository
 TARGETS = {"mnist": 0.95, "digits": 0.85}
 
 

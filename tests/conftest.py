@@ -57,6 +57,25 @@ def digits():
 
 
 @pytest.fixture(scope="session")
+def mnist_sample():
+    from nn_core import datasets
+
+    return datasets.load("mnist-sample")
+
+
+@pytest.fixture(scope="session")
+def draw_default_run(mnist_sample):
+    """Draw's default 28x28 model, trained as Draw trains it on arrival (about 2 s).
+    Tests that change its network must work on a copy."""
+    from playground.drawing import default_draw_config
+    from playground.training import TrainingRun
+
+    run = TrainingRun(default_draw_config(), mnist_sample)
+    run.run_to_end()
+    return run
+
+
+@pytest.fixture(scope="session")
 def default_run(digits):
     """The app's default digits model, trained once (about a second)."""
     from playground.training import TrainConfig, TrainingRun

@@ -21,7 +21,8 @@ from playground.training import DIVERGED, PAUSED, RUNNING, STOPPED
 from tests.apptest_helpers import metrics, plotly_figures, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-sample"
+#: The MNIST sample bundled with the repository (data/mnist-sample).
+MNIST_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "mnist-sample"
 
 
 @pytest.fixture
@@ -203,7 +204,9 @@ def test_draw_page_works_on_arrival_and_reads_a_drawing(at):
 
     at.switch_page("pages/draw.py").run()
     pg = playground(at)
-    assert pg.model is not None and pg.model.dataset == "digits"  # default model trained
+    # The default model: 28x28, trained on arrival on the bundled MNIST sample.
+    assert pg.model is not None and pg.model.dataset == "mnist-sample"
+    assert pg.model.net.layer_sizes == (784, 256, 10)
     assert any("Answering" in i.value and "test accuracy" in i.value for i in at.info)
     assert metrics(at)["Prediction"] == "—"
     assert at.slider(key="pen-width").value == 18
@@ -284,7 +287,6 @@ def test_mnist_without_files_offers_a_download_and_blocks_train(at, empty_data_d
     assert not at.exception and not errors(at)
 
 
-@pytest.mark.skipif(not MNIST_SAMPLE.is_dir(), reason="the MNIST sample in shared/ is not here")
 def test_mnist_download_shows_progress_then_trains(at, empty_data_dir, monkeypatch):
     """The one-click download, with the network replaced by a copy of the local sample."""
     from nn_core import datasets

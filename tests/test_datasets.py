@@ -34,7 +34,8 @@ from nn_core.datasets import (
     write_idx,
 )
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "shared/data/mnist-sample"
+#: The MNIST sample bundled with the repository (data/mnist-sample): always here.
+SAMPLE_DIR = datasets.SAMPLE_DIR
 STEMS = datasets.IDX_FILE_STEMS
 
 
@@ -630,12 +631,6 @@ def test_official_hash_table_is_well_formed() -> None:
 # --------------------------------------------------------------------------- the real MNIST sample
 
 
-needs_sample = pytest.mark.skipif(
-    not SAMPLE_DIR.is_dir(), reason=f"MNIST sample folder not found at {SAMPLE_DIR}"
-)
-
-
-@needs_sample
 def test_real_mnist_sample_loads() -> None:
     data = load("mnist", data_dir=SAMPLE_DIR)
     assert data.X_train.shape == (6000, 784) and data.X_test.shape == (2000, 784)
@@ -649,10 +644,66 @@ def test_real_mnist_sample_loads() -> None:
     assert available("mnist", SAMPLE_DIR)
 
 
-@needs_sample
 def test_real_mnist_sample_matches_its_readme_hashes() -> None:
     readme = (SAMPLE_DIR / "README.md").read_text()
     listed = dict(re.findall(r"^\s+(\S+\.gz)\s+([0-9a-f]{64})\s*$", readme, flags=re.MULTILINE))
     assert set(listed) == {f"{stem}.gz" for stem in STEMS}
     for filename, digest in listed.items():
         assert hashlib.sha256((SAMPLE_DIR / filename).read_bytes()).hexdigest() == digest
+
+
+# --------------------------------------------------------------------------- "mnist-sample"
+
+
+def test_the_bundled_sample_loads_by_name_offline() -> None:
+    assert "mnist-sample" in datasets.DATASET_NAMES and "mnist-sample" in datasets.BUNDLED_NAMES
+    assert available("mnist-sample")
+    data = load("mnist-sample")  # no data_dir, no download: the copy in the repository
+    assert data.name == "mnist-sample"
+    assert data.X_train.shape == (6000, 784) and data.X_test.shape == (2000, 784)
+    assert data.image_shape == (28, 28) and data.class_names == tuple("0123456789")
+    assert data.description.startswith("MNIST sample") and "6,000 train / 2,000 test" in data.description
+    # The same digits as reading the folder the MNIST way.
+    same = load("mnist", data_dir=SAMPLE_DIR)
+    np.testing.assert_array_equal(data.X_train, same.X_train)
+    np.testing.assert_array_equal(data.y_test, same.y_test)
+    # download=True has nothing to fetch (the network is disabled here) and loads the same.
+    np.testing.assert_array_equal(load("mnist-sample", download=True).y_train, data.y_train)
+
+
+def test_the_bundled_sample_hashes_are_the_readmes() -> None:
+    readme = (SAMPLE_DIR / "README.md").read_text()
+    listed = dict(re.findall(r"^\s+(\S+\.gz)\s+([0-9a-f]{64})\s*$", readme, flags=re.MULTILINE))
+    assert listed == datasets.SAMPLE_SHA256
+    assert "CC BY-SA 3.0" in readme and "MIT" in readme and "LeCun" in readme
+
+
+@pytest.mark.parametrize("filename", sorted(datasets.SAMPLE_SHA256))
+def test_a_changed_sample_file_is_refused_by_its_sha256(tmp_path: Path, filename: str) -> None:
+    import shutil
+
+    for name in datasets.SAMPLE_SHA256:
+        shutil.copy(SAMPLE_DIR / name, tmp_path / name)
+    assert load("mnist-sample", data_dir=tmp_path).n_features == 784  # the copy is fine
+    # A valid gzip with one label changed: well formed, so only the hash can tell.
+    if "labels" in filename:
+        labels = read_idx(tmp_path / filename)
+        labels[0] = (labels[0] + 1) % 10
+        write_idx(tmp_path / filename, labels)
+    else:
+        images = read_idx(tmp_path / filename)
+        images[0, 0, 0] ^= 1
+        write_idx(tmp_path / filename, images)
+    with pytest.raises(CorruptDataError, match="sha256") as caught:
+        load("mnist-sample", data_dir=tmp_path)
+    assert caught.value.paths == (tmp_path / filename,)
+
+
+def test_a_missing_sample_file_says_which(tmp_path: Path) -> None:
+    import shutil
+
+    for name in list(datasets.SAMPLE_SHA256)[1:]:
+        shutil.copy(SAMPLE_DIR / name, tmp_path / name)
+    assert not available("mnist-sample", tmp_path)
+    with pytest.raises(DatasetUnavailableError, match=list(datasets.SAMPLE_SHA256)[0]):
+        load("mnist-sample", data_dir=tmp_path)

@@ -419,7 +419,8 @@ def test_a_digits_classifier_reads_the_drawings():
     assert min(per_class) >= 0.3, per_class
 
 
-MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-sample"
+#: The MNIST sample bundled with the repository (data/mnist-sample).
+MNIST_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "mnist-sample"
 
 
 def _mnist_digit_on_canvas(digit: np.ndarray, size: int = 280) -> np.ndarray:
@@ -432,7 +433,6 @@ def _mnist_digit_on_canvas(digit: np.ndarray, size: int = 280) -> np.ndarray:
     return rgba
 
 
-@pytest.mark.skipif(not MNIST_SAMPLE.is_dir(), reason=f"no MNIST sample at {MNIST_SAMPLE}")
 def test_real_mnist_digits_drawn_on_the_canvas_read_almost_as_well_as_raw():
     """Real MNIST test digits, enlarged to the 280 px canvas and preprocessed, read about as
     well as the raw 784 pixels by a model trained on MNIST.

@@ -133,3 +133,51 @@ def test_render_digit_draws_exactly_the_digit_paths():
         draw.line([tuple(p) for p in path], fill=255, width=2)
     probe_ink = np.asarray(probe) > 0
     assert (image[..., 0][probe_ink] > 127).mean() > 0.99
+
+
+# --------------------------------------------------------------------------- non-digits, styles
+
+
+def test_non_digit_sets_are_seeded_and_each_kind_looks_like_its_name():
+    from nn_core.strokes import NON_DIGIT_KINDS, make_non_digit_set
+
+    images, kinds = make_non_digit_set(6, seed=5)
+    assert images.shape == (24, 280, 280, 4) and sorted(set(kinds)) == sorted(NON_DIGIT_KINDS)
+    again, again_kinds = make_non_digit_set(6, seed=5)
+    np.testing.assert_array_equal(images, again)
+    assert list(kinds) == list(again_kinds)
+    for image, kind in zip(images, kinds, strict=True):
+        ink = image[..., 0] > 127
+        rows = np.flatnonzero(ink.any(axis=1))
+        cols = np.flatnonzero(ink.any(axis=0))
+        height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+        fill = ink.sum() / (height * width)
+        border = np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])
+        assert not border.any(), kind  # inside the canvas, like the digits
+        if kind == "dot":
+            assert max(height, width) <= 45, (height, width)  # the pen, and little more
+        elif kind == "line":
+            # Within 35 degrees of horizontal: much wider than tall, apart from the pen.
+            assert width >= 1.2 * height, (width, height)
+        elif kind == "blob":
+            # Filled like a disc (pi/4 = 0.79 of its box) and not small. Measured over 30:
+            # 0.72-0.84 of the box, at least 95 px across.
+            assert fill > 0.68 and min(height, width) > 60, fill
+        else:
+            # A tangle of strokes: emptier than a blob (measured 0.31-0.70), and large.
+            assert fill < 0.8 and max(height, width) > 60, fill
+
+
+@pytest.mark.parametrize("style", ["0-slashed", "9-g-tail", "7-hook-bar", "1-long-flag"])
+def test_unusual_styles_are_drawn_like_the_digits(style):
+    from nn_core.strokes import UNUSUAL_STYLES, render_paths, unusual_digit_paths
+
+    digit, _ = UNUSUAL_STYLES[style]
+    paths = unusual_digit_paths(style, np.random.default_rng(0))
+    assert len(paths) >= 1 and all(p.ndim == 2 and p.shape[1] == 2 for p in paths)
+    image = render_paths(paths)
+    assert image.shape == (280, 280, 4) and image[..., 0].max() == 255
+    assert 0 <= digit <= 9
+    np.testing.assert_array_equal(paths[0], unusual_digit_paths(style, np.random.default_rng(0))[0])
+    with pytest.raises(ValueError, match="style"):
+        unusual_digit_paths("8-backwards", np.random.default_rng(0))
