@@ -83,7 +83,6 @@ def surface_race() -> None:
             help="The loss surface the optimizers race on; each has its own difficulty.",
         )
         surface = race.SURFACES[key]
-        st.latex(surface.formula)
         st.caption(surface.blurb)
         steps = st.slider(
             "Steps", 10, 2000, surface.steps, step=10, key=f"opt-steps-{key}",
@@ -128,6 +127,7 @@ def surface_race() -> None:
     paths = race_paths(key, tuple(sorted(rates.items())), int(steps), float(momentum),
                        float(beta1), float(beta2))
     with chart:
+        st.latex(surface.formula)
         shown = st.slider(
             "Step shown", 0, int(steps), int(steps), key=f"opt-shown-{key}-{steps}",
             help="Draw the paths up to this step; move it one step at a time with the arrow "

@@ -222,7 +222,7 @@ def test_optimizer_paths_are_nn_core_optimizers_stepped_by_hand():
         np.testing.assert_array_equal(shown[name], points[:31])
     fig = chart(app, "chart-race")
     assert fig["frames"][-1]["name"] == "30"
-    assert saddle.formula in app.latex[0].value
+    assert saddle.formula in latex(app)
 
 
 def test_network_race_trains_each_optimizer_like_fit():
