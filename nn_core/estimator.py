@@ -32,9 +32,9 @@ How scikit-learn's parameters map onto the engine:
 
 What differs from scikit-learn, on purpose (README, "Swap one import"):
 
-* Initial weights: Glorot-uniform, scikit-learn's scheme (which starts logistic
-  layers smaller still), drawn from the engine's generator, and zero biases (scikit-learn
-  draws them too), so a given ``random_state`` gives another model than scikit-learn's.
+* Initial weights: scikit-learn's scheme (``MLP(init="sklearn")``: weights and biases
+  uniform in ``+-sqrt(6 / (fan_in + fan_out))``), drawn from the engine's generator, so
+  a given ``random_state`` gives another (equally good) model than scikit-learn's.
 * A fit whose loss blows up does not go on with NaN weights: the engine stops,
   keeps the last weights whose loss was finite and this module warns with a
   ``ConvergenceWarning`` (the epoch counts, with a NaN loss and validation score).
@@ -148,7 +148,7 @@ class _BaseMLP(BaseEstimator):
         self.model_ = MLP(
             layer_units, activation=params["activation"],
             output=_ENGINE_OUTPUTS[self.out_activation_], seed=self._engine_seed(),
-            dtype=X.dtype, init="glorot",
+            dtype=X.dtype, init="sklearn",
         )
         self._bind_params()
         self._best_params = self.model_.get_flat_params()
@@ -212,7 +212,7 @@ class _BaseMLP(BaseEstimator):
             params = params or self._checked_params()
             out = getattr(self, "out_activation_", None) or self._out_activation()
             model = MLP(sizes, activation=params["activation"], output=_ENGINE_OUTPUTS[out],
-                        seed=self._engine_seed(), dtype=dtype, init="glorot")
+                        seed=self._engine_seed(), dtype=dtype, init="sklearn")
             self.model_ = model
             self.out_activation_ = out
         for live, new in zip(model.weights, coefs, strict=True):

@@ -43,7 +43,7 @@ from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from .trainer import Trainer
 
 _INFERENCE_CHUNK = 4096  # rows per forward pass at predict time: bounds memory
-INIT_CHOICES = ("auto", "he", "glorot", "normal")
+INIT_CHOICES = ("auto", "he", "glorot", "normal", "sklearn")
 
 
 @dataclass
@@ -158,7 +158,9 @@ class MLP:
     bias : ``False`` holds every bias at 0 (they get no gradient), as in the
         seed tutorial's network.
     init : ``"auto"`` (He for ReLU-like hidden layers, Glorot otherwise),
-        ``"he"``, ``"glorot"``, or ``"normal"``: N(0, 1), as older tutorials do.
+        ``"he"``, ``"glorot"``, ``"normal"``: N(0, 1), as older tutorials do, or
+        ``"sklearn"``: scikit-learn's MLP scheme, weights *and biases* uniform in
+        ``+-sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` with sigmoid hidden layers).
     reduction : ``"mean"`` (default) or ``"sum"``: the loss and its gradient
         over a batch are its mean or its sum (the tutorial sums; the step size
         then grows with the batch).
@@ -278,7 +280,15 @@ class MLP:
 
     def _initialise(self, rng: np.random.Generator) -> None:
         """Weights by ``init`` ("auto": He-normal before ReLU-like activations,
-        Glorot-uniform otherwise, and Glorot for the output layer); zero biases."""
+        Glorot-uniform otherwise, and Glorot for the output layer); zero biases, except
+        with "sklearn" (biases drawn like the weights, as scikit-learn's MLP does)."""
+        if self.init == "sklearn":
+            factor = 2.0 if self.activation == "sigmoid" else 6.0
+            for weight, bias in zip(self.weights, self.biases, strict=True):
+                limit = math.sqrt(factor / sum(weight.shape))
+                weight[...] = rng.uniform(-limit, limit, size=weight.shape)
+                bias[...] = rng.uniform(-limit, limit, size=bias.shape) if self.bias else 0.0
+            return
         n_layers = len(self.layer_sizes) - 1
         for layer, weight in enumerate(self.weights):
             fan_in, fan_out = weight.shape

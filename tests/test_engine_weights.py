@@ -287,3 +287,16 @@ def test_adam_eps_hat_is_the_efficient_form_of_the_paper():
             optimizer.update(params, g, out)
             params, out = out, params
             np.testing.assert_allclose(params, p_ref, rtol=1e-12)
+
+
+def test_sklearn_init_draws_weights_and_biases_in_scikit_learns_bounds():
+    for activation, factor in (("relu", 6.0), ("tanh", 6.0), ("sigmoid", 2.0)):
+        net = MLP([300, 200, 10], activation, init="sklearn", seed=0, dtype=np.float64)
+        for weight, bias in zip(net.weights, net.biases, strict=True):
+            limit = np.sqrt(factor / sum(weight.shape))
+            for values in (weight, bias):
+                assert np.abs(values).max() <= limit
+                # uniform on [-limit, limit]: standard deviation limit / sqrt(3)
+                assert values.std() == pytest.approx(limit / np.sqrt(3), rel=0.25)
+        assert MLP([3, 2], init="sklearn", seed=0).get_config()["init"] == "sklearn"
+    assert not MLP([3, 4, 2], init="sklearn", bias=False, seed=0).get_flat_params()[-6:].any()
