@@ -151,7 +151,7 @@ def network_controls(lab: bd.BoundaryLab) -> None:
 
 
 def buttons(lab: bd.BoundaryLab) -> None:
-    cols = st.columns([1, 1, 1, 1.5, 1.5, 1.2])
+    cols = st.columns([1, 1, 1, 1.6, 1.6])
     cols[0].button(
         "Pause" if lab.playing else "Play", type="primary", key="bd-play",
         icon=":material/pause:" if lab.playing else ":material/play_arrow:",
@@ -172,22 +172,32 @@ def buttons(lab: bd.BoundaryLab) -> None:
         help="Features and a network that learn this dataset: "
         f"{bd.preset_summary(lab.config.data)}.",
     )
-    cols[4].download_button(
-        "Download model", data=lambda: _lab().model_bytes(), file_name=lab.model_file_name(),
-        mime="application/octet-stream", icon=":material/download:", key="bd-download",
-        on_click="ignore", width="stretch",
-        help="The network as it is at the click (.npz + JSON); its inputs are the features "
-        "ticked on the left, in that order.",
-    )
-    with cols[5].popover("Copy link", icon=":material/link:", width="stretch",
+    with cols[4].popover("Copy link", icon=":material/link:", width="stretch",
                          help="A link that opens this page with these settings."):
         st.code(bd.share_link(st.context.url, lab.config), language=None, wrap_lines=True)
         st.caption("Opening it sets every control; **Play** then trains the same network "
                    "on the same points, bit for bit.")
 
 
-# ----------------------------------------------------------------------------- live panel
+def view_row(lab: bd.BoundaryLab) -> None:
+    """The view toggles and the model download."""
+    cols = st.columns([1, 1, 1.2])
+    cols[0].toggle("Show test data", key=bd.widget_key("show_test"), on_change=_on_setting,
+                   help="Draw the test points too (outlined in black): are they on the "
+                   "right side of a boundary drawn without them?")
+    cols[1].toggle("Discretize output", key=bd.widget_key("discretize"), on_change=_on_setting,
+                   help="Colour each point of the plane by its predicted class only, "
+                   "without the shading for how sure the network is.")
+    cols[2].download_button(
+        "Download model", data=lambda: _lab().model_bytes(), file_name=lab.model_file_name(),
+        mime="application/octet-stream", icon=":material/download:", key="bd-download",
+        on_click="ignore", width="stretch",
+        help="The network as it is at the click (.npz + JSON); its inputs are the features "
+        "chosen on the left, in that order.",
+    )
 
+
+# ----------------------------------------------------------------------------- live panel
 
 
 def draw(lab: bd.BoundaryLab) -> None:
@@ -250,14 +260,7 @@ with ui.friendly_errors("showing the settings"):
         controls(lab)
     with main_col:
         buttons(lab)
-        left, right, _ = st.columns([1, 1, 2])
-        left.toggle("Show test data", key=bd.widget_key("show_test"), on_change=_on_setting,
-                    help="Draw the test points too (outlined in black): are they on the "
-                    "right side of a boundary drawn without them?")
-        right.toggle("Discretize output", key=bd.widget_key("discretize"),
-                     on_change=_on_setting,
-                     help="Colour each point of the plane by its predicted class only, "
-                     "without the shading for how sure the network is.")
+        view_row(lab)
         network_controls(lab)
         lab.page_shows_playing = lab.playing
         st.fragment(live_panel, run_every=FRAME_SECONDS if lab.playing else None)()

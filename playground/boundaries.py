@@ -131,9 +131,10 @@ def describe_hidden(hidden: tuple[int, ...]) -> str:
 
 # ----------------------------------------------------------------------------- presets
 
-#: A network and features that learn each dataset (at 0% noise, 50% train ratio, seed 0):
-#: what the "Preset that works" button sets. Measured test accuracy after 300 epochs:
-#: tests/test_boundaries.py::test_every_preset_learns_its_dataset.
+#: A network and features that learn each dataset: what the "Preset that works" button
+#: sets (the data are left alone). Measured test accuracy after 300 epochs at 0% noise
+#: (50% train ratio, seed 0): 100% on circle, XOR, Gaussian, moons and 3 blobs, 98.8% on
+#: the spiral, 93% on the 3-class spiral (tests/test_boundaries.py checks each).
 PRESETS: dict[str, dict[str, Any]] = {
     "circle": {"features": ("x1", "x2"), "hidden": (4, 2)},
     "xor": {"features": ("x1", "x2"), "hidden": (4, 2)},
@@ -142,7 +143,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                "learning_rate": 0.01},
     "moons": {"features": ("x1", "x2"), "hidden": (8, 8), "learning_rate": 0.01},
     "blobs3": {"features": ("x1", "x2"), "hidden": (4,)},
-    "spiral3": {"features": ("x1", "x2", "sinx1", "sinx2"), "hidden": (8, 8, 8),
+    "spiral3": {"features": ("x1", "x2", "sinx1", "sinx2"), "hidden": (8, 8, 8, 8),
                 "learning_rate": 0.01},
 }
 HARD_DATASETS = ("spiral", "spiral3", "moons")
