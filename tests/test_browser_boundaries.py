@@ -193,6 +193,7 @@ def test_screenshot(chromium, app_url, browser, tmp_path):
     """The README's picture: the spiral with the preset, test points shown."""
     page = _new_page(chromium)
     page.goto(app_url + "/boundaries?data=spiral&noise=10&test=1")
+    page.get_by_role("button", name="Play").first.wait_for(timeout=60_000)
     page.get_by_role("button", name="Preset that works").first.click()
     page.wait_for_function("() => location.search.includes('sinx1')", timeout=30_000)
     page.get_by_role("button", name="Play").first.click()
