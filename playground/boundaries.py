@@ -299,6 +299,9 @@ class BoundaryLab:
                        seed=c.seed, dtype=np.float32)
         self.trainer = self._new_trainer()
         self._past: dict[str, list[float]] = {k: [] for k in _CURVES}
+        #: Train loss and accuracy on all training points at each epoch's end (the
+        #: trainer's own are running means over the epoch, while the weights move).
+        self._train_curve: dict[str, list[float]] = {"loss": [], "accuracy": []}
         self.message = None
         self.frames = 0
         self.train_seconds = 0.0
@@ -377,6 +380,7 @@ class BoundaryLab:
         started = time.perf_counter()
         self.trainer.step(max_batches=self.trainer.batches_per_epoch - self.trainer.batch)
         self.train_seconds += time.perf_counter() - started
+        self._record_epochs()
         self._after_training()
         return self.trainer.epoch - before
 
@@ -396,10 +400,22 @@ class BoundaryLab:
                 break
             trainer.step(max_batches=trainer.batches_per_epoch - trainer.batch,
                          max_seconds=remaining)
+            self._record_epochs()
         self.train_seconds += time.perf_counter() - started
         self.frames += 1
         self._after_training()
         return trainer.epoch - before
+
+    def _record_epochs(self) -> None:
+        """The train loss and accuracy of an epoch that just ended (a step stops at an
+        epoch's end at the latest, so the weights are that epoch's last)."""
+        while len(self._train_curve["loss"]) < self.epoch:
+            c = self.config
+            rows = self.train_rows
+            with np.errstate(all="ignore"):
+                loss, accuracy = self.net.evaluate(self.F[rows], self.y[rows], l2=c.l2, l1=c.l1)
+            self._train_curve["loss"].append(loss)
+            self._train_curve["accuracy"].append(accuracy)
 
     def _after_training(self) -> None:
         history = self.trainer.history
@@ -413,9 +429,11 @@ class BoundaryLab:
 
     # ------------------------------------------------------------------ looking
     def history(self, max_points: int = MAX_CURVE_POINTS) -> dict[str, list[float]]:
-        """Per-epoch train (running mean over the epoch) and test loss and accuracy,
-        every k-th epoch when there are more than ``max_points``; ``epoch`` numbers them."""
+        """Train and test loss and accuracy at the end of each epoch (as ``snapshot``
+        computes them), every k-th epoch when there are more than ``max_points``;
+        ``epoch`` numbers them."""
         full = {k: self._past[k] + list(getattr(self.trainer.history, k)) for k in _CURVES}
+        full.update(self._train_curve)
         n = len(full["loss"])
         stride = max(1, math.ceil(n / max_points))
         picked = list(range(n - 1, -1, -stride))[::-1]

@@ -389,6 +389,12 @@ def test_the_curves_are_the_trainers_history_thinned_past_500_points():
     curves = bd.live_frame(lab)["curves"]
     assert curves["epoch"] == list(range(1, 13))
     assert curves["val_accuracy"] == [round(v, 5) for v in lab.trainer.history.val_accuracy]
+    # The train curve is the loss on all training points at each epoch's end: its last
+    # point is what the metrics show now (the trainer's own is a running mean).
+    now = lab.snapshot()
+    assert curves["loss"][-1] == round(now.train_loss, 5)
+    assert curves["accuracy"][-1] == round(now.train_accuracy, 5)
+    assert curves["loss"][-1] != round(lab.trainer.history.loss[-1], 5)
     long = lab.history(max_points=5)
     assert long["epoch"] == [3, 6, 9, 12]  # every 3rd epoch, ending at the last
 
