@@ -171,7 +171,7 @@ def preset_summary(data: str) -> str:
 def _features(text: str) -> tuple[str, ...]:
     parts = [p for p in re.split(r"[,\s-]+", text) if p]
     if not parts or any(p not in d2.FEATURES for p in parts):
-        raise ValueError("feature names joined by ',' from " + ", ".join(d2.FEATURES))
+        raise ValueError("feature names joined by '-' from " + ", ".join(d2.FEATURES))
     return d2.check_features(parts)
 
 
@@ -200,7 +200,7 @@ BOUNDARY_FIELDS: dict[str, QueryField] = {
     "data": QueryField("data", _choice(tuple(d2.DATASETS)), str),
     "noise": QueryField("noise", _int_between(*NOISE_PERCENT), str),
     "ratio": QueryField("ratio", _int_between(*RATIO_PERCENT), str),
-    "features": QueryField("features", _features, ",".join),
+    "features": QueryField("features", _features, "-".join),
     "hidden": QueryField("hidden", _hidden, describe_hidden),
     "activation": QueryField("activation", _choice(ACTIVATIONS), str),
     "optimizer": QueryField("optimizer", _choice(OPTIMIZERS), str),

@@ -379,9 +379,9 @@ function build(parent) {
   root.className = "bd-root";
   root.innerHTML = `
     <div class="bd-grid">
-      <div class="bd-net"><canvas></canvas></div>
-      <div class="bd-out"><div class="bd-title"></div><canvas></canvas><div class="bd-legend"></div></div>
-      <div class="bd-curves"><canvas></canvas></div>
+      <div class="bd-net"><canvas role="img" aria-label="The network: each unit's output over the plane, and the weights between units"></canvas></div>
+      <div class="bd-out"><div class="bd-title"></div><canvas role="img" aria-label="The decision boundary with the points"></canvas><div class="bd-legend"></div></div>
+      <div class="bd-curves"><canvas role="img" aria-label="Train and test loss and accuracy per epoch"></canvas></div>
       <div class="bd-cm"><div class="bd-cm-title">Confusion matrix (test points)</div><div class="bd-cm-table"></div></div>
     </div>
     <div class="bd-tip" hidden></div>`;

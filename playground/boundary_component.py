@@ -34,6 +34,7 @@ _CSS = """
           background: rgba(255, 255, 255, 0.96); color: #222; border: 1px solid #999;
           border-radius: 4px; padding: 6px 8px; font: 12px/1.4 monospace; max-width: 360px; }
 canvas { display: block; }
+@media (max-width: 760px) { .bd-grid { grid-template-columns: minmax(0, 1fr); } }
 """
 
 _component = st.components.v2.component(NAME, html="", css=_CSS, js=_JS)

@@ -74,10 +74,12 @@ def test_the_page_trains_and_draws_the_boundary_and_every_neuron():
     assert play.label == "Play"
     play.click().run()
     assert app.button(key="bd-play").label == "Pause"
-    run_until(app, lambda a: percent(metrics(a)["Test accuracy"]) >= 0.9, max_runs=20)
+    run_until(app, lambda a: percent(metrics(a)["Test accuracy"]) >= 0.9, max_runs=40)
     frames = lab(app).frames
     print(f"default settings: >= 90% test accuracy after {frames} frames")
-    assert frames <= 10  # measured: 2 frames
+    # Measured: 2 frames (12 epochs). A frame trains at most 0.1 s, so a very busy
+    # machine may need more; 10x is the bound.
+    assert frames <= 20
     frame = payload(app)
     net = lab(app).net
     b = frame["boundary"]

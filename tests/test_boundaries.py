@@ -17,11 +17,15 @@ from nn_core import datasets2d as d2
 from playground import boundaries as bd
 from playground import boundary_figures as bf
 
+#: A frame's time budget in these tests: generous, so that a busy machine still trains
+#: every epoch a frame asks for (the page's own budget is 0.1 s).
+SLOW = 10.0
+
 
 def play_until(lab, done, max_epochs=600):
     lab.play()
     while not done(lab) and lab.epoch < max_epochs:
-        lab.frame(max_seconds=10)
+        lab.frame(max_seconds=SLOW)
     return lab
 
 
@@ -86,9 +90,9 @@ def test_without_the_preset_the_spiral_is_hard():
 
 def test_a_frame_trains_whole_epochs_and_only_while_playing():
     lab = bd.BoundaryLab()
-    assert lab.frame() == 0 and lab.epoch == 0  # paused: nothing
+    assert lab.frame(max_seconds=SLOW) == 0 and lab.epoch == 0  # paused: nothing
     lab.play()
-    assert lab.frame(epochs=3) == 3 and lab.epoch == 3
+    assert lab.frame(epochs=3, max_seconds=SLOW) == 3 and lab.epoch == 3
     assert lab.trainer.batch == 0  # stopped at an epoch boundary
 
 
@@ -106,8 +110,8 @@ def test_steps_and_frames_give_the_same_network_bit_for_bit():
     for _ in range(5):
         stepped.step_epoch()
     framed.play()
-    framed.frame(epochs=2)
-    framed.frame(epochs=3)
+    framed.frame(epochs=2, max_seconds=SLOW)
+    framed.frame(epochs=3, max_seconds=SLOW)
     for a, b in zip(stepped.net.weights, framed.net.weights, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -116,7 +120,7 @@ def test_reset_returns_to_the_seeded_start():
     lab = bd.BoundaryLab()
     start = [w.copy() for w in lab.net.weights]
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     lab.reset()
     assert lab.epoch == 0 and not lab.playing and lab.history()["loss"] == []
     for a, b in zip(start, lab.net.weights, strict=True):
@@ -128,13 +132,13 @@ def test_a_blow_up_stops_with_advice_and_play_carries_on_from_the_kept_weights()
                                hidden=(8, 8))
     lab = bd.BoundaryLab(config)
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     assert not lab.playing and "Lower the learning rate" in lab.message
     assert all(np.isfinite(w).all() for w in lab.net.weights)
     lab.apply(replace(config, learning_rate=0.01))
     lab.play()
     assert lab.message is None
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     assert lab.playing and lab.epoch > 0
 
 
@@ -144,7 +148,7 @@ def test_a_blow_up_stops_with_advice_and_play_carries_on_from_the_kept_weights()
 def test_live_settings_reach_the_running_trainer_without_a_new_network():
     lab = bd.BoundaryLab()
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     net, epoch = lab.net, lab.epoch
     changed = lab.apply(replace(lab.config, learning_rate=0.1, batch_size=4, l1=0.001, l2=0.01))
     assert set(changed) == {"learning_rate", "batch_size", "l1", "l2"}
@@ -160,7 +164,7 @@ def test_live_settings_reach_the_running_trainer_without_a_new_network():
 def test_network_settings_build_a_new_network_on_the_same_points(change):
     lab = bd.BoundaryLab()
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     net, X = lab.net, lab.X
     lab.apply(replace(lab.config, **change))
     assert lab.net is not net and lab.epoch == 0 and lab.X is X
@@ -234,8 +238,9 @@ def test_a_link_round_trips_every_setting():
                                show_test=True, discretize=True)
     query = bd.config_to_query(config)
     assert query["data"] == "spiral3" and query["hidden"] == "8-3-1"
-    assert query["features"] == "x1,sinx2" and query["l1"] == "0.0003"
+    assert query["features"] == "x1-sinx2" and query["l1"] == "0.0003"
     assert bd.config_from_query(query) == (config, [])
+    assert bd.config_from_query({"features": "sinx2,x1"})[0].features == ("x1", "sinx2")
     assert bd.config_from_query({"hidden": "none"})[0].hidden == ()
 
 
@@ -282,7 +287,7 @@ def test_the_first_visit_reads_the_link_once_and_a_reload_keeps_the_network():
     lab, notes = bd.lab_for(pg, session, {"data": "xor", "hidden": "8-x"})
     assert lab.config.data == "xor" and lab.config.hidden == (4, 2) and len(notes) == 1
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     again, _ = bd.lab_for(pg, session, {"data": "moons"})  # later runs: the link is not reread
     assert again is lab and lab.config.data == "xor"
     # A reload (new browser session, restored Playground) with the same link: same network.
@@ -309,7 +314,7 @@ def test_share_link_opens_this_page_without_the_token():
 def test_the_boundary_grid_is_predict_proba_on_the_same_points():
     lab = bd.BoundaryLab(bd.preset(bd.BoundaryConfig(data="blobs3", noise=30)))
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     frame = bd.live_frame(lab)
     b = frame["boundary"]
     shown = bf.decode_grid(b["proba"], (b["n"], b["n"], b["k"]))
@@ -325,7 +330,7 @@ def test_the_boundary_grid_is_predict_proba_on_the_same_points():
 def test_every_neuron_map_is_that_unit_over_the_plane():
     lab = bd.BoundaryLab(bd.BoundaryConfig(features=("x1", "x2", "x1x2"), hidden=(5, 3)))
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     net = bd.live_frame(lab)["network"]
     g = net["g"]
     _, points = d2.grid(g)
@@ -349,7 +354,7 @@ def test_every_neuron_map_is_that_unit_over_the_plane():
 def test_unbounded_units_are_scaled_into_the_colours_and_say_so():
     lab = bd.BoundaryLab(bd.BoundaryConfig(activation="relu", hidden=(4,), seed=3))
     lab.play()
-    lab.frame(epochs=20)
+    lab.frame(epochs=20, max_seconds=SLOW)
     unit = max(bd.live_frame(lab)["network"]["columns"][1]["units"], key=lambda u: u["range"][1])
     assert unit["scaled"] > 1 and unit["scaled"] == pytest.approx(unit["range"][1], abs=1e-3)
     assert bf.decode_grid(unit["map"], (20, 20), signed=True).max() == pytest.approx(1.0, abs=0.01)
@@ -358,7 +363,7 @@ def test_unbounded_units_are_scaled_into_the_colours_and_say_so():
 def test_a_formula_in_the_hover_text_computes_the_unit():
     lab = bd.BoundaryLab(bd.BoundaryConfig(hidden=(3,)))
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     formula = bd.unit_formulas(lab.net, lab.config)[1][2]  # h1,3
     assert formula.startswith("h1,3 = tanh(")
     numbers = [float(n.replace("−", "-").replace(" ", ""))
@@ -375,7 +380,7 @@ def test_the_confusion_matrix_counts_the_test_points():
 
     lab = bd.BoundaryLab(bd.BoundaryConfig(data="spiral3"))
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     X = lab.F[lab.test_rows]
     expected = confusion_matrix(lab.y[lab.test_rows], lab.net.predict(X), labels=[0, 1, 2])
     np.testing.assert_array_equal(lab.confusion(), expected)
@@ -385,7 +390,7 @@ def test_the_confusion_matrix_counts_the_test_points():
 def test_the_curves_are_the_trainers_history_thinned_past_500_points():
     lab = bd.BoundaryLab()
     lab.play()
-    lab.frame(epochs=12)
+    lab.frame(epochs=12, max_seconds=SLOW)
     curves = bd.live_frame(lab)["curves"]
     assert curves["epoch"] == list(range(1, 13))
     assert curves["val_accuracy"] == [round(v, 5) for v in lab.trainer.history.val_accuracy]
@@ -402,7 +407,7 @@ def test_the_curves_are_the_trainers_history_thinned_past_500_points():
 def test_the_downloaded_model_is_the_network():
     lab = bd.BoundaryLab(bd.BoundaryConfig(data="blobs3", features=("x1", "sinx2")))
     lab.play()
-    lab.frame()
+    lab.frame(max_seconds=SLOW)
     net = MLP.load(io.BytesIO(lab.model_bytes()))
     X = lab.F[:20]
     np.testing.assert_array_equal(net.predict_proba(X), lab.net.predict_proba(X))
