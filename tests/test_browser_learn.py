@@ -89,7 +89,8 @@ def test_optimizers_race(page, browser, lb, shots):
     seconds = lb.select_option(page, "Surface", "Two minima", lb.text_shown_js("behind a hump"))
     lb.settle(page)
     # Plotly's own animation controls are in the chart.
-    assert page.get_by_text("▶ Play").count() == 1
+    play = page.locator(".js-plotly-plot .updatemenu-button").filter(has_text="Play")
+    assert play.first.is_visible()
     race = lb.click_and_time(page, page.get_by_role("button", name="Race", exact=True),
                              lb.text_shown_js("Racing:"), lb.text_shown_js("Race finished."),
                              timeout=120)
