@@ -1,0 +1,186 @@
+"""nn_core.sweep on this machine: configs, one config's training, the local process pool.
+
+A sweep's result for a config must be the run the Train page makes with those
+settings (same network, same validation rows, same accuracies, bit for bit), and the
+pool must give the same numbers as training in this process. The Dask backend is
+tested on a real LocalCluster in test_sweep_dask.py.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from nn_core import sweep
+from nn_core.sweep import (
+    DEFAULTS,
+    GRID_KEYS,
+    RESULT_KEYS,
+    expand_grid,
+    makespan,
+    run_config,
+    run_sweep,
+    start_sweep,
+    train_config,
+)
+from playground.training import TrainConfig, TrainingRun
+
+# What is compared across backends: everything but where and how fast.
+SAME_KEYS = (*GRID_KEYS, "status", "val_accuracy", "test_accuracy", "epochs_done", "index")
+
+
+def comparable(results):
+    return [{k: r[k] for k in SAME_KEYS} for r in results]
+
+
+# --------------------------------------------------------------------------- configs
+
+
+def test_a_grid_is_the_full_product_last_key_fastest_with_defaults_filled_in():
+    configs = expand_grid({"hidden": [(16,), 64], "learning_rate": [1e-3, 1e-2, 0.1]},
+                          {"epochs": 5})
+    assert len(configs) == 6
+    assert [(c["hidden"], c["learning_rate"]) for c in configs[:3]] == [
+        ((16,), 1e-3), ((16,), 1e-2), ((16,), 0.1)]
+    assert configs[3]["hidden"] == (64,)  # a bare size is a one-layer network
+    assert all(c["epochs"] == 5 and c["optimizer"] == DEFAULTS["optimizer"] for c in configs)
+    assert all(set(c) == set(GRID_KEYS) for c in configs)
+
+
+def test_a_list_of_configs_is_a_random_search_each_completed():
+    configs = expand_grid([{"learning_rate": 0.05, "seed": 3}, {"hidden": (32, 16)}])
+    assert configs[0]["learning_rate"] == 0.05 and configs[0]["seed"] == 3
+    assert configs[1]["hidden"] == (32, 16) and configs[1]["learning_rate"] == DEFAULTS["learning_rate"]
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ({"lr": [0.1]}, "unknown setting 'lr'"),
+        ({"learning_rate": [0]}, "learning_rate must be a positive number"),
+        ({"optimizer": ["adamw"]}, "optimizer must be one of"),
+        ({"hidden": [(64, 0)]}, "hidden must be a positive whole number"),
+        ({"batch_size": [2.5]}, "batch_size must be a positive whole number"),
+        ({"l2": [-1e-3]}, "l2 must be a 0 or positive number"),
+        ({"seed": [-1]}, "seed must be a whole number"),
+        ({"epochs": []}, "epochs has no values"),
+        ([], "the grid has no configs"),
+        ("learning_rate", "grid must be a dict of lists or a list of dicts"),
+    ],
+)
+def test_a_bad_grid_is_refused_naming_the_problem(grid, message):
+    with pytest.raises(ValueError, match=message):
+        expand_grid(grid)
+
+
+def test_the_validation_split_is_the_apps():
+    from playground.training import split_validation
+
+    for seed in (0, 7):
+        for mine, apps in zip(sweep.split_validation(1347, 0.1, seed),
+                              split_validation(1347, 0.1, seed), strict=True):
+            np.testing.assert_array_equal(mine, apps)
+    train, val = sweep.split_validation(1347, 0.1, 7)
+    assert len(val) == 135 and len(np.intersect1d(train, val)) == 0
+    assert len(np.union1d(train, val)) == 1347
+
+
+# --------------------------------------------------------------------------- one config
+
+
+def test_a_config_gives_the_train_pages_run_bit_for_bit(digits):
+    settings = {"hidden": (32,), "optimizer": "sgd", "learning_rate": 0.1, "epochs": 4,
+                "batch_size": 16, "l2": 1e-4, "seed": 5}
+    result = train_config(settings, digits)
+    run = TrainingRun(TrainConfig(**settings), digits)
+    run.run_to_end()
+    assert result["status"] == "ok" and result["epochs_done"] == 4
+    assert result["test_accuracy"] == run.test_accuracy
+    assert result["val_accuracy"] == run.history.val_accuracy[-1]
+    # And it learned something: measured 92% validation accuracy.
+    assert result["val_accuracy"] > 0.85
+
+
+def test_a_diverging_config_reports_it_and_a_broken_one_never_raises(digits):
+    diverged = train_config({"optimizer": "adam", "learning_rate": 1.0, "epochs": 3}, digits)
+    assert diverged["status"] == "diverged" and diverged["epochs_done"] < 3
+    broken = run_config(4, {"activation": "swish"}, "digits")
+    assert broken["status"].startswith("error: ValueError: activation must be one of")
+    assert broken["index"] == 4 and broken["val_accuracy"] is None and broken["worker"]
+
+
+# --------------------------------------------------------------------------- local pool
+
+
+def test_a_local_sweep_streams_results_from_other_processes_equal_to_in_process_training(digits):
+    grid = {"hidden": [(16,), (64,)], "learning_rate": [1e-2, 1.0]}
+    seen = []
+    started = time.perf_counter()
+    results = run_sweep(grid, dataset="digits", epochs=4, n_jobs=2,
+                        progress=lambda done, total, r: seen.append((done, total, r)))
+    print(f"4 configs on 2 local processes: {time.perf_counter() - started:.2f} s")
+    assert [done for done, _, _ in seen] == [1, 2, 3, 4] and {t for _, t, _ in seen} == {4}
+    assert len(results) == 4 and [r["index"] for r in results] == [0, 1, 2, 3]
+    assert all(set(RESULT_KEYS) <= set(r) for r in results)
+    here = [{**train_config(c, digits), "index": i}
+            for i, c in enumerate(expand_grid(grid, {"epochs": 4}))]
+    assert comparable(results) == comparable(here)
+    assert [r["status"] for r in results] == ["ok", "diverged", "ok", "diverged"]
+    pids = {int(r["worker"].rsplit(":", 1)[1]) for r in results}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+
+
+def test_a_local_sweep_by_name_or_with_the_dataset_is_the_same(digits):
+    grid = [{"hidden": (16,), "epochs": 2, "seed": s} for s in (0, 1)]
+    assert comparable(run_sweep(grid, dataset=digits, n_jobs=1)) == comparable(
+        run_sweep(grid, dataset="digits", n_jobs=1))
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        run_sweep(grid, dataset="cifar")
+    with pytest.raises(ValueError, match="n_jobs must be a positive whole number"):
+        run_sweep(grid, n_jobs=0)
+
+
+def test_cancelling_a_local_sweep_stops_the_running_and_pending_configs():
+    slow = [{"hidden": (256, 256), "batch_size": 8, "epochs": 100, "seed": s} for s in range(6)]
+    handle = start_sweep(slow, n_jobs=2)
+    assert not handle.done and handle.total == 6
+    time.sleep(0.5)
+    started = time.perf_counter()
+    handle.cancel()
+    assert handle.wait(30), "cancel didn't end the sweep"
+    print(f"cancel took {time.perf_counter() - started:.2f} s")
+    # Each config takes about a minute here: none can have finished.
+    assert handle.cancelled and handle.completed == 0 and handle.error is None
+
+
+def test_run_sweep_stops_when_its_cancel_event_is_set():
+    stop = threading.Event()
+    configs = [{"hidden": (16,), "epochs": 2, "seed": 0}] + [
+        {"hidden": (256, 256), "batch_size": 8, "epochs": 100, "seed": s} for s in range(3)]
+
+    def progress(done, total, result):
+        stop.set()  # after the first (quick) result
+
+    results = run_sweep(configs, n_jobs=1, progress=progress, cancel=stop)
+    assert [r["index"] for r in results] == [0]
+
+
+# --------------------------------------------------------------------------- budgets
+
+
+def test_makespan_hands_the_longest_jobs_out_first():
+    assert makespan([3, 3, 2, 2, 2], 2) == 7  # {3, 2, 2} and {3, 2}
+    assert makespan([5, 1, 1], 3) == 5
+    assert makespan([1.0] * 8, 1) == 8
+
+
+def test_a_configs_time_is_its_batches_times_a_batchs_time(digits):
+    config = {"epochs": 10, "batch_size": 100}
+    assert sweep.config_seconds(config, 1212, 0.002) == pytest.approx(10 * 13 * 0.002)
+    small, big = (sweep.batch_seconds(digits, hidden, 64) for hidden in ((8,), (512, 512)))
+    print(f"one batch of 64: {small * 1e3:.2f} ms (8 units), {big * 1e3:.2f} ms (512-512)")
+    assert 0 < small < 1 and 0 < big < 1
