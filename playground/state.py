@@ -46,6 +46,8 @@ class Playground:
     #: The Boundaries page's experiment (``playground.boundaries.BoundaryLab``), made on
     #: the first visit.
     boundaries: Any = None
+    #: The Sweep page's sweep (``playground.sweep_view.SweepState``): running or finished.
+    sweep: Any = None
     #: Draw's personal set of corrected drawings and the last fine-tune
     #: (``playground.teach.TeachState``); kept across reloads like the runs.
     teach: TeachState = field(default_factory=TeachState)

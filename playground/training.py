@@ -211,12 +211,11 @@ def build_network(config: TrainConfig, n_features: int, n_classes: int = 10) -> 
 def split_validation(
     n: int, fraction: float = 0.1, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices ``(train, validation)``: a seeded ``fraction`` of ``range(n)`` held out."""
-    if n < 2:
-        raise ValueError("need at least two training examples")
-    n_val = min(max(1, int(round(n * fraction))), n - 1)
-    order = np.random.default_rng(seed).permutation(n)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
+    """Indices ``(train, validation)``: a seeded ``fraction`` of ``range(n)`` held out
+    (the engine's split, which sweeps use too, so their accuracies match a run's)."""
+    from nn_core.sweep import split_validation as engine_split
+
+    return engine_split(n, fraction, seed)
 
 
 def _percent(value: float) -> float | None:

@@ -1,0 +1,475 @@
+"""The Sweep page's logic, without Streamlit: what to sweep, what it costs, what it found.
+
+The sweeps themselves are the engine's (``nn_core.sweep``); this module turns the
+page's choices into configs, keeps a tab's sweep (:class:`SweepState`, one field of
+the tab's ``Playground``), and turns results into the heatmap's grid, the parallel
+coordinates, the CSV and the Train page's settings for the best config. Every value
+offered here is one the Train page's controls offer, so the best config opens there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from playground.training import (
+    ACTIVATION_LABELS,
+    ACTIVATIONS,
+    BATCH_SIZES,
+    L2_VALUES,
+    LAYER_SIZES,
+    LEARNING_RATES,
+    MAX_EPOCHS,
+    OPTIMIZER_LABELS,
+    OPTIMIZERS,
+    TrainConfig,
+    format_l2,
+    format_lr,
+    format_seconds,
+)
+
+#: Most runs one sweep may ask for on the page.
+MAX_RUNS = 500
+#: How long the page waits for a scheduler to answer before saying it can't reach it.
+CONNECT_TIMEOUT_SECONDS = 3.0
+#: Starting the local worker processes (measured 1-2 s the first time, less after).
+POOL_START_SECONDS = 1.0
+#: Statuses of a tab's sweep.
+RUNNING, FINISHED, CANCELLED, FAILED = "running", "finished", "cancelled", "failed"
+METRIC = "val_accuracy"
+
+
+def _hidden_label(hidden: Sequence[int]) -> str:
+    return "-".join(str(h) for h in hidden)
+
+
+#: Architectures offered: every single layer size of the Train page, and a few deeper ones
+#: built from the same sizes.
+HIDDEN_CHOICES: tuple[tuple[int, ...], ...] = (
+    *((size,) for size in LAYER_SIZES),
+    (64, 32), (128, 64), (128, 128), (256, 128), (512, 256), (512, 512),
+    (128, 64, 32), (256, 256, 256),
+)
+assert all(size in LAYER_SIZES for hidden in HIDDEN_CHOICES for size in hidden)
+EPOCH_CHOICES = (5, 10, 20, 30, 50, 100)
+assert all(1 <= e <= MAX_EPOCHS for e in EPOCH_CHOICES)
+SEED_CHOICES = tuple(range(10))
+
+
+@dataclass(frozen=True)
+class Param:
+    """A setting the page can sweep: its name, the values the Train page allows, the
+    values picked by default, how to show a value, and a one-sentence explanation."""
+
+    key: str
+    label: str
+    options: tuple
+    default: tuple
+    format: Callable[[Any], str]
+    help: str
+    numeric: bool = False
+
+
+PARAMS: dict[str, Param] = {
+    p.key: p
+    for p in (
+        Param("learning_rate", "learning rate", LEARNING_RATES, (1e-4, 1e-3, 1e-2, 0.1, 1.0),
+              format_lr, "Step size of each update: too small learns slowly, too big blows up.",
+              numeric=True),
+        Param("hidden", "hidden layers", HIDDEN_CHOICES, ((16,), (64,), (256,)), _hidden_label,
+              "Units per hidden layer (64-32: two layers): more can learn more, but slower."),
+        Param("optimizer", "optimizer", OPTIMIZERS, ("sgd", "adam"),
+              lambda o: OPTIMIZER_LABELS.get(o, o),
+              "How the weights are nudged after each batch; SGD usually wants a larger rate."),
+        Param("activation", "activation", ACTIVATIONS, ("relu", "tanh", "sigmoid"),
+              lambda a: ACTIVATION_LABELS.get(a, a),
+              "The bend each hidden unit applies to its input."),
+        Param("batch_size", "batch size", BATCH_SIZES, (16, 64, 256), str,
+              "Images per weight update: small batches give more, noisier updates.",
+              numeric=True),
+        Param("l2", "L2", L2_VALUES, (0.0, 1e-4, 1e-2), format_l2,
+              "Weight decay, pulling weights towards 0 against overfitting.", numeric=True),
+        Param("epochs", "epochs", EPOCH_CHOICES, (10, 30), str,
+              "How many times each network sees the whole training set.", numeric=True),
+        Param("seed", "seed", SEED_CHOICES, (0, 1, 2), str,
+              "Random starting weights and batch order: how much luck moves the score.",
+              numeric=True),
+    )
+}
+DEFAULT_AXES = ("learning_rate", "hidden")
+LR_DENSITIES = {"1 per decade": (1,), "3 per decade": (1, 2, 5), "all": None}
+
+
+def lr_grid(low: float, high: float, density: str = "1 per decade") -> tuple[float, ...]:
+    """The Train page's learning rates from ``low`` to ``high`` on a log grid: ``1 per
+    decade`` (1e-4, 1e-3, ...), ``3 per decade`` (1, 2, 5 of each decade) or ``all``."""
+    if density not in LR_DENSITIES:
+        raise ValueError(f"density must be one of {', '.join(LR_DENSITIES)}")
+    low, high = min(low, high), max(low, high)
+    mantissas = LR_DENSITIES[density]
+    chosen = []
+    for lr in LEARNING_RATES:
+        if not low <= lr <= high:
+            continue
+        mantissa = round(lr / 10 ** math.floor(math.log10(lr) + 1e-9))
+        if mantissas is None or mantissa in mantissas:
+            chosen.append(lr)
+    return tuple(chosen) or (low,)
+
+
+_ADDRESS = re.compile(r"tcp://(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])"
+                      r":(?P<port>[0-9]{1,5})")
+
+
+def parse_scheduler_address(text: str) -> str:
+    """A scheduler address of the form ``tcp://host:port``, checked (ValueError saying
+    what is wrong). Nothing else is accepted: no other protocols, paths or options."""
+    address = (text or "").strip()
+    if not address:
+        raise ValueError("Enter the scheduler's address, e.g. tcp://192.168.1.10:8786.")
+    match = _ADDRESS.fullmatch(address)
+    if match is None:
+        raise ValueError(
+            f"{address[:60]!r} isn't a scheduler address: use the form tcp://host:port, "
+            "e.g. tcp://192.168.1.10:8786 (what `dask scheduler` prints)."
+        )
+    if not 1 <= int(match["port"]) <= 65535:
+        raise ValueError(f"Port {match['port']} is out of range: use 1 to 65535 (Dask's default is 8786).")
+    return address
+
+
+def dask_available() -> bool:
+    """Whether ``dask.distributed`` can be imported here (needed only for a scheduler)."""
+    import importlib.util
+
+    return importlib.util.find_spec("distributed") is not None
+
+
+# --------------------------------------------------------------------------- configs
+
+
+def base_settings(config: TrainConfig) -> dict[str, Any]:
+    """The Train page's settings as the defaults of a sweep's configs."""
+    return {key: value for key, value in config.as_dict().items() if key != "dataset"}
+
+
+def build_configs(
+    values: Mapping[str, Sequence[Any]], base: TrainConfig, epochs: int | None = None
+) -> list[dict]:
+    """Every combination of the swept ``values`` (in axis order, the last varying
+    fastest), the other settings from ``base`` (the Train page's), ``epochs`` if given
+    and epochs aren't swept. ValueError if an axis has no values or it's too many runs."""
+    from nn_core.sweep import expand_grid
+
+    for key, chosen in values.items():
+        if key not in PARAMS:
+            raise ValueError(f"can't sweep {key!r}")
+        if not chosen:
+            raise ValueError(f"pick at least one {PARAMS[key].label}")
+    n_runs = math.prod(len(v) for v in values.values())
+    if n_runs > MAX_RUNS:
+        raise ValueError(
+            f"that is {n_runs} runs; a sweep here runs at most {MAX_RUNS}: pick fewer values"
+        )
+    defaults = base_settings(base)
+    if epochs is not None:
+        defaults["epochs"] = int(epochs)
+    return expand_grid({key: list(v) for key, v in values.items()}, defaults)
+
+
+def estimate_seconds(
+    configs: Sequence[Mapping[str, Any]],
+    n_train: int,
+    n_workers: int,
+    seconds_per_batch: Callable[[tuple[int, ...], int, str, str], float],
+) -> float:
+    """About how long ``configs`` take on ``n_workers`` local workers: each config's
+    batches times the measured time of one batch of its shape, shared out as a pool
+    does, plus the pool's start."""
+    from nn_core.sweep import config_seconds, makespan
+
+    times = [
+        config_seconds(
+            c, n_train,
+            seconds_per_batch(tuple(c["hidden"]), c["batch_size"], c["activation"], c["optimizer"]),
+        )
+        for c in configs
+    ]
+    return makespan(times, n_workers) + POOL_START_SECONDS
+
+
+_batch_times: dict[tuple, float] = {}
+_batch_lock = threading.Lock()
+
+
+def measured_batch_seconds(dataset: Any) -> Callable[[tuple[int, ...], int, str, str], float]:
+    """``seconds_per_batch`` for :func:`estimate_seconds`, measured here once per shape
+    (a few batches, ~50 ms) and remembered by this server process."""
+    from nn_core.sweep import batch_seconds
+
+    def measure(hidden: tuple[int, ...], batch_size: int, activation: str, optimizer: str) -> float:
+        key = (dataset.name, hidden, batch_size, activation, optimizer)
+        with _batch_lock:
+            if key not in _batch_times:
+                _batch_times[key] = batch_seconds(dataset, hidden, batch_size, activation, optimizer)
+            return _batch_times[key]
+
+    return measure
+
+
+def budget_line(n_runs: int, seconds: float) -> str:
+    """``30 runs, about 12 s on this machine``."""
+    return f"{n_runs} run{'s' if n_runs != 1 else ''}, about {format_seconds(seconds)} on this machine"
+
+
+# --------------------------------------------------------------------------- a tab's sweep
+
+
+@dataclass
+class SweepState:
+    """A tab's sweep: what it varies, its handle while it runs, its results after."""
+
+    axes: tuple[str, ...]
+    values: dict[str, tuple]
+    dataset: str
+    total: int
+    where: str
+    handle: Any = None
+    results: list[dict] = field(default_factory=list)  # in the order they finished
+    status: str = RUNNING
+    error: str | None = None
+    seconds: float = 0.0
+    started: float = field(default_factory=time.perf_counter)
+    #: The page was last drawn (buttons and all) while this sweep was running.
+    shown_running: bool = False
+
+    @classmethod
+    def start(
+        cls,
+        values: Mapping[str, Sequence[Any]],
+        configs: list[dict],
+        dataset: Any,
+        scheduler: str | None = None,
+        n_jobs: int | None = None,
+        start: Callable[..., Any] | None = None,
+    ) -> SweepState:
+        """Start the engine's sweep of ``configs`` (``nn_core.sweep.start_sweep``) on
+        ``dataset``: a name, or the loaded dataset that local workers then get from here."""
+        if start is None:
+            from nn_core.sweep import start_sweep as start
+        name = dataset if isinstance(dataset, str) else dataset.name
+        handle = start(configs, dataset=name if scheduler else dataset, scheduler=scheduler,
+                       n_jobs=n_jobs, timeout=CONNECT_TIMEOUT_SECONDS)
+        where = f"the Dask cluster at {scheduler}" if scheduler else handle.where
+        return cls(axes=tuple(values), values={k: tuple(v) for k, v in values.items()},
+                   dataset=name, total=len(configs), where=where, handle=handle)
+
+    @property
+    def running(self) -> bool:
+        return self.status == RUNNING
+
+    @property
+    def done_count(self) -> int:
+        return len(self.results)
+
+    def poll(self) -> bool:
+        """Take the results that came in; True if the sweep just ended."""
+        handle = self.handle
+        if handle is None or not self.running:
+            return False
+        self.results = handle.results()
+        self.seconds = handle.elapsed
+        if not handle.done:
+            return False
+        if handle.error:
+            self.status, self.error = FAILED, handle.error
+        elif handle.cancelled:
+            self.status = CANCELLED
+        else:
+            self.status = FINISHED
+        self.handle = None  # let the pool / client go
+        return True
+
+    def cancel(self) -> None:
+        if self.handle is not None and self.running:
+            self.handle.cancel()
+            self.handle.wait(5.0)
+            self.poll()
+
+    def status_line(self) -> str:
+        done, total = self.done_count, self.total
+        spent = format_seconds(self.seconds)
+        if self.status == RUNNING:
+            left = ""
+            if 0 < done < total:
+                left = f" · about {format_seconds(self.seconds * (total - done) / done)} left"
+            return f"{done} of {total} runs done on {self.where} · {spent} so far{left}"
+        if self.status == FINISHED:
+            return f"All {total} runs done on {self.where} in {spent}."
+        if self.status == CANCELLED:
+            return f"Cancelled after {done} of {total} runs ({spent}); their results are kept."
+        return f"The sweep stopped after {done} of {total} runs: {self.error}"
+
+
+# --------------------------------------------------------------------------- results
+
+
+def value_label(key: str, value: Any) -> str:
+    return PARAMS[key].format(tuple(value) if key == "hidden" else value)
+
+
+def _same(key: str, a: Any, b: Any) -> bool:
+    if key == "hidden":
+        return tuple(a) == tuple(b)
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-15)
+    return a == b
+
+
+def percent(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else 100.0 * value
+
+
+def heatmap_grid(
+    state: SweepState, third_value: Any = None, metric: str = METRIC
+) -> tuple[list[str], list[str], list[list[float | None]], list[list[str]]]:
+    """``(x labels, y labels, z, text)`` of the heatmap: the first axis across, the
+    second down, ``metric`` in percent where a result is in (None where not yet), for
+    the third axis at ``third_value``. A diverged run's cell says so; a failed one ``!``."""
+    x_key, y_key = state.axes[0], state.axes[1]
+    xs, ys = state.values[x_key], state.values[y_key]
+    z: list[list[float | None]] = [[None] * len(xs) for _ in ys]
+    text = [[""] * len(xs) for _ in ys]
+    third = state.axes[2] if len(state.axes) > 2 else None
+    for result in state.results:
+        if third is not None and not _same(third, result[third], third_value):
+            continue
+        try:
+            j = next(i for i, v in enumerate(xs) if _same(x_key, v, result[x_key]))
+            i = next(i for i, v in enumerate(ys) if _same(y_key, v, result[y_key]))
+        except StopIteration:
+            continue
+        value = percent(result.get(metric))
+        status = str(result.get("status", "ok"))
+        if status.startswith("error"):
+            text[i][j] = "!"
+            continue
+        z[i][j] = value
+        shown = "—" if value is None else f"{value:.0f}%"
+        text[i][j] = f"✕ {shown}" if status == "diverged" else shown
+    return ([value_label(x_key, v) for v in xs], [value_label(y_key, v) for v in ys], z, text)
+
+
+def parallel_dimensions(state: SweepState, metric: str = METRIC) -> tuple[list[dict], list[float]]:
+    """The parallel-coordinates axes (each swept setting, then the metric in %) and the
+    colour of each finished result's line (its metric)."""
+    done = [r for r in state.results if percent(r.get(metric)) is not None]
+    dimensions = []
+    for key in state.axes:
+        options = state.values[key]
+        index = [next((i for i, v in enumerate(options) if _same(key, v, r[key])), 0) for r in done]
+        dimensions.append({
+            "label": PARAMS[key].label,
+            "values": index,
+            "tickvals": list(range(len(options))),
+            "ticktext": [value_label(key, v) for v in options],
+            "range": [-0.2, max(len(options) - 1, 0) + 0.2],
+        })
+    scores = [float(percent(r[metric])) for r in done]
+    dimensions.append({"label": "validation accuracy %", "values": scores, "range": [0, 100]})
+    return dimensions, scores
+
+
+def best_result(results: Sequence[Mapping[str, Any]], metric: str = METRIC) -> dict | None:
+    """The run with the highest ``metric`` among those that trained to the end
+    (ties: the first in config order)."""
+    ok = [r for r in results if r.get("status") == "ok" and percent(r.get(metric)) is not None]
+    if not ok:
+        return None
+    return dict(max(sorted(ok, key=lambda r: r.get("index", 0)), key=lambda r: r[metric]))
+
+
+def train_config_of(result: Mapping[str, Any], dataset: str) -> TrainConfig:
+    """The Train page's settings that reproduce ``result``'s run."""
+    config = TrainConfig(
+        dataset=dataset,
+        hidden=tuple(result["hidden"]),
+        activation=str(result["activation"]),
+        optimizer=str(result["optimizer"]),
+        learning_rate=float(result["learning_rate"]),
+        epochs=int(result["epochs"]),
+        batch_size=int(result["batch_size"]),
+        l2=float(result["l2"]),
+        seed=int(result["seed"]),
+    )
+    config.validate()
+    return config
+
+
+def describe(result: Mapping[str, Any], axes: Sequence[str]) -> str:
+    """``learning rate 0.01, hidden layers 64``: the swept settings of one run."""
+    return ", ".join(f"{PARAMS[k].label} {value_label(k, result[k])}" for k in axes)
+
+
+CSV_COLUMNS = (
+    "hidden", "activation", "optimizer", "learning_rate", "batch_size", "l2", "epochs", "seed",
+    "status", "val_accuracy", "test_accuracy", "train_seconds", "epochs_done", "worker",
+)
+
+
+def results_csv(results: Sequence[Mapping[str, Any]], dataset: str) -> bytes:
+    """The results as CSV (UTF-8), one row per run in config order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("dataset", *CSV_COLUMNS))
+    for result in sorted(results, key=lambda r: r.get("index", 0)):
+        row = [dataset]
+        for column in CSV_COLUMNS:
+            value = result.get(column)
+            if column == "hidden":
+                value = _hidden_label(value)
+            elif value is None:
+                value = ""
+            elif isinstance(value, float):
+                value = repr(value)
+            row.append(value)
+        writer.writerow(row)
+    return out.getvalue().encode("utf-8")
+
+
+def table_rows(results: Sequence[Mapping[str, Any]], axes: Sequence[str]) -> list[dict]:
+    """Rows for the results table, best validation accuracy first."""
+    def sort_key(r: Mapping[str, Any]) -> float:
+        value = percent(r.get(METRIC))
+        return -1.0 if value is None else value
+
+    rows = []
+    for r in sorted(results, key=sort_key, reverse=True):
+        row = {PARAMS[k].label: value_label(k, r[k]) for k in axes}
+        val, test = percent(r.get("val_accuracy")), percent(r.get("test_accuracy"))
+        row["validation accuracy %"] = None if val is None else round(val, 1)
+        row["test accuracy %"] = None if test is None else round(test, 1)
+        row["time (s)"] = round(float(r.get("train_seconds") or 0.0), 2)
+        row["status"] = r.get("status")
+        row["computed on"] = r.get("worker")
+        rows.append(row)
+    return rows
+
+
+def train_link(page_url: str | None, config: TrainConfig) -> str:
+    """A link that opens the Train page (the app's root) with ``config``'s settings,
+    from any page's address (``http://host:8501/sweep?...`` -> ``http://host:8501/?...``)."""
+    from urllib.parse import urlsplit
+
+    from playground.urlstate import share_link
+
+    parts = urlsplit(page_url or "")
+    root = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+    return share_link(root, config)
