@@ -19,6 +19,7 @@ from playground.drawing import blank_hint, read_drawing
 from playground.state import TEST_DRAWING_KEY
 
 CANVAS_SIZE = 280
+HEAD_HEIGHT = 140  # px: the Prediction, its "only a guess" line and a caption
 ANSWER = "answer"
 log = logging.getLogger("playground")
 
@@ -81,13 +82,15 @@ def _novelty(model, dataset, reading):
         return None
 
 
-def prediction(reading, novelty, names, strokes) -> None:
-    """The answer, above the canvas so that a phone shows both without scrolling."""
+def prediction(reading, novelty, names, strokes, image) -> None:
+    """The answer, above the canvas so that a phone shows both without scrolling. Its box
+    has a fixed height: the canvas must not move under a stroke being drawn."""
     if reading is None:
         st.metric(
             "Prediction", "—",
             help="Draw a digit on the black canvas; the network's answer appears here.",
         )
+        st.caption(blank_hint(image))
         return
     guess = novelty is not None and novelty.flagged
     st.metric(
@@ -104,8 +107,6 @@ def prediction(reading, novelty, names, strokes) -> None:
         + (" · not a digit?" if guess else "")
         + (f" · {strokes} stroke{'s' if strokes != 1 else ''}" if strokes else "")
     )
-    if guess:
-        st.warning(drawing.not_a_digit_message(novelty, reading, names), icon=":material/help:")
 
 
 def why(model, reading, names, seen_col) -> None:
@@ -241,7 +242,9 @@ def board() -> None:
     with ui.friendly_errors("reading your drawing"):
         dataset = _dataset_or_none(model.dataset)
         names = data.class_names(model.dataset)
-        head = st.container()
+        # Fixed height: whatever it shows, the canvas below stays put (a canvas that moves
+        # while a stroke is drawn cuts the stroke).
+        head = st.container(height=HEAD_HEIGHT, border=False)
         # A fixed-width column for the canvas: a narrower flexible column would let the
         # neighbouring column cover (and swallow mouse events on) the canvas's right part.
         row = st.container(horizontal=True, gap="large")
@@ -281,10 +284,11 @@ def board() -> None:
         reading = read_drawing(model.net, image, model.dataset)
         novelty = _novelty(model, dataset, reading)
         with head:
-            prediction(reading, novelty, names, strokes)
-            if reading is None:
-                st.caption(blank_hint(image))
+            prediction(reading, novelty, names, strokes, image)
         with result_col:
+            if novelty is not None and novelty.flagged:
+                st.warning(drawing.not_a_digit_message(novelty, reading, names),
+                           icon=":material/help:")
             explaining = st.toggle(
                 "Why this answer?",
                 key="why-toggle",

@@ -48,11 +48,11 @@ def attribution_overlay(
         ]
     )
     _square_image_axes(fig)
-    why = f"Why {class_name}" if is_answer else f"Why not {class_name}?"
+    why = f"Why {class_name}?" if is_answer else f"Why not {class_name}?"
     fig.update_layout(
         height=260,
         margin=_MARGIN,
-        title={"text": f"{why}: red pushed it up, blue down"},
+        title={"text": f"{why} Red up, blue down"},
         plot_bgcolor="#333333",
     )
     return fig
@@ -79,10 +79,11 @@ def unit_tiles(
         suffix = "" if i == 0 else str(i + 1)
         x0 = i * (width + gap)
         layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "anchor": f"y{suffix}",
-                                    "showticklabels": False, "showgrid": False, "zeroline": False}
+                                    "showticklabels": False, "showgrid": False, "zeroline": False,
+                                    "ticks": ""}
         layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "autorange": "reversed",
                                     "showticklabels": False, "showgrid": False, "zeroline": False,
-                                    "scaleanchor": f"x{suffix}"}
+                                    "ticks": "", "scaleanchor": f"x{suffix}"}
         data.append({
             "type": "heatmap", "z": tile, "colorscale": DIVERGING, "zmin": -limit, "zmax": limit,
             "zmid": 0.0, "showscale": False, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",

@@ -192,7 +192,7 @@ def test_why_this_answer_shows_gradient_times_input_and_the_top_units():
     app.toggle(key="why-toggle").set_value(True).run()
     calm(app)
     why = figure(app, "chart-why")
-    assert why["layout"]["title"]["text"].startswith("Why 7")
+    assert why["layout"]["title"]["text"].startswith("Why 7?")
     np.testing.assert_allclose(np.asarray(why["data"][0]["z"]), x.reshape(28, 28), atol=1e-6)
     np.testing.assert_allclose(np.asarray(why["data"][1]["z"]),
                                gradient_times_input(net, x, 7).reshape(28, 28), rtol=1e-5, atol=1e-7)
