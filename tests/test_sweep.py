@@ -184,3 +184,11 @@ def test_a_configs_time_is_its_batches_times_a_batchs_time(digits):
     small, big = (sweep.batch_seconds(digits, hidden, 64) for hidden in ((8,), (512, 512)))
     print(f"one batch of 64: {small * 1e3:.2f} ms (8 units), {big * 1e3:.2f} ms (512-512)")
     assert 0 < small < 1 and 0 < big < 1
+
+
+def test_without_dask_a_scheduler_sweep_says_how_to_install_it(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    with pytest.raises(sweep.SweepError, match=r'pip install "dask\[distributed\]"'):
+        run_sweep({"seed": [0]}, scheduler="tcp://127.0.0.1:8786")
