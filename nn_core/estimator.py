@@ -15,7 +15,8 @@ How scikit-learn's parameters map onto the engine:
   over the engine's flat parameter vector (``MLP.flat_loss_and_gradient``), as
   scikit-learn does; ``"sgd"`` is the engine's momentum optimizer with
   ``momentum``/``nesterovs_momentum`` (plain SGD at ``momentum=0``) and the
-  ``learning_rate`` schedules; ``"adam"`` takes ``beta_1``, ``beta_2``, ``epsilon``.
+  ``learning_rate`` schedules; ``"adam"`` takes ``beta_1``, ``beta_2``, ``epsilon``
+  (added where scikit-learn adds it: the engine's ``eps_hat=True``).
   The engine's other optimizers stay available: ``"momentum"`` (classical,
   ``momentum``), ``"adagrad"`` and ``"rmsprop"`` (the engine's defaults).
 * ``alpha``: scikit-learn's objective is the mean loss plus
@@ -45,6 +46,9 @@ What differs from scikit-learn, on purpose (README, "Swap one import"):
 * A single-class ``y`` gives one always-certain output: ``predict_proba`` is
   ``(n, 1)``, matching ``classes_``.
 * Sparse ``X`` is densified (the engine is dense).
+* The momentum velocity is in gradient units (PyTorch's convention): the same steps
+  as scikit-learn's at a constant learning rate, slightly different ones right after
+  an ``invscaling`` or ``adaptive`` change of the rate.
 """
 
 from __future__ import annotations
