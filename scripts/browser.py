@@ -217,6 +217,71 @@ def draw(page, strokes: list[np.ndarray], step: int = 3) -> float:
     return up
 
 
+def touch_draw(page, strokes: list[np.ndarray], step: int = 3) -> float:
+    """Draw the strokes on the canvas with a finger (touch events through the Chrome
+    DevTools protocol; the page's context needs ``has_touch=True``). Returns the time
+    of the last touch-end."""
+    canvas = current_canvas(page)
+    canvas.wait_for(state="visible", timeout=30_000)
+    box = canvas.bounding_box()
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, x: float | None = None, y: float | None = None) -> None:
+        points = [] if x is None else [{"x": box["x"] + float(x), "y": box["y"] + float(y), "id": 1}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    up = time.perf_counter()
+    for stroke in strokes:
+        points = stroke[::step] if len(stroke) > 2 * step else stroke
+        if not np.array_equal(points[-1], stroke[-1]):
+            points = np.vstack([points, stroke[-1:]])
+        touch("touchStart", *points[0])
+        for x, y in points[1:]:
+            touch("touchMove", x, y)
+        touch("touchEnd")
+        up = time.perf_counter()
+    cdp.detach()
+    return up
+
+
+_ARM_METRIC_TIMER = """([label, wanted]) => {
+  // From the next pointer-down until the metric ``label`` shows ``wanted`` (and is not
+  // the value it had at the click): the browser's own clock at both ends.
+  const value = () => { const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+      .find(e => e.innerText.includes(label));
+      const v = m && m.querySelector('[data-testid="stMetricValue"]');
+      return v ? v.innerText.trim() : null; };
+  window.__metricTimer = {};
+  document.addEventListener('pointerdown', () => {
+      window.__metricTimer.click = performance.now(); window.__metricTimer.before = value();
+  }, {capture: true, once: true});
+  const observer = new MutationObserver(() => {
+    const t = window.__metricTimer;
+    if (t.click !== undefined && t.seen === undefined && value() === wanted) {
+      t.seen = performance.now(); observer.disconnect(); }
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def click_until_metric(page, button_name: str, label: str, wanted: str,
+                       timeout: float = 60.0) -> dict:
+    """Click the button and time, in the browser, until the metric ``label`` shows
+    ``wanted``: ``{"seconds", "before"}`` (``before``: the metric's value at the click)."""
+    page.evaluate(_ARM_METRIC_TIMER, [label, wanted])
+    page.get_by_role("button", name=button_name).first.click()
+    page.wait_for_function("() => window.__metricTimer.seen !== undefined", timeout=timeout * 1000)
+    t = page.evaluate("() => window.__metricTimer")
+    return {"seconds": (t["seen"] - t["click"]) / 1000, "before": t["before"]}
+
+
+def correct_as(page, digit: int) -> None:
+    """Draw's "Wrong? It's a …": pick ``digit``, and wait until the drawing is in the set."""
+    group = page.get_by_role("radiogroup", name="Wrong? It's a …")
+    group.get_by_role("radio", name=str(digit), exact=True).click()
+    page.get_by_text(f"as a {digit}.").first.wait_for(timeout=30_000)
+
+
 def metric_value(page, label: str) -> str:
     metric = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()

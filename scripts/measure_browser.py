@@ -1,11 +1,16 @@
 """Measure the real app in headless Chromium: first render, mouse-up -> prediction latency,
-and how often mouse-drawn digits are read right by the default digits model.
+how often mouse-drawn digits are read right by Draw's default model (28x28, trained on
+arrival on the bundled MNIST sample), and how long Fine-tune takes to change an answer.
 
 The digits are drawn with the mouse (``page.mouse``) along the stroke paths that
 ``nn_core.strokes`` uses for its synthetic drawings, at the Draw page's default pen
 width. Nothing is asserted; the figures are printed (and optionally written as JSON).
 
-    python scripts/measure_browser.py [--n-per-class 4] [--seed 2024] [--json out.json]
+    python scripts/measure_browser.py [--n-per-class 4] [--seed 2024] [--teach 5] [--json out.json]
+
+``--teach N``: then draws N slashed zeros (``nn_core.strokes.UNUSUAL_STYLES``), corrects
+each with "Wrong? It's a …" 0, draws another and times Fine-tune until the
+**Prediction** shows 0 (0 to skip).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ def main() -> int:
     parser.add_argument("--n-per-class", type=int, default=4)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--teach", type=int, default=5, help="slashed zeros to teach (0: skip)")
     args = parser.parse_args()
 
     reason = browser.chromium_missing_reason()
@@ -70,6 +76,8 @@ def main() -> int:
             latencies.append(browser.wait_for_strokes(page, len(strokes)) - up)
             predictions.append(browser.metric_value(page, "Prediction"))
             browser.clear(page)
+        if args.teach:
+            results.update(measure_fine_tune(page, args.teach, rng))
         chromium.close()
 
     right = np.array([p == str(d) for p, d in zip(predictions, labels, strict=True)])
@@ -100,9 +108,38 @@ def main() -> int:
         print(f"  median after a one-stroke digit {statistics.median(single):.2f} s ({len(single)}), "
               f"after the last stroke of a multi-stroke digit {statistics.median(multi):.2f} s "
               f"({len(multi)}; waits for the previous stroke's update when strokes come fast)")
+    if args.teach:
+        print(f"fine-tune on {args.teach} slashed zeros: the drawing read "
+              f"{results['fine_tune_drawing_before']!r} before; Fine-tune click -> "
+              f"Prediction 0: {results['fine_tune_to_prediction_s']:.2f} s")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0
+
+
+def measure_fine_tune(page, n: int, rng: np.random.Generator) -> dict:
+    """Teach ``n`` slashed zeros through the page, then time Fine-tune on another one."""
+    from nn_core.strokes import unusual_digit_paths
+
+    def slashed_zero():
+        return unusual_digit_paths("0-slashed", rng, stroke_width=browser.PEN_WIDTH)
+
+    for _ in range(n):
+        strokes = slashed_zero()
+        browser.draw(page, strokes)
+        browser.wait_for_strokes(page, len(strokes))
+        browser.correct_as(page, 0)
+        browser.clear(page)
+    for _ in range(10):  # a slashed zero the model still misreads
+        strokes = slashed_zero()
+        browser.draw(page, strokes)
+        browser.wait_for_strokes(page, len(strokes))
+        if browser.metric_value(page, "Prediction") != "0":
+            break
+        browser.clear(page)
+    timed = browser.click_until_metric(page, "Fine-tune", "Prediction", "0")
+    return {"fine_tune_examples": n, "fine_tune_drawing_before": timed["before"],
+            "fine_tune_to_prediction_s": timed["seconds"]}
 
 
 if __name__ == "__main__":

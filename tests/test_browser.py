@@ -1,4 +1,5 @@
-"""The real app in headless Chromium: train, draw with the mouse, read, clear.
+"""The real app in headless Chromium: draw with the mouse (Draw's default model, trained on
+arrival), read, clear; then train and inspect.
 
 Skipped, with the reason, where Debian's Chromium (/usr/bin/chromium) or Playwright is
 missing; a failure instead with ``MLP_PLAYGROUND_REQUIRE_BROWSER=1``, as in CI (conftest.py).
@@ -42,14 +43,52 @@ def shots(tmp_path_factory):
     return tmp_path_factory.mktemp("screenshots")
 
 
-def test_train_then_draw_a_digit_then_clear(page, app_url, shots, browser):
+def test_draw_reads_mouse_drawn_digits_with_the_default_model_then_train_and_inspect(
+    page, app_url, shots, browser
+):
     t0 = time.perf_counter()
     page.goto(app_url)
     page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
     first_render = time.perf_counter() - t0
     browser.screenshot(page, shots / "train-start.png")
 
+    # Draw first: no model yet, so Draw trains its default (28x28, on the bundled MNIST
+    # sample: no download) on arrival.
     t0 = time.perf_counter()
+    browser.goto_page(page, "Draw")
+    page.get_by_text("Answering").first.wait_for(timeout=60_000)
+    page.locator(browser.CANVAS).wait_for(timeout=30_000)
+    draw_ready = time.perf_counter() - t0
+    assert "mnist-sample" in page.get_by_text("Answering").first.inner_text()
+    assert browser.metric_value(page, "Prediction") == "—"
+    assert browser.blocked_canvas_points(page) == []  # every part of the canvas takes the mouse
+
+    rng = np.random.default_rng(7)
+    latencies, misread = [], []
+    digits = [3, 0, 7, 1, 2, 4, 5, 6, 8, 9] * 2  # every class twice; 3 first for draw.png
+    for i, digit in enumerate(digits):
+        strokes = browser.digit_strokes(digit, rng)
+        up = browser.draw(page, strokes)
+        latencies.append(browser.wait_for_strokes(page, len(strokes)) - up)
+        value = browser.metric_value(page, "Prediction")
+        assert value in [str(d) for d in range(10)]
+        if value != str(digit):
+            misread.append(f"{digit}->{value}")
+        if i == 0:
+            browser.screenshot(page, shots / "draw.png")
+        browser.clear(page)
+        assert browser.metric_value(page, "Prediction") == "—"
+    right = len(digits) - len(misread)
+    print(f"\nfirst render {first_render:.2f} s, Draw ready (default model trained on arrival) "
+          f"{draw_ready:.2f} s, mouse-up -> prediction median {np.median(latencies):.2f} s "
+          f"(max {max(latencies):.2f} s), read {right}/{len(digits)} right; misread: {misread}")
+    # scripts/measure_browser.py: the default model read 49 of 50 such digits right (98%;
+    # one 2 read as 8); this test's 20: 20/20. The issue's bar is 95%: one miss in 20.
+    assert right >= 19, f"read {right}/{len(digits)} mouse-drawn digits right: {misread}"
+    assert browser.page_problems(page) == []
+
+    t0 = time.perf_counter()
+    browser.goto_page(page, "Train")
     page.get_by_role("button", name="Train").first.click()
     page.get_by_text("Test accuracy").first.wait_for(timeout=60_000)
     train_seconds = time.perf_counter() - t0
@@ -57,36 +96,7 @@ def test_train_then_draw_a_digit_then_clear(page, app_url, shots, browser):
     assert accuracy.endswith("%") and float(accuracy[:-1]) > 90
     browser.screenshot(page, shots / "train.png")
 
-    browser.goto_page(page, "Draw")
-    page.locator(browser.CANVAS).wait_for(timeout=30_000)
-    assert browser.metric_value(page, "Prediction") == "—"
-    assert browser.blocked_canvas_points(page) == []  # every part of the canvas takes the mouse
-
-    rng = np.random.default_rng(7)
-    latencies, right = [], 0
-    digits = [3, 0, 7, 1, 2, 4, 5, 6, 8, 9]  # every class once; 3 first for draw.png
-    for i, digit in enumerate(digits):
-        strokes = browser.digit_strokes(digit, rng)
-        up = browser.draw(page, strokes)
-        latencies.append(browser.wait_for_strokes(page, len(strokes)) - up)
-        value = browser.metric_value(page, "Prediction")
-        assert value in [str(d) for d in range(10)]
-        right += value == str(digit)
-        if i == 0:
-            browser.screenshot(page, shots / "draw.png")
-        browser.clear(page)
-        assert browser.metric_value(page, "Prediction") == "—"
-
-    # scripts/measure_browser.py read 49 of 50 such digits right (98 %; one 7 read as 3),
-    # and this test's ten: 10/10. One miss in ten is allowed, two are a regression.
-    assert right >= len(digits) - 1, f"read {right}/{len(digits)} mouse-drawn digits right"
-
     browser.goto_page(page, "Inspect")
     page.get_by_text("Misclassified test images").wait_for(timeout=30_000)
     browser.screenshot(page, shots / "inspect.png")
-
-    print(
-        f"\nfirst render {first_render:.2f} s, training (default run, animated) "
-        f"{train_seconds:.2f} s, mouse-up -> prediction "
-        f"{', '.join(f'{s:.2f}' for s in latencies)} s, read {right}/{len(digits)} right"
-    )
+    print(f"training (default run, animated) {train_seconds:.2f} s")
