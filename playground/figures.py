@@ -540,7 +540,8 @@ def sweep_heatmap(
 ) -> go.Figure:
     """A sweep's grid: one cell per pair of settings, coloured by accuracy in percent
     (0-100, so colours mean the same as cells fill in), blank until its run is in."""
-    values = np.array([[np.nan if v is None else float(v) for v in row] for row in z], dtype=float)
+    # Plain lists with None (gaps), not arrays: small, and readable in the browser as is.
+    values = [[None if v is None or not math.isfinite(v) else float(v) for v in row] for row in z]
     fig = go.Figure(
         go.Heatmap(
             z=values,
@@ -572,10 +573,10 @@ def sweep_parallel(dimensions: Sequence[Mapping], colour: Sequence[float]) -> go
     fig = go.Figure(
         go.Parcoords(
             dimensions=[dict(d) for d in dimensions],
-            line={"color": list(colour), "colorscale": "Viridis", "cmin": 0, "cmax": 100,
-                  "showscale": True, "colorbar": {"title": {"text": "%"}, "thickness": 12}},
+            # No colour bar: the last axis is the accuracy, with its own scale.
+            line={"color": list(colour), "colorscale": "Viridis", "cmin": 0, "cmax": 100},
         )
     )
-    fig.update_layout(height=320, margin={"l": 60, "r": 40, "t": 60, "b": 20},
+    fig.update_layout(height=340, margin={"l": 60, "r": 60, "t": 90, "b": 20},
                       title={"text": "Every run: settings → validation accuracy"})
     return fig

@@ -192,3 +192,25 @@ def test_without_dask_a_scheduler_sweep_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     with pytest.raises(sweep.SweepError, match=r'pip install "dask\[distributed\]"'):
         run_sweep({"seed": [0]}, scheduler="tcp://127.0.0.1:8786")
+
+
+def test_the_sweep_benchmarks_summary_and_table():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "sweep.py"
+    spec = importlib.util.spec_from_file_location("bench_sweep", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert len(expand_grid(bench.GRID, {"epochs": bench.EPOCHS})) == 16
+
+    def run(backend, wall):
+        return {"backend": backend, "wall_seconds": wall, "training_seconds": 1.0,
+                "overhead_per_task_seconds": 0.05, "start_seconds": 0.5,
+                "dispatch_per_task_seconds": 0.01}
+
+    summary = bench.summarize([run("local-1", 2.0), run("local-1", 4.0), run("dask-2", 1.5)])
+    assert summary["local-1"]["wall_seconds"] == {"median": 3.0, "min": 2.0, "max": 4.0}
+    assert "local-2" not in summary
+    table = bench.table(summary, 2.5)
+    assert "| local-1 | 3.00 [2.00-4.00] |" in table and "started in 2.50 s" in table
