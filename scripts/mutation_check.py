@@ -1,0 +1,721 @@
+"""Mutation check: does the test suite notice when the code's behaviour changes?
+
+Each entry of ``MUTATIONS`` is a small, deliberate bug: an exact source snippet
+(it must occur exactly once in its file) and what to put in its place. For every
+mutation the repository is copied to a temporary directory (without ``.venv``,
+``.git`` and caches), the bug is put in the copy, and pytest runs the tests that
+should catch it there (``-x -q -p no:cacheprovider``, browser tests deselected,
+``MLP_PLAYGROUND_REQUIRE_BROWSER`` unset, a time limit per mutation). A failing
+test *kills* the mutation; passing tests let it *survive*, which means the suite
+has a gap. A snippet that no longer occurs exactly once makes the mutation
+*stale*: the code changed and the list must follow it.
+
+Before the mutations, the same test selections run once on an unmutated copy (the
+baseline): a mutation only counts as killed if its tests pass without it.
+
+    python scripts/mutation_check.py            # all; exit 0 only if all killed, none stale
+    python scripts/mutation_check.py --list     # the mutations and whether their snippets match
+    python scripts/mutation_check.py --only adam-beta2 l2-grad-sign --jobs 1
+
+A full run writes ``bench/results/mutation_check.json`` (the table, the timings and
+a short text summary); ``--only`` runs write a report only when given ``--report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT / "bench" / "results" / "mutation_check.json"
+DEFAULT_TIMEOUT = 300.0
+MAX_JOBS = 2  # the machine has two cores; more workers only thrash
+# Not copied into the scratch repository: the venv (used in place), VCS data, caches, artefacts.
+EXCLUDED = {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis",
+            "artifacts", "node_modules", ".mypy_cache"}
+PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider", "-m", "not browser")
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: str
+    file: str
+    find: str
+    replace: str
+    description: str
+    #: pytest arguments selecting the tests that must catch it: files, node ids, "-k", "expr"
+    tests: tuple[str, ...]
+    #: allow browser tests (only for a mutation nothing else can catch)
+    browser: bool = False
+
+
+M = Mutation
+GAPS = "tests/test_mutation_gaps.py::"  # tests added where a mutation first survived
+MUTATIONS: tuple[Mutation, ...] = (
+    # ------------------------------------------------------------------ nn_core/optimizers.py
+    M("adam-beta2", "nn_core/optimizers.py",
+      "beta2=0.999",
+      "beta2=0.99",
+      "Adam's default beta2 is 0.99 instead of PyTorch's 0.999",
+      ("tests/test_optimizers.py",)),
+    M("momentum-constant", "nn_core/optimizers.py",
+      "momentum=0.9",
+      "momentum=0.8",
+      "SGD momentum's default mu is 0.8 instead of 0.9",
+      ("tests/test_optimizers.py",)),
+    M("rmsprop-rho", "nn_core/optimizers.py",
+      "rho=0.9,",
+      "rho=0.99,",
+      "RMSProp's default rho is 0.99 instead of 0.9",
+      ("tests/test_optimizers.py",)),
+    M("adam-no-bias-correction", "nn_core/optimizers.py",
+      "step_size = self.learning_rate * root_bc2 / (1.0 - b1**t)",
+      "step_size = self.learning_rate * root_bc2",
+      "Adam forgets the first moment's bias correction 1 / (1 - beta1^t)",
+      ("tests/test_optimizers.py",)),
+    M("adagrad-no-accumulation", "nn_core/optimizers.py",
+      "np.add(s_old, self._scratch, out=s)",
+      "np.copyto(s, self._scratch)",
+      "AdaGrad keeps only the last squared gradient instead of their running sum",
+      ("tests/test_optimizers.py",)),
+    M("rollback-keeps-step-count", "nn_core/optimizers.py",
+      "        self.steps -= 1\n",
+      "",
+      "Optimizer.rollback() leaves the step counter (Adam's t) one step ahead",
+      ("tests/test_optimizers.py",)),
+    # ------------------------------------------------------------------ nn_core/activations.py
+    M("tanh-backward-noop", "nn_core/activations.py",
+      '"tanh": tanh_backward,',
+      '"tanh": identity_backward,',
+      "tanh's backward pass does nothing (the derivative 1 - a^2 is skipped)",
+      ("tests/test_network.py",)),
+    M("sigmoid-derivative", "nn_core/activations.py",
+      "    np.subtract(1.0, a, out=scratch)\n    scratch *= a\n",
+      "    np.subtract(1.0, a, out=scratch)\n",
+      "sigmoid's derivative is 1 - a instead of a (1 - a)",
+      ("tests/test_network.py",)),
+    M("relu-derivative-everywhere", "nn_core/activations.py",
+      "np.greater(a, 0.0, out=scratch)  # scratch holds",
+      "np.greater_equal(a, 0.0, out=scratch)  # scratch holds",
+      "ReLU's derivative is 1 for inactive units too (a >= 0 always holds)",
+      ("tests/test_network.py",)),
+    M("leaky-relu-slope", "nn_core/activations.py",
+      "LEAKY_SLOPE = 0.01",
+      "LEAKY_SLOPE = 0.1",
+      "leaky ReLU's negative slope is 0.1 instead of the documented 0.01",
+      ("tests/test_network.py",
+       GAPS + "test_leaky_relu_has_the_documented_slope_of_one_hundredth")),
+    M("softmax-loss-no-picked-logit", "nn_core/activations.py",
+      "return float(np.add.reduce(sums, axis=None, dtype=np.float64)) - picked",
+      "return float(np.add.reduce(sums, axis=None, dtype=np.float64))",
+      "softmax cross-entropy drops the picked-logit term: logsumexp(z) - max instead of "
+      "logsumexp(z) - z_y",
+      ("tests/test_network.py",)),
+    M("bce-no-log1p", "nn_core/activations.py",
+      "    total = float(scratch.sum(dtype=np.float64))\n",
+      "    total = 0.0\n",
+      "sigmoid/BCE loss loses its log1p(exp(-|z|)) term",
+      ("tests/test_network.py",)),
+    M("softmax-no-max-shift", "nn_core/activations.py",
+      "    z -= z.max(axis=1, keepdims=True)\n    np.exp(z, out=z)\n"
+      "    z /= z.sum(axis=1, keepdims=True)\n",
+      "    np.exp(z, out=z)\n    z /= z.sum(axis=1, keepdims=True)\n",
+      "softmax (predict_proba) no longer subtracts the row max, so big logits overflow",
+      ("tests/test_network.py",)),
+    # ------------------------------------------------------------------ nn_core/network.py
+    M("backprop-weight-not-transposed", "nn_core/network.py",
+      "np.matmul(delta, weights[layer].T, out=error)",
+      "np.matmul(delta, weights[layer - 1].T[: delta.shape[1], : error.shape[1]], out=error)",
+      "backprop sends the error back through the wrong (previous layer's transposed) weights",
+      ("tests/test_network.py",)),
+    M("output-delta-not-averaged", "nn_core/network.py",
+      'scale = 1.0 / m if self.reduction == "mean" else 1.0',
+      "scale = 1.0",
+      "the error at the logits is p - y, not (p - y) / m: gradients of the sum, not the mean",
+      ("tests/test_network.py",)),
+    M("l2-grad-sign", "nn_core/network.py",
+      "np.multiply(w, l2, out=self._l2_scratch)\n"
+      "                self._grad[: self._n_weights] += self._l2_scratch",
+      "np.multiply(w, l2, out=self._l2_scratch)\n"
+      "                self._grad[: self._n_weights] -= self._l2_scratch",
+      "the L2 term's gradient has the wrong sign (weights grow instead of decay)",
+      ("tests/test_network.py",)),
+    M("l2-penalty-not-halved", "nn_core/network.py",
+      "total = 0.5 * l2 * float(np.dot(w, w)) if l2 > 0 else 0.0",
+      "total = l2 * float(np.dot(w, w)) if l2 > 0 else 0.0",
+      "the L2 penalty is l2 * sum(W^2) instead of l2 / 2 * sum(W^2)",
+      ("tests/test_network.py",)),
+    M("bias-grad-mean", "nn_core/network.py",
+      "np.sum(delta, axis=0, out=self._grad_biases[layer])",
+      "np.mean(delta, axis=0, out=self._grad_biases[layer])",
+      "bias gradients are divided by the batch size a second time",
+      ("tests/test_network.py",)),
+    M("he-init-variance", "nn_core/network.py",
+      "values = rng.normal(0.0, math.sqrt(2.0 / fan_in), size=weight.shape)",
+      "values = rng.normal(0.0, math.sqrt(1.0 / fan_in), size=weight.shape)",
+      "He initialisation uses variance 1 / fan_in instead of 2 / fan_in",
+      ("tests/test_network.py",)),
+    M("predict-argmin", "nn_core/network.py",
+      "return self._raw_scores(self._check_X(X)).argmax(axis=1)",
+      "return self._raw_scores(self._check_X(X)).argmin(axis=1)",
+      "MLP.predict returns the least likely class",
+      ("tests/test_network.py", GAPS + "test_predict_is_the_most_likely_class")),
+    M("sigmoid-proba-not-renormalised", "nn_core/network.py",
+      "proba /= np.maximum(proba.sum(axis=1, keepdims=True), np.finfo(self.dtype).tiny)",
+      "proba = proba",
+      "predict_proba of a sigmoid-output net returns raw sigmoids that do not sum to 1",
+      ("tests/test_network.py",)),
+    M("val-loss-without-l2", "nn_core/network.py",
+      "return loss + self._penalty(l2, l1), accuracy",
+      "return loss, accuracy",
+      "evaluate / val_loss leave out the L2 penalty that the training loss includes",
+      ("tests/test_network.py", "tests/test_trainer.py",
+       GAPS + "test_evaluate_and_validation_loss_include_the_l2_penalty")),
+    M("undo-keeps-bad-weights", "nn_core/network.py",
+      "        self._current = 1 - self._current\n        self.optimizer_.rollback()\n",
+      "        self.optimizer_.rollback()\n",
+      "rolling back after a divergence restores the optimizer state but not the weights",
+      ("tests/test_validation.py::test_divergence_restores_exactly_the_weights_before_the_bad_step",
+       "tests/test_trainer.py")),
+    M("lr-change-waits-for-next-epoch", "nn_core/network.py",
+      "        optimizer.learning_rate = self.learning_rate\n",
+      "        if getattr(self, '_lr_epoch', None) != self.epochs_trained_:\n"
+      "            self._lr_epoch = self.epochs_trained_\n"
+      "            optimizer.learning_rate = self.learning_rate\n",
+      "a learning-rate change reaches the optimizer only at the start of the next epoch",
+      ("tests/test_trainer.py",)),
+    # ------------------------------------------------------------------ nn_core/trainer.py
+    M("explosion-detection-off", "nn_core/trainer.py",
+      "limit = math.inf if self._reference_loss is None else "
+      "EXPLOSION_FACTOR * self._reference_loss",
+      "limit = math.inf",
+      "the trainer never flags a finite but exploding loss",
+      ("tests/test_trainer.py",)),
+    M("batch-size-mid-epoch", "nn_core/trainer.py",
+      "        size = self._epoch_batch_size\n        start = self.batch * size\n",
+      "        size = min(self.batch_size, self._epoch_batch_size)\n"
+      "        start = self.batch * size\n",
+      "a smaller batch size applies mid-epoch instead of from the next epoch",
+      ("tests/test_trainer.py",
+       GAPS + "test_a_smaller_batch_size_set_mid_epoch_waits_for_the_next_epoch")),
+    M("no-reshuffle-per-epoch", "nn_core/trainer.py",
+      "order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)",
+      "order = self.__dict__.setdefault('_first_order', rng.permutation(self.n)) "
+      "if self.shuffle else np.arange(self.n)",
+      "the trainer shuffles once and reuses the first epoch's order for every epoch",
+      ("tests/test_trainer.py",
+       GAPS + "test_every_epoch_sees_every_row_once_in_a_fresh_order")),
+    M("epoch-loss-not-weighted", "nn_core/trainer.py",
+      "self._loss_sum += loss * m",
+      "self._loss_sum += loss",
+      "history.loss sums batch means instead of averaging per sample (epoch loss far too small)",
+      ("tests/test_trainer.py", "tests/test_network.py",
+       GAPS + "test_epoch_loss_and_accuracy_are_means_over_the_samples")),
+    M("dead-relu-any-row", "nn_core/trainer.py",
+      "stuck = np.all(hidden <= 0.0, axis=0)",
+      "stuck = np.any(hidden <= 0.0, axis=0)",
+      "a ReLU unit counts as dead when it is 0 on any probe row instead of on every row",
+      ("tests/test_trainer.py",)),
+    # ------------------------------------------------------------------ nn_core/model_io.py
+    M("load-accepts-nan", "nn_core/model_io.py",
+      "if not np.isfinite(array).all():",
+      "if False:",
+      "the model loader no longer refuses NaN or infinite weights",
+      ("tests/test_model_io.py",)),
+    M("load-accepts-wrong-dtype", "nn_core/model_io.py",
+      "if array.dtype != dtype:",
+      "if False:",
+      "the model loader no longer checks that the arrays' dtype matches the metadata",
+      ("tests/test_model_io.py",)),
+    M("load-accepts-future-version", "nn_core/model_io.py",
+      "version > VERSION or version < 1",
+      "version < 1",
+      "the model loader accepts files of a newer format version it can't know",
+      ("tests/test_model_io.py",
+       GAPS + "test_a_model_file_of_an_unknown_version_is_refused")),
+    M("load-allows-pickle", "nn_core/model_io.py",
+      "with np.load(io.BytesIO(data), allow_pickle=False) as archive:",
+      "with np.load(io.BytesIO(data), allow_pickle=True) as archive:",
+      "the model loader reads pickled (object) arrays",
+      ("tests/test_model_io.py",)),
+    # ------------------------------------------------------------------ playground/
+    M("apply-live-ignores-l2", "playground/training.py",
+      '            trainer.l2 = float(config.l2)\n            changed.append("l2")\n',
+      '            changed.append("l2")\n',
+      "TrainingRun.apply_live says L2 changed but the trainer keeps the old L2",
+      ("tests/test_playground.py", "tests/test_steering.py")),
+    M("widgets-ignore-l2", "playground/training.py",
+      'l2=float(get("cfg-l2", fallback.l2)),',
+      "l2=float(fallback.l2),",
+      "config_from_widgets ignores the L2 widget (cfg-l2): Train uses the previous L2",
+      (GAPS + "test_config_from_widgets_reads_every_control",
+       GAPS + "test_an_l2_changed_just_before_train_is_the_l2_trained",
+       "tests/test_app_reliability.py::"
+       "test_a_setting_changed_just_before_train_is_the_one_trained")),
+    M("validation-rows-trained-on", "playground/training.py",
+      "rows=self.train_idx,",
+      "rows=None,",
+      "a run trains on every training row, the held-out validation rows included",
+      ("tests/test_playground.py", "tests/test_app_train.py", "-k",
+       "validation or held_out or split")),
+    M("validation-on-test-set", "playground/training.py",
+      "validation_data=(self.X_val, self.y_val),",
+      "validation_data=(dataset.X_test, dataset.y_test),",
+      "a run's validation curve is scored on the test set instead of the held-out rows",
+      ("tests/test_playground.py", "tests/test_app_train.py", "-k",
+       "validation or held_out or split")),
+    M("divergence-suggests-same-lr", "playground/training.py",
+      "lower = [lr for lr in LEARNING_RATES if lr <= self.learning_rate / 5]",
+      "lower = [lr for lr in LEARNING_RATES if lr <= self.learning_rate]",
+      "after a divergence the suggested 'lower' learning rate is the same rate",
+      ("tests/test_playground.py", "tests/test_steering.py")),
+    M("confusion-swapped", "playground/metrics.py",
+      "np.add.at(cm, (y_true, y_pred), 1)",
+      "np.add.at(cm, (y_pred, y_true), 1)",
+      "the confusion matrix counts (predicted, true) instead of (true, predicted)",
+      ("tests/test_playground.py",)),
+    M("drawing-argmin", "playground/drawing.py",
+      "return DrawingReading(int(np.argmax(probabilities)), probabilities, image)",
+      "return DrawingReading(int(np.argmin(probabilities)), probabilities, image)",
+      "Draw predicts the least likely digit",
+      ("tests/test_playground.py",)),
+    M("url-hidden-size-unchecked", "playground/urlstate.py",
+      "if any(s not in LAYER_SIZES for s in sizes):",
+      "if False:",
+      "a URL's hidden layer sizes are no longer checked against the offered sizes",
+      ("tests/test_steering.py",)),
+    M("url-epochs-unbounded", "playground/urlstate.py",
+      '"epochs": QueryField("epochs", _int_between(1, MAX_EPOCHS), str),',
+      '"epochs": QueryField("epochs", _int_between(0, 10**9), str),',
+      "a URL's epochs are no longer limited to 1..MAX_EPOCHS",
+      ("tests/test_steering.py",)),
+    M("session-ttl-ignored", "playground/sessions.py",
+      "cutoff = self.clock() - self.ttl_seconds",
+      'cutoff = float("-inf")',
+      "the session store never expires a tab (TTL ignored)",
+      ("tests/test_steering.py",)),
+    M("session-get-no-refresh", "playground/sessions.py",
+      "            self._items[token] = (self.clock(), item[1])\n"
+      "            self._items.move_to_end(token)\n            return item[1]\n",
+      "            return item[1]\n",
+      "reading a tab from the session store does not count as using it (no LRU/TTL refresh)",
+      ("tests/test_steering.py",)),
+    M("chance-margin", "playground/diagnosis.py",
+      "return accuracy <= 1.0 / n_classes + CHANCE_MARGIN",
+      "return accuracy <= 1.0 / n_classes + 2 * CHANCE_MARGIN",
+      "'at chance' means within 10 points of guessing instead of 5",
+      ("tests/test_steering.py",)),
+    M("chance-verdict-too-early", "playground/diagnosis.py",
+      "    if epochs < CHANCE_EPOCHS:\n        return None\n",
+      "    if epochs < 1:\n        return None\n",
+      "the chance warning is given before CHANCE_EPOCHS epochs",
+      ("tests/test_steering.py",
+       GAPS + "test_no_chance_verdict_before_five_epochs_even_when_guessing")),
+    M("accuracy-delta-plus-zero", "playground/train_view.py",
+      "    if round(points, 1) == 0:\n        return None\n",
+      "",
+      "accuracy_delta shows '+0.0 pts' (an arrow) when nothing changed",
+      ("tests/test_steering.py",)),
+    M("lr-marks-off-by-one", "playground/train_view.py",
+      "(epoch - 1 + (batch - 1) / per_epoch, value)",
+      "(epoch - 1 + batch / per_epoch, value)",
+      "the loss chart's learning-rate marks sit one batch late",
+      ("tests/test_steering.py",)),
+    M("infer-dataset-any-outputs", "playground/models.py",
+      "if len(sizes) < 2 or sizes[-1] != 10:",
+      "if len(sizes) < 2:",
+      "an uploaded model with other than 10 outputs is taken for a digits/MNIST model",
+      ("tests/test_playground.py",)),
+    # ------------------------------------------------------------------ pages/
+    M("output-heatmap-from-1", "pages/train.py",
+      "to_names=names if last else None,",
+      "to_names=None,",
+      "the Train page's output heatmap numbers the classes 1-10 instead of 0-9",
+      ("tests/test_app_train.py", "-k", "default_run_has_no_warning")),
+    M("train-page-skips-apply-live", "pages/train.py",
+      "train_view.live_change_notes(run.apply_live(config), run, config.epochs)",
+      "train_view.live_change_notes([], run, config.epochs)",
+      "the Train page never hands changed settings to the running run",
+      ("tests/test_app.py", "-k", "live_learning_rate")),
+    M("inspect-gallery-swapped", "pages/inspect.py",
+      "            dataset.y_test[shown],\n            evaluation.predicted[shown],\n",
+      "            evaluation.predicted[shown],\n            dataset.y_test[shown],\n",
+      "Inspect's gallery swaps the true and predicted labels",
+      ("tests/test_app_pages.py", "-k", "inspect")),
+    M("inspect-hardest-class-argmax", "pages/inspect.py",
+      "weakest = int(np.nanargmin(evaluation.class_accuracy))",
+      "weakest = int(np.nanargmax(evaluation.class_accuracy))",
+      "Inspect's 'Hardest class' is the class read best",
+      ("tests/test_app_pages.py", "-k", "inspect")),
+)
+
+
+# ---------------------------------------------------------------------------- running
+
+
+@dataclass
+class Result:
+    id: str
+    status: str  # killed | survived | stale | error
+    seconds: float = 0.0
+    returncode: int | None = None
+    caught_by: str | None = None
+    detail: str = ""
+
+
+def occurrences(mutation: Mutation, root: Path = ROOT) -> int:
+    path = root / mutation.file
+    if not path.is_file():
+        return 0
+    return path.read_text(encoding="utf-8").count(mutation.find)
+
+
+def _ignore(directory: str, names: list[str]) -> set[str]:
+    ignored = {n for n in names if n in EXCLUDED or n.endswith((".pyc", ".egg-info"))}
+    if Path(directory).resolve() == ROOT / "bench" / "results":
+        ignored |= {n for n in names if n.endswith(".tmp")}
+    return ignored
+
+
+def copy_repo(dest: Path, attempts: int = 3) -> Path:
+    """A copy of the working tree (uncommitted changes included) under ``dest``."""
+    target = dest / "repo"
+    for attempt in range(attempts):
+        try:
+            shutil.copytree(ROOT, target, ignore=_ignore, symlinks=True)
+            return target
+        except (shutil.Error, OSError):  # a file moved or vanished while it was copied
+            shutil.rmtree(target, ignore_errors=True)
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
+def _env(repo: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("MLP_PLAYGROUND_REQUIRE_BROWSER", None)
+    env["PYTHONPATH"] = str(repo)  # the copy's packages, never the checkout's
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")  # two workers on two cores: one BLAS thread each
+    return env
+
+
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def run_pytest(repo: Path, selection: tuple[str, ...], browser: bool,
+               timeout: float) -> tuple[int | None, str, float]:
+    """Run pytest in ``repo``; returns (returncode or None on timeout, output, seconds)."""
+    args = [sys.executable, "-m", "pytest", *PYTEST_ARGS, *selection]
+    if browser:
+        args.remove("not browser")
+        args.remove("-m")
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=repo, env=_env(repo), stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+        code: int | None = process.returncode
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        output, _ = process.communicate()
+        code = None
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
+    return code, output or "", time.perf_counter() - started
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # pytest and anything it started
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _first_failure(output: str) -> str | None:
+    for line in output.splitlines():
+        if line.startswith(("FAILED ", "ERROR ")):
+            return line.split(" - ")[0].split(" ", 1)[1]
+    return None
+
+
+def _tail(output: str, lines: int = 12) -> str:
+    return "\n".join(output.strip().splitlines()[-lines:])
+
+
+def check_mutation(mutation: Mutation, timeout: float, baseline_ok: dict) -> Result:
+    started = time.perf_counter()
+    count = occurrences(mutation)
+    if count != 1:
+        return Result(mutation.id, "stale",
+                      detail=f"the snippet occurs {count} times in {mutation.file}, not once")
+    key = (mutation.tests, mutation.browser)
+    if key in baseline_ok and not baseline_ok[key]:
+        return Result(mutation.id, "error", detail="its tests fail without the mutation")
+    with tempfile.TemporaryDirectory(prefix=f"mutation-{mutation.id}-") as scratch:
+        repo = copy_repo(Path(scratch))
+        path = repo / mutation.file
+        source = path.read_text(encoding="utf-8")
+        if source.count(mutation.find) != 1:  # the file changed between the check and the copy
+            return Result(mutation.id, "stale", detail="the snippet changed while copying")
+        mutated = source.replace(mutation.find, mutation.replace, 1)
+        try:
+            compile(mutated, str(path), "exec")
+        except SyntaxError as exc:
+            return Result(mutation.id, "error", detail=f"the mutated file does not compile: {exc}")
+        path.write_text(mutated, encoding="utf-8")
+        code, output, _ = run_pytest(repo, mutation.tests, mutation.browser, timeout)
+    seconds = time.perf_counter() - started
+    if code is None:
+        return Result(mutation.id, "error", seconds, None,
+                      detail=f"timed out after {timeout:g} s\n{_tail(output)}")
+    if code == 0:
+        return Result(mutation.id, "survived", seconds, 0, detail=_tail(output, 3))
+    if code in (1, 2):  # 1: a test failed; 2: collection/import failed (e.g. at import time)
+        return Result(mutation.id, "killed", seconds, code, caught_by=_first_failure(output),
+                      detail=_tail(output, 3))
+    return Result(mutation.id, "error", seconds, code, detail=_tail(output))
+
+
+def run_baseline(selections: list[tuple[tuple[str, ...], bool]], timeout: float,
+                 pool: concurrent.futures.Executor) -> dict:
+    """Each distinct test selection once on an unmutated copy: {(tests, browser): passed}."""
+    scratch = tempfile.TemporaryDirectory(prefix="mutation-baseline-")
+    try:
+        repo = copy_repo(Path(scratch.name))
+        futures = {pool.submit(run_pytest, repo, tests, browser, timeout): (tests, browser)
+                   for tests, browser in selections}
+        results = {}
+        for future in concurrent.futures.as_completed(futures):
+            code, output, seconds = future.result()
+            key = futures[future]
+            results[key] = {"passed": code == 0, "seconds": seconds,
+                            "returncode": code, "tail": "" if code == 0 else _tail(output)}
+        return results
+    finally:
+        scratch.cleanup()
+
+
+# ---------------------------------------------------------------------------- reporting
+
+
+def _selection_text(tests: tuple[str, ...]) -> str:
+    return " ".join(tests).replace("tests/", "")
+
+
+def print_table(mutations: list[Mutation], results: dict[str, Result]) -> None:
+    width = max(len(m.id) for m in mutations)
+    print(f"\n{'mutation':<{width}}  {'status':<8}  {'time':>6}  file / caught by")
+    print("-" * (width + 60))
+    for m in mutations:
+        r = results[m.id]
+        where = r.caught_by or (r.detail.splitlines()[0] if r.status != "killed" and r.detail
+                                else m.file)
+        print(f"{m.id:<{width}}  {r.status:<8}  {r.seconds:5.1f}s  {m.file}: {where}")
+
+
+def summary_lines(results: list[Result], total: float, jobs: int, baseline_seconds: float,
+                  n_playground: int) -> list[str]:
+    counts = {s: sum(r.status == s for r in results) for s in ("killed", "survived", "stale",
+                                                              "error")}
+    lines = [
+        f"{len(results)} mutations ({n_playground} in playground/ and pages/): "
+        f"{counts['killed']} killed, {counts['survived']} survived, {counts['stale']} stale, "
+        f"{counts['error']} errors.",
+        f"Wall time {total:.0f} s with {jobs} worker(s), of which baseline {baseline_seconds:.0f} s; "
+        f"mutation runs took {sum(r.seconds for r in results):.0f} s of worker time.",
+    ]
+    slow = sorted(results, key=lambda r: -r.seconds)[:3]
+    lines.append("Slowest: " + ", ".join(f"{r.id} {r.seconds:.1f} s" for r in slow) + ".")
+    for status in ("survived", "stale", "error"):
+        ids = [r.id for r in results if r.status == status]
+        if ids:
+            lines.append(f"{status.capitalize()}: {', '.join(ids)}.")
+    return lines
+
+
+def write_report(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def _check_list() -> None:
+    ids = [m.id for m in MUTATIONS]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise SystemExit(f"duplicate mutation ids: {sorted(duplicates)}")
+    for m in MUTATIONS:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", m.id) or m.find == m.replace or not m.tests:
+            raise SystemExit(f"malformed mutation {m.id!r}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", metavar="ID", help="run only these mutations")
+    parser.add_argument("--list", action="store_true",
+                        help="list the mutations and whether each snippet occurs exactly once")
+    parser.add_argument("--jobs", type=int, default=min(MAX_JOBS, os.cpu_count() or 1),
+                        help=f"parallel workers (at most {MAX_JOBS})")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="seconds allowed per pytest run (default %(default)g)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip running the selections on an unmutated copy first")
+    parser.add_argument("--report", type=Path, default=None,
+                        help=f"where to write the JSON report (default for a full run: "
+                             f"{REPORT.relative_to(ROOT)})")
+    args = parser.parse_args(argv)
+    _check_list()
+
+    selected = list(MUTATIONS)
+    if args.only:
+        unknown = sorted(set(args.only) - {m.id for m in MUTATIONS})
+        if unknown:
+            parser.error(f"unknown mutation ids: {', '.join(unknown)}")
+        selected = [m for m in MUTATIONS if m.id in args.only]
+
+    if args.list:
+        stale = 0
+        for m in selected:
+            count = occurrences(m)
+            stale += count != 1
+            mark = "ok   " if count == 1 else f"STALE ({count}x)"
+            print(f"{mark}  {m.id:<32} {m.file:<26} {m.description}")
+            print(f"       tests: {_selection_text(m.tests)}")
+        n_pg = sum(m.file.startswith(("playground/", "pages/")) for m in selected)
+        print(f"\n{len(selected)} mutations, {n_pg} in playground/ and pages/, {stale} stale")
+        return 1 if stale else 0
+
+    jobs = max(1, min(args.jobs, MAX_JOBS))
+    if jobs != args.jobs:
+        print(f"--jobs {args.jobs}: using {jobs} (at most {MAX_JOBS} workers)")
+    report_path = args.report if args.report is not None else (None if args.only else REPORT)
+
+    started = time.perf_counter()
+    results: dict[str, Result] = {}
+    baseline: dict = {}
+    baseline_seconds = 0.0
+    runnable = [m for m in selected if occurrences(m) == 1]
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            if not args.no_baseline and runnable:
+                selections = sorted({(m.tests, m.browser) for m in runnable})
+                print(f"Baseline: {len(selections)} test selections on an unmutated copy…",
+                      flush=True)
+                t0 = time.perf_counter()
+                baseline = run_baseline(selections, args.timeout, pool)
+                baseline_seconds = time.perf_counter() - t0
+                failed = [k for k, v in baseline.items() if not v["passed"]]
+                for tests, _ in failed:
+                    print(f"  baseline FAILED: {_selection_text(tests)}\n"
+                          f"{baseline[(tests, _)]['tail']}")
+            baseline_ok = {k: v["passed"] for k, v in baseline.items()}
+            print(f"Running {len(selected)} mutations with {jobs} worker(s)…", flush=True)
+            futures = {pool.submit(check_mutation, m, args.timeout, baseline_ok): m
+                       for m in selected}
+            for future in concurrent.futures.as_completed(futures):
+                m = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - report it, go on with the rest
+                    result = Result(m.id, "error", detail=f"{type(exc).__name__}: {exc}")
+                results[m.id] = result
+                print(f"  {result.status:<8} {result.seconds:5.1f}s  {m.id}", flush=True)
+    except KeyboardInterrupt:
+        with _RUNNING_LOCK:
+            for process in list(_RUNNING):
+                _kill(process)
+        print("interrupted", file=sys.stderr)
+        return 130
+    total = time.perf_counter() - started
+
+    ordered = [results[m.id] for m in selected]
+    print_table(selected, results)
+    n_pg = sum(m.file.startswith(("playground/", "pages/")) for m in selected)
+    lines = summary_lines(ordered, total, jobs, baseline_seconds, n_pg)
+    print("\n" + "\n".join(lines))
+    for r in ordered:
+        if r.status in ("survived", "error") and r.detail:
+            print(f"\n[{r.id}] {r.status}:\n{r.detail}")
+
+    ok = all(r.status == "killed" for r in ordered)
+    if report_path is not None:
+        by_id = {m.id: m for m in selected}
+        payload = {
+            "what": "mutation check: each mutation put in a copy of the repo, its tests run there",
+            "command": "python scripts/mutation_check.py" + (
+                " --only " + " ".join(args.only) if args.only else ""),
+            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "git_commit": _git_commit(),
+            "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "jobs": jobs,
+            "timeout_seconds": args.timeout,
+            "pytest_args": list(PYTEST_ARGS),
+            "passed": ok,
+            "counts": {s: sum(r.status == s for r in ordered)
+                       for s in ("killed", "survived", "stale", "error")},
+            "total_mutations": len(ordered),
+            "playground_and_pages_mutations": n_pg,
+            "seconds": {"total": round(total, 1), "baseline": round(baseline_seconds, 1),
+                        "mutations_worker_time": round(sum(r.seconds for r in ordered), 1)},
+            "summary": lines,
+            "baseline": [
+                {"tests": list(k[0]), "passed": v["passed"], "seconds": round(v["seconds"], 1)}
+                for k, v in sorted(baseline.items())
+            ],
+            "mutations": [
+                {
+                    "id": r.id,
+                    "file": by_id[r.id].file,
+                    "description": by_id[r.id].description,
+                    "tests": list(by_id[r.id].tests),
+                    "status": r.status,
+                    "caught_by": r.caught_by,
+                    "returncode": r.returncode,
+                    "seconds": round(r.seconds, 1),
+                    **({"detail": r.detail} if r.status != "killed" else {}),
+                }
+                for r in ordered
+            ],
+        }
+        write_report(report_path, payload)
+        print(f"\nReport: {report_path}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
