@@ -143,6 +143,7 @@ def why(model, reading, names, seen_col) -> None:
 def teach_panel(model, dataset, reading) -> None:
     """ "Wrong? It's a …", Fine-tune, and the personal set."""
     state = pg.teach
+    names = data.class_names(model.dataset)
     message = state.pop_message()
     if message is not None:
         getattr(st, message[0], st.info)(message[1])
@@ -153,7 +154,8 @@ def teach_panel(model, dataset, reading) -> None:
     with row:
         st.pills(
             "Wrong? It's a …",
-            list(range(10)),
+            list(range(len(names))),
+            format_func=lambda i: names[i],
             key=key,
             disabled=reading is None,
             on_change=_teach,
@@ -172,7 +174,7 @@ def teach_panel(model, dataset, reading) -> None:
         )
     result = state.result
     if result is not None and state.tuned_net is model.net:
-        fine_tune_result(result, names=data.class_names(model.dataset))
+        fine_tune_result(result, names=names)
     with st.expander(f"Your set: {len(state)} drawing{'s' if len(state) != 1 else ''}"):
         st.caption(state.summary() + " It stays with this tab (a reload keeps it); "
                    "download it to keep it for good.")
@@ -323,11 +325,11 @@ def board() -> None:
 
 st.title("Draw")
 st.caption("Draw a digit from 0 to 9 with the mouse or finger. The network reads it after every stroke.")
-with ui.friendly_errors("preparing the Draw page"):
-    wanted = pg.model.dataset if pg.model is not None else drawing.DEFAULT_DATASET
-    drawing.warm_up(_dataset_or_none(wanted))  # beside the default model's training
-active = ui.page_model(pg)
+active = ui.page_model(pg)  # trains the default model if the tab has none
 if active is not None:
+    with ui.friendly_errors("preparing the Draw page"):
+        # The calibration drawings for "not a digit", once per process, while you draw.
+        drawing.warm_up(_dataset_or_none(active.dataset))
     st.info(f"Answering: **{active.dataset}** · {active.architecture} · "
             + ("" if active.test_accuracy is None else f"test accuracy {active.test_accuracy:.1%} · ")
             + active.source, icon=":material/neurology:")
