@@ -479,7 +479,8 @@ class Sweep:
         self._finished = threading.Event()
         self._started = time.perf_counter()
         self._ended: float | None = None
-        self._futures = backend.submit_all(configs, dataset, validation_fraction)
+        self._validation_fraction = validation_fraction
+        self._futures: list = []  # submitted by _drive, so start_sweep returns at once
 
     # ------------------------------------------------------------------ reading
     def results(self) -> list[dict]:
@@ -523,9 +524,17 @@ class Sweep:
     def _drive(
         self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
     ) -> None:
-        """Collect results as they finish until all are in or the sweep is cancelled."""
-        pending = set(self._futures)
+        """Submit the configs, then collect results as they finish until all are in or
+        the sweep is cancelled."""
         try:
+            if not self._cancelled.is_set():
+                # Starting local workers takes a second or two: here, not in start_sweep.
+                self._futures = self._backend.submit_all(
+                    self.configs, self.dataset, self._validation_fraction
+                )
+            if self._cancelled.is_set():  # cancelled while the configs were going out
+                self._backend.cancel(self._futures)
+            pending = set(self._futures)
             while pending and not self._cancelled.is_set():
                 if cancel is not None and cancel.is_set():
                     self.cancel()

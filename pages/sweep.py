@@ -229,6 +229,17 @@ def buttons(plan: Plan) -> None:
         st.rerun()
 
 
+def preview(plan: Plan) -> None:
+    """The grid the sweep will fill, empty."""
+    x_key, y_key = list(plan.values)[:2]
+    st.plotly_chart(
+        figures.sweep_heatmap(*sv.preview_grid(plan.values), sv.PARAMS[x_key].label,
+                              sv.PARAMS[y_key].label, "Validation accuracy: press Run to fill"),
+        key="chart-sweep-heatmap",
+        config={"displayModeBar": False},
+    )
+
+
 def live_panel() -> None:
     """Progress, heatmap and parallel coordinates; reruns alone while the sweep runs."""
     with ui.friendly_errors("showing the sweep"):
@@ -343,6 +354,9 @@ with main_col:
     buttons(plan)
     if state is None:
         st.info("Pick the settings on the left and press **Run**.", icon=":material/arrow_back:")
+        if plan.problem is None:
+            with ui.friendly_errors("drawing the empty grid"):
+                preview(plan)
     else:
         state.shown_running = state.running
         st.fragment(live_panel, run_every=TICK_SECONDS if state.running else None)()

@@ -473,3 +473,10 @@ def train_link(page_url: str | None, config: TrainConfig) -> str:
     parts = urlsplit(page_url or "")
     root = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
     return share_link(root, config)
+
+
+def preview_grid(values: Mapping[str, Sequence[Any]]) -> tuple[list[str], list[str], list, list]:
+    """The heatmap's empty grid for the settings picked, before the sweep runs."""
+    (x_key, xs), (y_key, ys) = list(values.items())[:2]
+    return ([value_label(x_key, v) for v in xs], [value_label(y_key, v) for v in ys],
+            [[None] * len(xs) for _ in ys], [[""] * len(xs) for _ in ys])

@@ -277,3 +277,10 @@ def test_the_heatmap_figure_keeps_a_fixed_colour_scale_and_blank_pending_cells()
     assert heat.zmin == 0 and heat.zmax == 100
     assert heat.z[0][0] == 95.0 and heat.z[0][1] is None
     assert list(heat.x) == ["0.001", "1"] and fig.layout.xaxis.title.text == "learning rate"
+
+
+def test_the_preview_grid_is_the_sweeps_grid_empty():
+    x, y, z, text = sv.preview_grid({"learning_rate": [1e-3, 0.1], "hidden": [(16,), (64, 32)],
+                                     "seed": [0, 1]})
+    assert x == ["0.001", "0.1"] and y == ["16", "64-32"]
+    assert z == [[None, None], [None, None]] and text == [["", ""], ["", ""]]
