@@ -45,7 +45,7 @@ def _fine_tune() -> None:
     image = None if state.current is None else state.current[0]
     tuned, result = teach.fine_tune_model(model, state.examples, data.load_dataset(model.dataset), image)
     pg.model = tuned
-    state.result, state.tuned_net, state.tuned_on = result, tuned.net, state.examples
+    state.remember(result, tuned.net)
     state.rerun_page = True  # the header and the sidebar name the new model
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,9 +56,9 @@ class TeachState:
     #: digit for the same drawing relabels it instead of adding it twice.
     taught: dict[int, int] = field(default_factory=dict)
     result: FineTuneResult | None = None
-    #: The network the last fine-tune made (its result is shown while it answers) and
-    #: the set it was fine-tuned on.
-    tuned_net: Any = None
+    #: The network the last fine-tune made (weakly held: its result is shown while it
+    #: answers) and the set it was fine-tuned on.
+    _tuned: Any = None
     tuned_on: Any = None
     message: tuple[str, str] | None = None  # (level, text) shown once by the Draw page
     #: What is on the canvas now, as (network input, dataset): what a correction adds.
@@ -132,7 +133,15 @@ class TeachState:
         self.examples = None
         self.taught.clear()
         self.result = None
-        self.tuned_net = self.tuned_on = None
+        self._tuned = self.tuned_on = None
+
+    def remember(self, result: FineTuneResult, net: Any) -> None:
+        """Keep what a fine-tune did, and which network it made from which set."""
+        self.result, self._tuned, self.tuned_on = result, weakref.ref(net), self.examples
+
+    @property
+    def tuned_net(self) -> Any:
+        return None if self._tuned is None else self._tuned()
 
     def taught_to(self, net: Any) -> Any:
         """The set ``net`` was fine-tuned on (None if it was not fine-tuned here)."""
