@@ -18,7 +18,7 @@ from nn_core import MLP
         ({"layer_sizes": [64, 2.5, 10]}, r"layer_sizes\[1\]"),
         ({"layer_sizes": "64,10"}, "list of layer sizes"),
         ({"activation": "swish"}, "activation must be one of identity, leaky_relu, relu, sigmoid, tanh; got 'swish'"),
-        ({"output": "linear"}, "output must be one of identity, sigmoid, softmax"),
+        ({"output": "linear"}, "output must be one of exp, identity, sigmoid, softmax"),
         ({"dtype": np.int32}, "dtype must be float32 or float64"),
         ({"seed": -1}, "seed must be a non-negative integer"),
     ],
