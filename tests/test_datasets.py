@@ -397,7 +397,7 @@ def test_truncated_file_without_download_is_reported_not_deleted(tmp_path: Path)
 
 
 def test_unknown_dataset_name() -> None:
-    with pytest.raises(ValueError, match="digits, mnist, fashion-mnist"):
+    with pytest.raises(ValueError, match="digits, mnist-sample, mnist, fashion-mnist"):
         load("cifar10")
     with pytest.raises(ValueError):
         available("MNIST")
