@@ -4,7 +4,7 @@
     python bench/sweep.py [--rounds 3] [--out bench/results/sweep.json]
 
 What it measures
-    The sweep: ``nn_core.sweep.run_sweep`` over hidden (16,)/(64,) x learning rate
+    The sweep: ``nn_core.sweep.run_sweep`` over hidden (64,)/(256,) x learning rate
     0.001/0.01 x optimizer SGD/Adam x batch 32/64 (16 configs), 30 epochs each, on
     the bundled digits. Backends:
 
@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 from nn_core.sweep import GRID_KEYS, run_sweep, worker_dataset  # noqa: E402
 
 GRID = {
-    "hidden": [(16,), (64,)],
+    "hidden": [(64,), (256,)],
     "learning_rate": [1e-3, 1e-2],
     "optimizer": ["sgd", "adam"],
     "batch_size": [32, 64],

@@ -278,7 +278,7 @@ def live_panel() -> None:
             "Each cell is one run, coloured by its accuracy on held-out validation images. "
             "✕ marks a run that blew up (diverged), ! one that failed."
         )
-        if state.results:
+        if state.results and not state.running:
             dimensions, colour = sv.parallel_dimensions(state)
             st.plotly_chart(
                 figures.sweep_parallel(dimensions, colour),
@@ -287,6 +287,9 @@ def live_panel() -> None:
             )
             st.caption("Every run is a line through its settings to its accuracy. Drag along "
                        "an axis to pick out the runs that pass there.")
+        elif state.running:
+            # Redrawing this WebGL chart every tick slowed the heatmap's own updates down.
+            st.caption("A parallel-coordinates plot of every run appears when the sweep ends.")
 
 
 def outcome(state: sv.SweepState) -> None:

@@ -32,9 +32,9 @@ def test_a_sweep_fills_the_heatmap_live_and_best_opens_train(browser, tmp_path):
     with browser.serve_app() as url, sync_playwright() as p:
         chromium = browser.launch(p)
         page = chromium.new_page(viewport={"width": 1400, "height": 1300})
-        # The link's 20 epochs become the sweep's epochs per run: 15 short runs, long enough
-        # (about 5 s here) for the heatmap to be seen filling in after Plotly has loaded.
-        page.goto(f"{url}/sweep?epochs=20")
+        # The link's 60 epochs become the sweep's epochs per run: 15 runs, long enough
+        # (about 4 s here) for the heatmap to be seen filling in, a frame every 0.5 s.
+        page.goto(f"{url}/sweep?epochs=60")
         page.get_by_role("heading", name="Sweep").first.wait_for(timeout=60_000)
         budget = page.get_by_text(re.compile(r"15 runs, about .* on this machine"))
         budget.first.wait_for(timeout=30_000)
@@ -65,6 +65,6 @@ def test_a_sweep_fills_the_heatmap_live_and_best_opens_train(browser, tmp_path):
         page.get_by_role("button", name="Best", exact=True).click()
         page.get_by_role("heading", name="Train").first.wait_for(timeout=30_000)
         page.wait_for_url(re.compile(r"lr=[0-9.e-]+"), timeout=30_000)
-        assert "epochs=20" in page.url and "hidden=" in page.url
+        assert "epochs=60" in page.url and "hidden=" in page.url
         assert browser.page_problems(page) == []
         chromium.close()

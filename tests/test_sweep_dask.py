@@ -35,6 +35,23 @@ def comparable(results):
     return [{k: r[k] for k in SAME_KEYS} for r in results]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def plain_main():
+    """Dask's nanny starts each worker with multiprocessing's spawn, which runs the parent's
+    ``__main__`` again in the child. After an AppTest in the same pytest process that is
+    app.py (AppTest leaves it in ``sys.modules``), and a worker running it dies at once:
+    give the workers (and the one a kill makes the nanny restart) an empty ``__main__``."""
+    import sys
+    import types
+
+    real = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = real
+
+
 def local_cluster():
     return distributed.LocalCluster(
         # Everything on 127.0.0.1, on free ports (None would still bind HTTP to 8787).
