@@ -245,9 +245,9 @@ def mix(
     share: float = DEFAULT_SHARE,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One array of about ``n_rows`` rows: the new examples repeated to make ``share`` of
-    it, the rest training rows drawn without replacement (all of them if there are
-    fewer). Rows are in no particular order: the trainer shuffles."""
+    """One array of about ``n_rows`` rows: training rows drawn without replacement (all
+    of them if there are fewer) and the new examples repeated to make ``share`` of the
+    whole. Rows are in no particular order: the trainer shuffles."""
     X_new = np.asarray(X_new)
     y_new = np.asarray(y_new)
     X_train = np.asarray(X_train)
@@ -262,7 +262,7 @@ def mix(
         raise ValueError(f"share must be between 0 and 1, got {share!r}")
     n_rows = int(n_rows)
     n_train = min(X_train.shape[0], max(1, round(n_rows * (1.0 - share))))
-    repeats = max(1, round(n_rows * share / X_new.shape[0]))
+    repeats = max(1, round(n_train * share / ((1.0 - share) * X_new.shape[0])))
     rows = np.random.default_rng(seed).choice(X_train.shape[0], n_train, replace=False)
     rows.sort()  # gathers in memory order
     X = np.concatenate([X_train[rows], np.repeat(X_new, repeats, axis=0)]).astype(X_new.dtype)

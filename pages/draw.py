@@ -43,7 +43,13 @@ def _fine_tune() -> None:
     if model is None:
         return
     image = None if state.current is None else state.current[0]
-    tuned, result = teach.fine_tune_model(model, state.examples, data.load_dataset(model.dataset), image)
+    try:
+        tuned, result = teach.fine_tune_model(
+            model, state.examples, data.load_dataset(model.dataset), image
+        )
+    except (ValueError, RuntimeError) as exc:  # diverged, or the dataset is not here
+        state.say("error", f"Couldn't fine-tune: {exc}. The model is unchanged.")
+        return
     pg.model = tuned
     state.remember(result, tuned.net)
     state.rerun_page = True  # the header and the sidebar name the new model

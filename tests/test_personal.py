@@ -138,9 +138,9 @@ def test_mix_holds_the_new_rows_at_their_share_and_training_rows_once():
     ids = X[~new, 0].astype(int)
     assert ids.size == 720 and np.unique(ids).size == 720  # without replacement
     np.testing.assert_array_equal(y[~new], y_train[ids])
-    # Fewer training rows than asked: all of them.
-    X, _ = mix(X_new, y_new, X_train[:100], y_train[:100], n_rows=800, share=0.1)
-    assert (X[:, 0] != -1).sum() == 100
+    # Fewer training rows than asked: all of them, and the new ones still a tenth.
+    X, _ = mix(X_new, y_new, X_train[:180], y_train[:180], n_rows=800, share=0.1)
+    assert (X[:, 0] != -1).sum() == 180 and (X[:, 0] == -1).sum() == 20
     with pytest.raises(ValueError, match="share"):
         mix(X_new, y_new, X_train, y_train, 800, share=1.0)
     with pytest.raises(ValueError, match="same features"):
@@ -193,7 +193,7 @@ def test_fine_tuning_on_five_slashed_zeros_teaches_the_style_and_keeps_the_rest(
 
 @pytest.mark.parametrize("style", ["9-g-tail", "1-long-flag"])
 def test_fine_tuning_other_styles_costs_at_most_a_point(draw_default_run, mnist_sample, style):
-    """Measured: 9-g-tail 94.90% -> 94.80%, 1-long-flag 94.90% -> 94.85%."""
+    """Measured: 9-g-tail 94.90% -> 94.85%, 1-long-flag 94.90% -> 95.00%."""
     digit = {"9-g-tail": 9, "1-long-flag": 1}[style]
     net = copy.deepcopy(draw_default_run.net)
     before = net.score(mnist_sample.X_test, mnist_sample.y_test)
