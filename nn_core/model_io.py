@@ -18,6 +18,7 @@ import json
 import math
 import os
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -59,58 +60,87 @@ def save_model(net: MLP, file: str | Path | BinaryIO) -> None:
         np.savez(file, **arrays)
 
 
-def _read_bytes(file: str | Path | BinaryIO | bytes, max_bytes: int) -> bytes:
+def _read_bytes(file: Any, max_bytes: int, invalid: Callable[[str], ValueError]) -> bytes:
     if isinstance(file, (bytes, bytearray, memoryview)):
         data = bytes(file)
     elif isinstance(file, (str, os.PathLike)):
         path = Path(file)
         if not path.is_file():
-            raise _invalid(f"{path} does not exist or is not a file")
+            raise invalid(f"{path} does not exist or is not a file")
         size = path.stat().st_size
         if size > max_bytes:
-            raise _invalid(f"{path} is {size:,} bytes, over the {max_bytes:,}-byte limit")
+            raise invalid(f"{path} is {size:,} bytes, over the {max_bytes:,}-byte limit")
         data = path.read_bytes()
     elif hasattr(file, "read"):
         data = file.read(max_bytes + 1)
         if not isinstance(data, (bytes, bytearray)):
-            raise _invalid("the file object did not return bytes")
+            raise invalid("the file object did not return bytes")
     else:
-        raise _invalid(f"expected a path or a binary file object, got {type(file).__name__}")
+        raise invalid(f"expected a path or a binary file object, got {type(file).__name__}")
     if len(data) > max_bytes:
-        raise _invalid(f"the file is over the {max_bytes:,}-byte limit")
+        raise invalid(f"the file is over the {max_bytes:,}-byte limit")
     if len(data) == 0:
-        raise _invalid("the file is empty")
+        raise invalid("the file is empty")
     return bytes(data)
 
 
-def load_model(cls: type[MLP], file: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> MLP:
-    data = _read_bytes(file, max_bytes)
+def read_npz(
+    file: Any,
+    max_bytes: int,
+    invalid: Callable[[str], ValueError],
+    max_entries: int | None = None,
+    expected: set[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` file that a user may have uploaded, read safely.
+
+    Checked before anything is inflated: the size, that it is a zip archive, that its
+    contents do not inflate past ``max_bytes`` (a zip bomb), the number of entries
+    (``max_entries``) or their exact names (``expected``). Then read with
+    ``allow_pickle=False``, so an object array is refused, never unpickled. Any
+    problem is ``invalid(reason)``, a ``ValueError``. Model files and the Draw page's
+    personal sets both come through here.
+    """
+    data = _read_bytes(file, max_bytes, invalid)
     if not data.startswith(b"PK"):
-        raise _invalid("it is not an .npz (zip) archive")
+        raise invalid("it is not an .npz (zip) archive")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except Exception as exc:  # BadZipFile, NotImplementedError for odd versions, EOFError, ...
-        raise _invalid(f"the archive is damaged ({type(exc).__name__}: {exc})") from None
+        raise invalid(f"the archive is damaged ({type(exc).__name__}: {exc})") from None
     # Refuse archives that would inflate past the limit before reading any of them.
     if sum(info.file_size for info in infos) > max_bytes:
-        raise _invalid(f"its contents inflate past the {max_bytes:,}-byte limit")
-    if len(infos) > 2 * _MAX_LAYERS + 1:
-        raise _invalid(f"it holds {len(infos)} entries, more than a model has")
-
+        raise invalid(f"its contents inflate past the {max_bytes:,}-byte limit")
+    if max_entries is not None and len(infos) > max_entries:
+        raise invalid(f"it holds {len(infos)} entries, more than a model has")
+    if expected is not None:
+        names = {info.filename.removesuffix(".npy") for info in infos}
+        if names != expected or len(infos) != len(expected):
+            missing, extra = sorted(expected - names), sorted(names - expected)
+            detail = "; ".join(
+                part for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unexpected {', '.join(extra)}" if extra else "",
+                ) if part
+            ) or "duplicate entries"
+            raise invalid(f"it must hold exactly {', '.join(sorted(expected))} ({detail})")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as archive:
             entries = {name: archive[name] for name in archive.files}
     except ValueError as exc:
         # allow_pickle=False refuses object arrays with a ValueError: say so plainly.
-        raise _invalid(f"an entry could not be read safely ({exc})") from None
+        raise invalid(f"an entry could not be read safely ({exc})") from None
     except Exception as exc:  # truncated members, bad headers, CRC errors, ...
-        raise _invalid(f"the archive could not be read ({type(exc).__name__}: {exc})") from None
+        raise invalid(f"the archive could not be read ({type(exc).__name__}: {exc})") from None
     for name, value in entries.items():
         # NpzFile hands back raw bytes for members that are not .npy arrays.
         if not isinstance(value, np.ndarray):
-            raise _invalid(f"entry {name!r} could not be read as a NumPy array")
+            raise invalid(f"entry {name!r} could not be read as a NumPy array")
+    return entries
 
+
+def load_model(cls: type[MLP], file: Any, max_bytes: int = DEFAULT_MAX_BYTES) -> MLP:
+    entries = read_npz(file, max_bytes, _invalid, max_entries=2 * _MAX_LAYERS + 1)
     meta = _parse_meta(entries)
     sizes = meta["layer_sizes"]
     n_layers = len(sizes) - 1

@@ -21,12 +21,13 @@ import io
 import json
 import math
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+
+from .model_io import read_npz
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -151,65 +152,12 @@ def load_examples(file: str | Path | BinaryIO | bytes, max_bytes: int = DEFAULT_
     entries missing or extra, an object (pickled) array, bad metadata, wrong shapes,
     labels outside 0-9, values that are not finite or outside [0, 1].
     """
-    data = _read_bytes(file, max_bytes)
-    if not data.startswith(b"PK"):
-        raise _invalid("it is not an .npz (zip) archive")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except Exception as exc:  # BadZipFile, EOFError, NotImplementedError, ...
-        raise _invalid(f"the archive is damaged ({type(exc).__name__}: {exc})") from None
-    if sum(info.file_size for info in infos) > max_bytes:
-        raise _invalid(f"its contents inflate past the {max_bytes:,}-byte limit")
-    names = {info.filename.removesuffix(".npy") for info in infos}
-    if names != _ENTRIES or len(infos) != len(_ENTRIES):
-        missing = sorted(_ENTRIES - names)
-        extra = sorted(names - _ENTRIES)
-        detail = "; ".join(
-            part for part in (
-                f"missing {', '.join(missing)}" if missing else "",
-                f"unexpected {', '.join(extra)}" if extra else "",
-            ) if part
-        ) or "duplicate entries"
-        raise _invalid(f"it must hold exactly meta, images and labels ({detail})")
-    try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            entries = {name: archive[name] for name in archive.files}
-    except ValueError as exc:  # allow_pickle=False refuses object arrays
-        raise _invalid(f"an entry could not be read safely ({exc})") from None
-    except Exception as exc:  # truncated members, bad headers, CRC errors, ...
-        raise _invalid(f"the archive could not be read ({type(exc).__name__}: {exc})") from None
-    for name, value in entries.items():
-        if not isinstance(value, np.ndarray):
-            raise _invalid(f"entry {name!r} is not a NumPy array")
+    entries = read_npz(file, max_bytes, _invalid, expected=set(_ENTRIES))
     meta = _parse_meta(entries["meta"])
     images, labels = entries["images"], entries["labels"]
     if images.ndim >= 1 and images.shape[0] != meta["n"]:
         raise _invalid(f"meta says {meta['n']} drawings, images hold {images.shape[0]}")
     return ExampleSet(images, labels, meta["dataset"])
-
-
-def _read_bytes(file: Any, max_bytes: int) -> bytes:
-    if isinstance(file, (bytes, bytearray, memoryview)):
-        data = bytes(file)
-    elif isinstance(file, (str, os.PathLike)):
-        path = Path(file)
-        if not path.is_file():
-            raise _invalid(f"{path} does not exist or is not a file")
-        if path.stat().st_size > max_bytes:
-            raise _invalid(f"the file is over the {max_bytes:,}-byte limit")
-        data = path.read_bytes()
-    elif hasattr(file, "read"):
-        data = file.read(max_bytes + 1)
-        if not isinstance(data, (bytes, bytearray)):
-            raise _invalid("the file object did not return bytes")
-    else:
-        raise _invalid(f"expected a path, bytes or a binary file object, got {type(file).__name__}")
-    if len(data) > max_bytes:
-        raise _invalid(f"the file is over the {max_bytes:,}-byte limit")
-    if not data:
-        raise _invalid("the file is empty")
-    return bytes(data)
 
 
 def _parse_meta(raw: np.ndarray) -> dict[str, Any]:
