@@ -74,6 +74,12 @@ def _new_page(chromium):
 
 
 def _state(page, expression: str):
+    # The live panel is a component that mounts a moment after the page's buttons: wait
+    # until it has drawn its first frame before reading it.
+    page.wait_for_function(
+        f"() => {{ const root = ({FIND_STATE})(); return !!(root && root.__bd && root.__bd.data); }}",
+        timeout=30_000,
+    )
     return page.evaluate(f"() => {{ const root = ({FIND_STATE})(); return {expression}; }}")
 
 
