@@ -185,23 +185,31 @@ def _options(meta: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _parse_meta(entries: dict[str, np.ndarray]) -> dict[str, Any]:
-    if "meta" not in entries:
-        raise _invalid("missing its 'meta' entry (architecture and version)")
-    raw = entries["meta"]
+def read_json_meta(
+    raw: np.ndarray, invalid: Callable[[str], ValueError], fmt: str, version: int
+) -> dict[str, Any]:
+    """A file's ``meta`` entry: a 0-d text array holding a JSON object of format ``fmt``
+    and a version from 1 to ``version`` (not a bool: ``true == 1`` in Python)."""
     if raw.shape != () or raw.dtype.kind != "U":
-        raise _invalid("'meta' is not a JSON string")
+        raise invalid("'meta' must be a JSON text")
     try:
         meta = json.loads(str(raw))
     except json.JSONDecodeError as exc:
-        raise _invalid(f"'meta' is not valid JSON ({exc})") from None
+        raise invalid(f"'meta' is not valid JSON ({exc})") from None
     if not isinstance(meta, dict):
-        raise _invalid("'meta' is not a JSON object")
-    if meta.get("format") != FORMAT:
-        raise _invalid(f"'meta.format' is {meta.get('format')!r}, expected {FORMAT!r}")
-    version = meta.get("version")
-    if not isinstance(version, int) or version > VERSION or version < 1:
-        raise _invalid(f"unsupported version {version!r} (this build reads version {VERSION})")
+        raise invalid("'meta' must be a JSON object")
+    if meta.get("format") != fmt:
+        raise invalid(f"'meta.format' is {meta.get('format')!r}, expected {fmt!r}")
+    found = meta.get("version")
+    if isinstance(found, bool) or not isinstance(found, int) or not 1 <= found <= version:
+        raise invalid(f"unsupported version {found!r} (this build reads version {version})")
+    return meta
+
+
+def _parse_meta(entries: dict[str, np.ndarray]) -> dict[str, Any]:
+    if "meta" not in entries:
+        raise _invalid("missing its 'meta' entry (architecture and version)")
+    meta = read_json_meta(entries["meta"], _invalid, FORMAT, VERSION)
     sizes = meta.get("layer_sizes")
     if (
         not isinstance(sizes, list)

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .model_io import read_npz
+from .model_io import read_json_meta, read_npz
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -161,18 +161,7 @@ def load_examples(file: str | Path | BinaryIO | bytes, max_bytes: int = DEFAULT_
 
 
 def _parse_meta(raw: np.ndarray) -> dict[str, Any]:
-    if raw.ndim != 0 or raw.dtype.kind != "U":
-        raise _invalid("meta must be a JSON text")
-    try:
-        meta = json.loads(str(raw))
-    except json.JSONDecodeError as exc:
-        raise _invalid(f"meta is not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise _invalid("meta must be a JSON object")
-    if meta.get("format") != FORMAT:
-        raise _invalid(f"meta format is {meta.get('format')!r}, expected {FORMAT!r}")
-    if meta.get("version") != VERSION:
-        raise _invalid(f"version {meta.get('version')!r} is not supported (expected {VERSION})")
+    meta = read_json_meta(raw, _invalid, FORMAT, VERSION)
     n = meta.get("n")
     if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_EXAMPLES:
         raise _invalid(f"meta n must be a count 0..{MAX_EXAMPLES:,}, got {n!r}")

@@ -191,7 +191,7 @@ def _model_file(net, **meta_changes):
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("version", [2, 99, 0, -1, "1", None, 1.5])
+@pytest.mark.parametrize("version", [2, 99, 0, -1, "1", None, 1.5, True])
 def test_a_model_file_of_an_unknown_version_is_refused(version):
     """load-accepts-future-version: this build reads version 1 files only."""
     net = MLP([6, 5, 3], seed=0)
