@@ -83,3 +83,22 @@ def default_run(digits):
     run = TrainingRun(TrainConfig(), digits)
     run.run_to_end()
     return run
+
+
+@pytest.fixture(scope="module")
+def app_url(browser):
+    """A fresh ``streamlit run app.py`` for each browser test module (its first visitor
+    is that module's first page)."""
+    with browser.serve_app() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium(browser):
+    """Debian's Chromium, driven by Playwright, for one browser test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = browser.launch(p)
+        yield instance
+        instance.close()

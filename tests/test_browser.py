@@ -20,12 +20,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url(browser):
-    with browser.serve_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def page(app_url, browser):
     from playwright.sync_api import sync_playwright
 

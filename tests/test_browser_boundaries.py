@@ -53,22 +53,6 @@ CANVAS_COLOURS = """([which, points]) => {
 }""".replace("FIND_STATE", FIND_STATE)
 
 
-@pytest.fixture(scope="module")
-def app_url(browser):
-    with browser.serve_app() as url:  # a fresh server: the link below is its first visit
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium(browser):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = browser.launch(p)
-        yield instance
-        instance.close()
-
-
 def _new_page(chromium):
     return chromium.new_context(viewport={"width": 1500, "height": 1200}).new_page()
 
@@ -188,7 +172,7 @@ def test_switching_the_dataset_and_a_feature_with_the_mouse(chromium, app_url, b
     assert _state(page, "root.__bd.data.boundary.k") == 3
     page.get_by_role("button", name="Step").first.click()
     page.wait_for_function(
-        f"() => {{ const root = ({FIND_STATE})(); return root && root.__bd.data.curves.epoch.length === 1; }}",
+        f"() => {{ const root = ({FIND_STATE})(); return root && root.__bd && root.__bd.data && root.__bd.data.curves.epoch.length === 1; }}",
         timeout=30_000)
     assert _epoch(browser, page) == 1
     assert browser.page_problems(page) == []
@@ -204,7 +188,7 @@ def test_screenshot(chromium, app_url, browser, tmp_path):
     page.wait_for_function("() => location.search.includes('sinx1')", timeout=30_000)
     page.get_by_role("button", name="Play").first.click()
     page.wait_for_function(
-        f"() => {{ const root = ({FIND_STATE})(); return root && root.__bd.data.curves.epoch.length >= 240; }}",
+        f"() => {{ const root = ({FIND_STATE})(); return root && root.__bd && root.__bd.data && root.__bd.data.curves.epoch.length >= 240; }}",
         timeout=120_000)
     page.get_by_role("button", name="Pause").first.click()
     page.get_by_role("button", name="Play").first.wait_for(timeout=30_000)

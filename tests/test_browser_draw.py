@@ -17,22 +17,6 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(scope="module")
-def app_url(browser):
-    with browser.serve_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium(browser):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = browser.launch(p)
-        yield instance
-        instance.close()
-
-
 def open_draw(context, app_url, browser):
     page = context.new_page()
     page.goto(f"{app_url}/draw")

@@ -25,22 +25,6 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url(browser):
-    with browser.serve_app() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium(browser):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = browser.launch(p)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="module")
 def figures():
     measured: dict = {}
     yield measured
