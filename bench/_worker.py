@@ -107,7 +107,7 @@ def synthetic_data(n_rows: int, n_features: int, n_classes: int, seed: int = SEE
 def digits_data():
     """The app's digits training split: 1,347 rows of 64 pixels scaled 0-16 -> 0-1.
 
-    Same split as ``nn_core.datasets.load("digits")`` (stratified 75/25, seed 0).
+    Same split as ``nn_core.data.datasets.load("digits")`` (stratified 75/25, seed 0).
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -320,8 +320,8 @@ def run_training(system: str, shape: Shape, warmup_batches: int) -> dict:
 def run_inference(calls: int = 200) -> dict:
     """One drawing -> probabilities, as the app does it: preprocessing plus predict_proba."""
     try:
-        from nn_core.preprocess import drawing_to_input
-        from nn_core.strokes import render_digit
+        from nn_core.drawings.preprocess import drawing_to_input
+        from nn_core.drawings.strokes import render_digit
     except ImportError as exc:
         return {"ok": False, "skipped": f"drawing modules not available yet ({exc})"}
     from nn_core import MLP

@@ -13,8 +13,8 @@ What it reports, per model, mean / min / max over seeds:
   ``data/mnist-sample`` (bundled; or ``--mnist-dir``), 784-256-10 ReLU, Adam
   (target >= 94.5%);
 * ``drawn``: the same models reading digits rendered as a mouse draws them
-  (``nn_core.strokes``: random size, position, slant, thickness), each
-  passed through ``nn_core.preprocess.drawing_to_input`` like a canvas
+  (``nn_core.drawings.strokes``: random size, position, slant, thickness), each
+  passed through ``nn_core.drawings.preprocess.drawing_to_input`` like a canvas
   drawing (targets: >= 95% for MNIST, >= 85% for digits).
 
 Not a test: accuracy depends on seeds and settings, so this prints figures
@@ -52,7 +52,7 @@ def train(ds: datasets.Dataset, recipe: dict, seed: int) -> tuple[MLP, float]:
 
 
 def drawn_accuracy(net: MLP, dataset_name: str, images: np.ndarray, labels: np.ndarray):
-    from nn_core.preprocess import drawing_to_input
+    from nn_core.drawings.preprocess import drawing_to_input
 
     features = np.stack([drawing_to_input(image, dataset_name) for image in images])
     predicted = net.predict(features)
@@ -69,12 +69,12 @@ def main() -> int:
     args = parser.parse_args()
 
     try:
-        from nn_core.strokes import make_drawn_digit_set
+        from nn_core.drawings.strokes import make_drawn_digit_set
 
         images, labels = make_drawn_digit_set(args.drawn_per_class, seed=2026)
     except ImportError:
         images = labels = None
-        print("nn_core.strokes is missing: skipping the drawn-digit set")
+        print("nn_core.drawings.strokes is missing: skipping the drawn-digit set")
 
     data = {"digits": datasets.load("digits")}
     if datasets.available("mnist", args.mnist_dir):

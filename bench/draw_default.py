@@ -6,8 +6,8 @@ stepping the engine's trainer, one BLAS thread like the app), over several seeds
 
 * time to train on arrival (wall clock, and CPU time, which a busy machine inflates less);
 * test accuracy on the dataset's own test set;
-* mouse-drawn digits read right: ``nn_core.strokes`` drawings (a seeded set, 50 per
-  digit) through the canvas preprocessing (``nn_core.preprocess``), as Draw reads them.
+* mouse-drawn digits read right: ``nn_core.drawings.strokes`` drawings (a seeded set, 50 per
+  digit) through the canvas preprocessing (``nn_core.drawings.preprocess``), as Draw reads them.
 
     python bench/draw_default.py [--seeds 3] [--per-class 50] [--out bench/results/draw_default.json]
 
@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from nn_core import datasets  # noqa: E402
-from nn_core.preprocess import drawing_to_input  # noqa: E402
-from nn_core.strokes import make_drawn_digit_set  # noqa: E402
+from nn_core.drawings.preprocess import drawing_to_input  # noqa: E402
+from nn_core.drawings.strokes import make_drawn_digit_set  # noqa: E402
 from playground.drawing import default_draw_config  # noqa: E402
 from playground.training import TrainConfig, TrainingRun  # noqa: E402
 

@@ -2,10 +2,10 @@
 
 Trains an MNIST model (784-256-10) on the MNIST sample and a digits model (64-64-10) on
 scikit-learn's 8x8 digits, renders a seeded set of synthetic mouse drawings
-(``nn_core.strokes``), runs them through ``nn_core.preprocess`` and prints per-class
+(``nn_core.drawings.strokes``), runs them through ``nn_core.drawings.preprocess`` and prints per-class
 accuracy for both models, plus how long preprocessing takes per 280x280 canvas.
 
-Uses ``nn_core.MLP`` and ``nn_core.datasets`` when they import, else scikit-learn's
+Uses ``nn_core.MLP`` and ``nn_core.data.datasets`` when they import, else scikit-learn's
 MLPClassifier and a small IDX reader as stand-ins (``--backend`` forces one).
 
     python bench/drawn_digits_accuracy.py [--n-per-class 100] [--seed 2024]
@@ -27,8 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nn_core.preprocess import drawing_to_input  # noqa: E402
-from nn_core.strokes import make_drawn_digit_set  # noqa: E402
+from nn_core.drawings.preprocess import drawing_to_input  # noqa: E402
+from nn_core.drawings.strokes import make_drawn_digit_set  # noqa: E402
 
 MNIST_SAMPLE = ROOT / "data" / "mnist-sample"  # bundled with the repository
 TARGETS = {"mnist": 0.95, "digits": 0.85}
@@ -51,7 +51,7 @@ def _read_idx(path: Path) -> np.ndarray:
 
 def load_data(name: str, backend: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     if backend == "nn_core":
-        from nn_core.datasets import load
+        from nn_core.data.datasets import load
 
         ds = load(name) if name == "digits" else load(name, data_dir=MNIST_SAMPLE)
         return ds.X_train, ds.y_train, ds.X_test, ds.y_test
@@ -99,7 +99,7 @@ def train(name: str, X: np.ndarray, y: np.ndarray, backend: str, seed: int):
 def default_backend() -> str:
     try:
         from nn_core import MLP  # noqa: F401
-        from nn_core.datasets import load  # noqa: F401
+        from nn_core.data.datasets import load  # noqa: F401
     except ImportError:
         return "sklearn"
     return "nn_core"

@@ -1,13 +1,13 @@
-"""How well does Draw tell digits from non-digits? ``nn_core.novelty`` on generated drawings.
+"""How well does Draw tell digits from non-digits? ``nn_core.drawings.novelty`` on generated drawings.
 
 Trains Draw's default model as the app does (and, for comparison, Train's 8x8 digits
 model), fits the detector exactly as the Draw page does (``playground.drawing``: class
 Gaussians on the training digits, thresholds at the 99th percentile of 300 generated
 calibration drawings, seed 1), then counts what it flags on fresh generated cases:
 
-* ordinary mouse-drawn digits (``nn_core.strokes``, 50 per digit, seed 2024): flagged
+* ordinary mouse-drawn digits (``nn_core.drawings.strokes``, 50 per digit, seed 2024): flagged
   by mistake (the bar: at most 1 in 20);
-* non-digits (``nn_core.strokes.NON_DIGIT_KINDS``: a line, a dot, a random scribble,
+* non-digits (``nn_core.drawings.strokes.NON_DIGIT_KINDS``: a line, a dot, a random scribble,
   a filled blob, 75 of each, seed 7): flagged as they should be (the bar: at least 3 of
   the 4 kinds).
 
@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from nn_core import datasets  # noqa: E402
-from nn_core.preprocess import drawing_to_input  # noqa: E402
-from nn_core.strokes import NON_DIGIT_KINDS, make_drawn_digit_set, make_non_digit_set  # noqa: E402
+from nn_core.drawings.preprocess import drawing_to_input  # noqa: E402
+from nn_core.drawings.strokes import NON_DIGIT_KINDS, make_drawn_digit_set, make_non_digit_set  # noqa: E402
 from playground import drawing  # noqa: E402
 from playground.training import TrainConfig, TrainingRun  # noqa: E402
 

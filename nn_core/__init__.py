@@ -3,14 +3,19 @@
 ``MLP`` is the network (forward pass, backpropagation, mini-batch training
 with SGD, Momentum, AdaGrad, RMSProp and Adam); ``MLPClassifier`` and
 ``MLPRegressor`` wrap it as drop-ins for scikit-learn's MLP estimators;
-``datasets`` loads the bundled 8x8 digits and MNIST; ``preprocess`` turns a
-canvas drawing into the network's input. Nothing here knows about the user
-interface.
+``sweep`` trains many configs, locally or on Dask. Nothing here knows about
+the user interface.
+
+The engine is the top level (``network``, ``activations``, ``optimizers``,
+``trainer``, ``model_io``); two sub-packages sit beside it: ``nn_core.data``
+(``datasets``: the bundled 8x8 digits and MNIST; ``datasets2d``) and
+``nn_core.drawings`` (``preprocess``, ``strokes``, ``explain``, ``novelty``,
+``personal``: a trained network meets a drawn digit).
 """
 
 from .network import MLP, History
 
-__all__ = ["MLP", "History", "MLPClassifier", "MLPRegressor"]
+__all__ = ["MLP", "History", "MLPClassifier", "MLPRegressor", "datasets"]
 __version__ = "0.1.0"
 
 
@@ -20,4 +25,9 @@ def __getattr__(name):
         from . import estimator
 
         return getattr(estimator, name)
+    if name == "datasets":
+        # ``from nn_core import datasets`` keeps working; the module lives in nn_core.data.
+        from .data import datasets
+
+        return datasets
     raise AttributeError(f"module 'nn_core' has no attribute {name!r}")

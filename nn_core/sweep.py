@@ -195,7 +195,7 @@ def _score(net: Any, X: np.ndarray, y: np.ndarray) -> float | None:
 def train_config(
     config: Mapping[str, Any], dataset: Any, validation_fraction: float = VALIDATION_FRACTION
 ) -> dict:
-    """Train one config on ``dataset`` (an ``nn_core.datasets.Dataset``) in this process.
+    """Train one config on ``dataset`` (an ``nn_core.data.datasets.Dataset``) in this process.
 
     The same network, validation rows and training as a Train-page run with these
     settings, so the same accuracies. Returns the config plus ``status`` ("ok" or
@@ -252,7 +252,7 @@ def worker_dataset(name: str) -> Any:
     with _datasets_lock:
         dataset = _datasets.get(name)
         if dataset is None:
-            from . import datasets
+            from .data import datasets
 
             dataset = datasets.load(name)
             for array in (dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test):
@@ -569,7 +569,7 @@ class Sweep:
 
 
 def _dataset_name(dataset: Any) -> str:
-    from . import datasets
+    from .data import datasets
 
     name = dataset if isinstance(dataset, str) else getattr(dataset, "name", None)
     if name not in datasets.DATASET_NAMES:
@@ -639,7 +639,7 @@ def run_sweep(
 ) -> list[dict]:
     """Train every config of ``grid`` on ``dataset``; one result dict per config, in order.
 
-    ``dataset`` is a name (``nn_core.datasets.DATASET_NAMES``), or a loaded ``Dataset``
+    ``dataset`` is a name (``nn_core.data.datasets.DATASET_NAMES``), or a loaded ``Dataset``
     of that name, which local workers then get from this process instead of loading it
     (a Dask worker always loads it by name, once).
 

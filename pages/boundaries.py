@@ -3,7 +3,7 @@ redrawn as it trains (TensorFlow Playground's idea, on this app's engine)."""
 
 import streamlit as st
 
-from nn_core import datasets2d as d2
+from nn_core.data import datasets2d as d2
 from playground import boundaries as bd
 from playground import boundary_component, server, ui
 from playground.training import ACTIVATION_LABELS, OPTIMIZER_LABELS

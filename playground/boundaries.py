@@ -1,7 +1,7 @@
 """The Boundaries page's logic, without Streamlit: TensorFlow Playground's 2-D experience
 on the engine.
 
-A :class:`BoundaryLab` is one tab's experiment: the points (``nn_core.datasets2d``),
+A :class:`BoundaryLab` is one tab's experiment: the points (``nn_core.data.datasets2d``),
 their input features, the network and the engine's :class:`~nn_core.trainer.Trainer`
 that trains it. The page steps it one frame at a time (``lab.frame()``, a few epochs)
 from a fragment, and draws what :meth:`BoundaryLab.boundary` and
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from nn_core import MLP
-from nn_core import datasets2d as d2
+from nn_core.data import datasets2d as d2
 from playground.metrics import confusion_matrix
 from playground.training import ACTIVATION_LABELS, ACTIVATIONS, OPTIMIZER_LABELS, OPTIMIZERS
 from playground.urlstate import (

@@ -2,10 +2,10 @@
 at all, and why this answer.
 
 The Draw page calls :func:`read_drawing` with the canvas's RGBA array; tests call
-it directly with images from ``nn_core.strokes``. :func:`novelty_detector` gives the
-"that doesn't look like a digit" check (``nn_core.novelty``) for a model, fitted once
+it directly with images from ``nn_core.drawings.strokes``. :func:`novelty_detector` gives the
+"that doesn't look like a digit" check (``nn_core.drawings.novelty``) for a model, fitted once
 and shared; :func:`explain` gives gradient x input and the top hidden units
-(``nn_core.explain``). The default model Draw trains on arrival is
+(``nn_core.drawings.explain``). The default model Draw trains on arrival is
 :func:`default_draw_config`.
 """
 
@@ -52,7 +52,7 @@ class DrawingReading:
 
 def read_drawing(net: Any, rgba: np.ndarray | None, dataset_name: str) -> DrawingReading | None:
     """Predict the digit on a canvas image, or None when the canvas is blank/missing."""
-    from nn_core.preprocess import EmptyDrawingError, drawing_to_image
+    from nn_core.drawings.preprocess import EmptyDrawingError, drawing_to_image
 
     if rgba is None:
         return None
@@ -133,7 +133,7 @@ def _recipe(dataset_name: str) -> str:
 def calibration_inputs(dataset_name: str) -> np.ndarray:
     """Ordinary drawn digits as this dataset's network input (300 of them, ~1.5 s the
     first time in a process, then shared by every tab)."""
-    from nn_core.novelty import generated_digit_inputs
+    from nn_core.drawings.novelty import generated_digit_inputs
 
     recipe = _recipe(dataset_name)
 
@@ -146,8 +146,8 @@ def calibration_inputs(dataset_name: str) -> np.ndarray:
 
 
 def shape_view(dataset: Any) -> Any:
-    """The dataset's shape view (``nn_core.novelty.ShapeView``), fitted once per process."""
-    from nn_core.novelty import ShapeView
+    """The dataset's shape view (``nn_core.drawings.novelty.ShapeView``), fitted once per process."""
+    from nn_core.drawings.novelty import ShapeView
 
     return _once(("shape", dataset.name), lambda: ShapeView.fit(dataset.X_train, dataset.y_train))
 
@@ -181,13 +181,13 @@ def novelty_detector(net: Any, dataset: Any, taught: Any = None) -> Any | None:
     """The "is this a digit?" detector for ``net`` trained on ``dataset`` (None for a
     dataset that is not digits). Fitted on first use (~0.2 s) and kept for a few nets.
 
-    ``taught``: the personal set (``nn_core.personal.ExampleSet``) the network was
+    ``taught``: the personal set (``nn_core.drawings.personal.ExampleSet``) the network was
     fine-tuned on, if it was. Its drawings then count as digits the network learned
     from: they join the training rows, a tenth of them as in fine-tuning (both views are
     refitted, ~0.5 s), so a style taught on purpose is not called "not a digit".
     """
-    from nn_core.novelty import DigitNovelty
-    from nn_core.personal import DEFAULT_SHARE, mix
+    from nn_core.drawings.novelty import DigitNovelty
+    from nn_core.drawings.personal import DEFAULT_SHARE, mix
 
     if getattr(dataset, "name", None) not in DIGIT_DATASETS:
         return None
@@ -244,7 +244,7 @@ class Explanation:
 def explain(net: Any, reading: DrawingReading, target: int | None = None, k: int = 6) -> Explanation:
     """Gradient x input for class ``target`` (default: the answer) on what the network
     sees, and the ``k`` first-layer hidden units that add most to that class's score."""
-    from nn_core.explain import gradient_times_input, top_units, unit_weight_image
+    from nn_core.drawings.explain import gradient_times_input, top_units, unit_weight_image
 
     target = reading.digit if target is None else int(target)
     shape = reading.image.shape

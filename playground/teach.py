@@ -3,7 +3,7 @@
 A tab's :class:`TeachState` (``Playground.teach``) holds the drawings the person corrected
 ("Wrong? It's a …"), as the network's input with the right label, and the outcome of the
 last **Fine-tune**. It lives in the tab's ``Playground``, so a reload keeps it, and it
-downloads and uploads as ``.npz`` (``nn_core.personal``, validated like model files).
+downloads and uploads as ``.npz`` (``nn_core.drawings.personal``, validated like model files).
 
 Pure functions and plain objects: the Draw page calls them, the tests call them directly.
 """
@@ -51,7 +51,7 @@ class FineTuneResult:
 class TeachState:
     """A tab's personal set and what the last fine-tune did."""
 
-    examples: Any = None  # nn_core.personal.ExampleSet, or None before the first correction
+    examples: Any = None  # nn_core.drawings.personal.ExampleSet, or None before the first correction
     #: Canvas version -> index of the example added from that drawing, so picking another
     #: digit for the same drawing relabels it instead of adding it twice.
     taught: dict[int, int] = field(default_factory=dict)
@@ -75,7 +75,7 @@ class TeachState:
 
     def fits(self, dataset: str) -> bool:
         """Whether the set's drawings are inputs of the same shape as ``dataset``'s."""
-        from nn_core.preprocess import DATASET_IMAGE_SHAPES
+        from nn_core.drawings.preprocess import DATASET_IMAGE_SHAPES
 
         shape = self.image_shape
         return shape is None or DATASET_IMAGE_SHAPES.get(dataset) == shape
@@ -96,7 +96,7 @@ class TeachState:
     def add(self, image: np.ndarray, label: int, dataset: str, canvas_version: int) -> None:
         """Put the drawing (as network input) in the set with ``label``; the same drawing
         corrected again is relabelled, not added twice."""
-        from nn_core.personal import ExampleSet
+        from nn_core.drawings.personal import ExampleSet
 
         image = np.asarray(image, dtype=np.float32)
         if not self.fits(dataset):
@@ -159,7 +159,7 @@ class TeachState:
 
     def load(self, payload: bytes, name: str, dataset: str) -> bool:
         """Replace the set by an uploaded one (validated), or say why not (keeping it)."""
-        from nn_core.personal import load_examples
+        from nn_core.drawings.personal import load_examples
 
         try:
             loaded = load_examples(payload, MAX_UPLOAD_BYTES)
@@ -198,10 +198,10 @@ def fine_tune_model(
     model: ActiveModel, examples: Any, dataset: Any, drawing: np.ndarray | None = None, **kwargs: Any
 ) -> tuple[ActiveModel, FineTuneResult]:
     """Fine-tune a copy of ``model``'s network on the personal ``examples`` mixed with
-    ``dataset``'s training rows (``nn_core.personal.fine_tune``); returns the new model
+    ``dataset``'s training rows (``nn_core.drawings.personal.fine_tune``); returns the new model
     and what changed. ``drawing`` (the canvas's network input, or None) is read before
     and after. The original model is left as it was."""
-    from nn_core.personal import fine_tune
+    from nn_core.drawings.personal import fine_tune
 
     if examples is None or len(examples) == 0:
         raise ValueError("the personal set is empty: correct a drawing with “Wrong? It's a …” first")

@@ -288,7 +288,7 @@ class RunRecord:
 class TrainingRun:
     """One training run of one network on one dataset, steppable and pausable.
 
-    ``dataset`` is an ``nn_core.datasets.Dataset`` (anything with ``X_train``,
+    ``dataset`` is an ``nn_core.data.datasets.Dataset`` (anything with ``X_train``,
     ``y_train``, ``X_test``, ``y_test``, ``n_features``/``n_classes``). The
     network is built here from ``config``; pass ``net_factory`` to build it
     differently (tests). A seeded tenth of the training rows is held out for the

@@ -185,9 +185,9 @@ def launch(playwright):
 
 def digit_strokes(digit: int, rng: np.random.Generator, size: int = 280,
                   pen: float = PEN_WIDTH) -> list[np.ndarray]:
-    """Mouse paths ``[(n, 2) (x, y) arrays]`` of one mouse-drawn digit, as ``nn_core.strokes``
+    """Mouse paths ``[(n, 2) (x, y) arrays]`` of one mouse-drawn digit, as ``nn_core.drawings.strokes``
     makes them for ``render_digit`` (same templates, wobble, slant and placement)."""
-    from nn_core.strokes import digit_paths
+    from nn_core.drawings.strokes import digit_paths
 
     return digit_paths(digit, rng, size=size, stroke_width=pen)
 

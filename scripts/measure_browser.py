@@ -3,12 +3,12 @@ how often mouse-drawn digits are read right by Draw's default model (28x28, trai
 arrival on the bundled MNIST sample), and how long Fine-tune takes to change an answer.
 
 The digits are drawn with the mouse (``page.mouse``) along the stroke paths that
-``nn_core.strokes`` uses for its synthetic drawings, at the Draw page's default pen
+``nn_core.drawings.strokes`` uses for its synthetic drawings, at the Draw page's default pen
 width. Nothing is asserted; the figures are printed (and optionally written as JSON).
 
     python scripts/measure_browser.py [--n-per-class 4] [--seed 2024] [--teach 5] [--json out.json]
 
-``--teach N``: then draws N slashed zeros (``nn_core.strokes.UNUSUAL_STYLES``), corrects
+``--teach N``: then draws N slashed zeros (``nn_core.drawings.strokes.UNUSUAL_STYLES``), corrects
 each with "Wrong? It's a …" 0, draws another and times Fine-tune until the
 **Prediction** shows 0 (0 to skip).
 """
@@ -119,7 +119,7 @@ def main() -> int:
 
 def measure_fine_tune(page, n: int, rng: np.random.Generator) -> dict:
     """Teach ``n`` slashed zeros through the page, then time Fine-tune on another one."""
-    from nn_core.strokes import unusual_digit_paths
+    from nn_core.drawings.strokes import unusual_digit_paths
 
     def slashed_zero():
         return unusual_digit_paths("0-slashed", rng, stroke_width=browser.PEN_WIDTH)

@@ -387,7 +387,7 @@ MUTATIONS: tuple[Mutation, ...] = (
       "    return float(np.add.reduce(rows, dtype=np.float64))",
       "sample weights are ignored by the loss",
       ("tests/test_engine_weights.py",)),
-    M("feature-sin-is-cos", "nn_core/datasets2d.py",
+    M("feature-sin-is-cos", "nn_core/data/datasets2d.py",
       "    return np.sin(X[:, column])",
       "    return np.cos(X[:, column])",
       "the Boundaries page's sin x features compute cos",

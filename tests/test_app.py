@@ -200,7 +200,7 @@ def test_a_diverging_run_explains_itself(at):
 
 
 def test_draw_page_works_on_arrival_and_reads_a_drawing(at):
-    from nn_core.strokes import render_digit
+    from nn_core.drawings.strokes import render_digit
 
     at.switch_page("pages/draw.py").run()
     pg = playground(at)

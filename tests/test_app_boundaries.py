@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nn_core import datasets2d as d2
+from nn_core.data import datasets2d as d2
 from playground import boundaries as bd
 from playground import boundary_figures as bf
 from playground import ui

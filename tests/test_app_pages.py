@@ -19,8 +19,8 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from nn_core import MLP
-from nn_core.preprocess import drawing_to_image
-from nn_core.strokes import render_digit
+from nn_core.drawings.preprocess import drawing_to_image
+from nn_core.drawings.strokes import render_digit
 from playground import data
 from playground.state import STATE_KEY, TEST_DRAWING_KEY, Playground
 from playground.training import TrainConfig

@@ -23,7 +23,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from nn_core import MLP
-from nn_core.preprocess import drawing_to_input
+from nn_core.drawings.preprocess import drawing_to_input
 from playground import drawing, server, ui
 from playground.models import MAX_MODEL_BYTES, MB, ModelFileError, load_model_bytes, model_to_bytes
 from playground.state import STATE_KEY, TEST_DRAWING_KEY, Playground
@@ -326,7 +326,7 @@ def test_a_valid_upload_becomes_the_model_that_answers_on_draw(digits, trained_p
     app.switch_page("pages/draw.py").run()
     info = texts(app.info)
     assert "uploaded file mine.npz" in info and "64 → 24 → 10" in info
-    from nn_core.strokes import render_digit
+    from nn_core.drawings.strokes import render_digit
 
     drawing = render_digit(3, np.random.default_rng(0))
     app.session_state[TEST_DRAWING_KEY] = drawing

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from nn_core import MLP
-from nn_core import datasets2d as d2
+from nn_core.data import datasets2d as d2
 from playground import boundaries as bd
 from playground import boundary_figures as bf
 

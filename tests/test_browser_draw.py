@@ -60,7 +60,7 @@ def test_on_a_phone_the_prediction_is_above_the_canvas_and_a_finger_draws(
 
 
 def test_teaching_slashed_zeros_in_the_browser_then_fine_tune(chromium, app_url, browser):
-    from nn_core.strokes import unusual_digit_paths
+    from nn_core.drawings.strokes import unusual_digit_paths
 
     context = chromium.new_context(viewport={"width": 1400, "height": 1300})
     page = open_draw(context, app_url, browser)

@@ -1,4 +1,4 @@
-"""Tests for nn_core.datasets: digits, IDX reading/writing, MNIST-style loading, downloads.
+"""Tests for nn_core.data.datasets: digits, IDX reading/writing, MNIST-style loading, downloads.
 
 Nothing here touches the network: an autouse fixture lets urlopen serve only file:// URLs
 and makes OpenML unreachable; download tests serve files written to tmp_path.
@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nn_core import datasets
-from nn_core.datasets import (
+from nn_core.data.datasets import (
     CorruptDataError,
     Dataset,
     DatasetUnavailableError,

@@ -1,4 +1,4 @@
-"""The 2-D datasets and input features (nn_core.datasets2d) against their closed forms:
+"""The 2-D datasets and input features (nn_core.data.datasets2d) against their closed forms:
 points on the circles, arms and quadrants they are drawn from, the features' formulas,
 seeding, and the train/test split."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nn_core import datasets2d as d2
+from nn_core.data import datasets2d as d2
 
 
 @pytest.mark.parametrize("name", list(d2.DATASETS))

@@ -2,7 +2,7 @@
 of handwriting it misreads (issue 11's measure: a slashed zero, taught with 5 examples).
 
 AppTest can't drive the canvas: the page reads ``TEST_DRAWING_KEY`` (an RGBA canvas
-image from ``nn_core.strokes``) instead, through the same preprocessing.
+image from ``nn_core.drawings.strokes``) instead, through the same preprocessing.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from nn_core.preprocess import drawing_to_input
-from nn_core.strokes import render_digit, render_non_digit, render_paths, unusual_digit_paths
+from nn_core.drawings.preprocess import drawing_to_input
+from nn_core.drawings.strokes import render_digit, render_non_digit, render_paths, unusual_digit_paths
 from playground.state import STATE_KEY, TEST_DRAWING_KEY
 from tests.apptest_helpers import metrics, plotly_figures
 
@@ -182,7 +182,7 @@ def test_a_line_gets_a_warning_and_its_answer_is_marked_a_guess():
 
 
 def test_why_this_answer_shows_gradient_times_input_and_the_top_units():
-    from nn_core.explain import gradient_times_input, top_units
+    from nn_core.drawings.explain import gradient_times_input, top_units
 
     app = draw_page()
     drawing = render_digit(7, np.random.default_rng(0))

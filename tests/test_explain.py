@@ -1,4 +1,4 @@
-"""nn_core.explain: gradient x input and hidden-unit contributions, against finite
+"""nn_core.drawings.explain: gradient x input and hidden-unit contributions, against finite
 differences and the closed form of a one-hidden-layer network."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nn_core import MLP
-from nn_core.explain import (
+from nn_core.drawings.explain import (
     gradient_times_input,
     hidden_gradient,
     top_units,
@@ -104,8 +104,8 @@ def test_weight_images_and_refusals():
 def test_the_draw_model_explains_a_drawn_seven(draw_default_run):
     """On Draw's default model: the answer's own score is pushed up by the drawing's ink
     overall, and its top units add to it."""
-    from nn_core.preprocess import drawing_to_input
-    from nn_core.strokes import render_digit
+    from nn_core.drawings.preprocess import drawing_to_input
+    from nn_core.drawings.strokes import render_digit
 
     net = draw_default_run.net
     x = drawing_to_input(render_digit(7, np.random.default_rng(0)), "mnist-sample")

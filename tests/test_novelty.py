@@ -1,4 +1,4 @@
-"""nn_core.novelty: class-conditional Gaussians checked against SciPy and closed forms, and
+"""nn_core.drawings.novelty: class-conditional Gaussians checked against SciPy and closed forms, and
 the "not a digit" bar on generated drawings.
 
 The bar (issue 11): flag at least 3 of 4 kinds of non-digit (line, dot, random
@@ -14,7 +14,7 @@ from scipy import stats
 from scipy.spatial.distance import mahalanobis
 
 from nn_core import MLP
-from nn_core.novelty import (
+from nn_core.drawings.novelty import (
     ClassGaussians,
     DigitNovelty,
     HiddenView,
@@ -23,8 +23,8 @@ from nn_core.novelty import (
     hidden_features,
     shape_features,
 )
-from nn_core.preprocess import drawing_to_input
-from nn_core.strokes import NON_DIGIT_KINDS, make_drawn_digit_set, make_non_digit_set
+from nn_core.drawings.preprocess import drawing_to_input
+from nn_core.drawings.strokes import NON_DIGIT_KINDS, make_drawn_digit_set, make_non_digit_set
 
 # --------------------------------------------------------------------------- the Gaussians
 
@@ -171,7 +171,7 @@ def test_not_a_digit_meets_the_bar_on_fresh_generated_drawings(detector):
 
 
 def test_a_line_a_dot_and_a_blob_are_flagged_and_a_seven_is_not(detector):
-    from nn_core.strokes import render_digit, render_non_digit
+    from nn_core.drawings.strokes import render_digit, render_non_digit
 
     rng = np.random.default_rng(5)
     for kind in ("line", "dot", "blob"):

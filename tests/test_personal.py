@@ -1,4 +1,4 @@
-"""nn_core.personal: a personal set of drawings saved and loaded safely, and fine-tuning on
+"""nn_core.drawings.personal: a personal set of drawings saved and loaded safely, and fine-tuning on
 it with the engine's trainer without forgetting the rest (test accuracy drops by at most
 1 point)."""
 
@@ -12,7 +12,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from nn_core.personal import (
+from nn_core.drawings.personal import (
     FORMAT,
     MAX_EXAMPLES,
     ExampleSet,
@@ -20,8 +20,8 @@ from nn_core.personal import (
     load_examples,
     mix,
 )
-from nn_core.preprocess import drawing_to_input
-from nn_core.strokes import make_drawn_digit_set, render_paths, unusual_digit_paths
+from nn_core.drawings.preprocess import drawing_to_input
+from nn_core.drawings.strokes import make_drawn_digit_set, render_paths, unusual_digit_paths
 
 
 def _set(n=3, dataset="mnist-sample", seed=0):

@@ -405,7 +405,7 @@ def test_blank_or_missing_canvas_reads_as_nothing(default_run):
 
 
 def test_drawn_digits_are_read_by_the_default_model(default_run):
-    from nn_core.strokes import make_drawn_digit_set
+    from nn_core.drawings.strokes import make_drawn_digit_set
 
     images, labels = make_drawn_digit_set(4, seed=11)
     readings = [read_drawing(default_run.net, img, "digits") for img in images]
@@ -421,7 +421,7 @@ def test_drawn_digits_are_read_by_the_default_model(default_run):
 
 
 def test_reading_a_drawing_is_fast(default_run):
-    from nn_core.strokes import render_digit
+    from nn_core.drawings.strokes import render_digit
 
     img = render_digit(5, np.random.default_rng(0))
     read_drawing(default_run.net, img, "digits")

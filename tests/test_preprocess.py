@@ -13,8 +13,8 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 from scipy import ndimage
 
-from nn_core.preprocess import EmptyDrawingError, drawing_to_image, drawing_to_input
-from nn_core.strokes import make_drawn_digit_set, render_digit
+from nn_core.drawings.preprocess import EmptyDrawingError, drawing_to_image, drawing_to_input
+from nn_core.drawings.strokes import make_drawn_digit_set, render_digit
 
 DATASETS = ("digits", "mnist", "fashion-mnist")
 LENGTHS = {"digits": 64, "mnist": 784, "fashion-mnist": 784}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nn_core.strokes import DIGIT_VARIANTS, digit_paths, make_drawn_digit_set, render_digit
+from nn_core.drawings.strokes import DIGIT_VARIANTS, digit_paths, make_drawn_digit_set, render_digit
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,7 @@ def test_render_digit_draws_exactly_the_digit_paths():
 
 
 def test_non_digit_sets_are_seeded_and_each_kind_looks_like_its_name():
-    from nn_core.strokes import NON_DIGIT_KINDS, make_non_digit_set
+    from nn_core.drawings.strokes import NON_DIGIT_KINDS, make_non_digit_set
 
     images, kinds = make_non_digit_set(6, seed=5)
     assert images.shape == (24, 280, 280, 4) and sorted(set(kinds)) == sorted(NON_DIGIT_KINDS)
@@ -170,7 +170,7 @@ def test_non_digit_sets_are_seeded_and_each_kind_looks_like_its_name():
 
 @pytest.mark.parametrize("style", ["0-slashed", "9-g-tail", "7-hook-bar", "1-long-flag"])
 def test_unusual_styles_are_drawn_like_the_digits(style):
-    from nn_core.strokes import UNUSUAL_STYLES, render_paths, unusual_digit_paths
+    from nn_core.drawings.strokes import UNUSUAL_STYLES, render_paths, unusual_digit_paths
 
     digit, _ = UNUSUAL_STYLES[style]
     paths = unusual_digit_paths(style, np.random.default_rng(0))

@@ -8,8 +8,8 @@ import copy
 import numpy as np
 import pytest
 
-from nn_core.preprocess import drawing_to_image
-from nn_core.strokes import render_digit, render_non_digit
+from nn_core.drawings.preprocess import drawing_to_image
+from nn_core.drawings.strokes import render_digit, render_non_digit
 from playground import drawing, teach
 from playground.draw_figures import attribution_overlay, unit_tiles
 from playground.models import ActiveModel
@@ -80,7 +80,7 @@ def test_uploads_replace_the_set_only_when_they_fit():
 def test_fine_tune_model_leaves_the_original_and_reports_before_and_after(
     draw_default_run, mnist_sample
 ):
-    from nn_core.strokes import render_paths, unusual_digit_paths
+    from nn_core.drawings.strokes import render_paths, unusual_digit_paths
 
     rng = np.random.default_rng(11)
     state = teach.TeachState()

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .model_io import read_json_meta, read_npz
+from ..model_io import read_json_meta, read_npz
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

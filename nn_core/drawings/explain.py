@@ -59,7 +59,7 @@ def hidden_gradient(net: Any, x: Any, cls: int) -> tuple[np.ndarray, np.ndarray]
     The gradient is ``score_gradient`` of the network above that layer: an ``MLP`` made
     of the same layers from the second on, sharing no memory with ``net``.
     """
-    from .network import MLP
+    from ..network import MLP
 
     cls = _check_class(net, cls)
     if len(net.layer_sizes) < 3:

@@ -101,7 +101,7 @@ class EmptyDrawingError(ValueError):
 def drawing_to_input(image: object, dataset_name: str) -> np.ndarray:
     """The drawing as one feature vector (float32, 64 or 784 values in [0, 1]).
 
-    Scaled like ``nn_core.datasets.load(dataset_name).X_*`` rows. Raises
+    Scaled like ``nn_core.data.datasets.load(dataset_name).X_*`` rows. Raises
     ``EmptyDrawingError`` for a blank canvas and ``ValueError`` for anything that is not
     an image or an unknown dataset name.
     """

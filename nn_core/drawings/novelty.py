@@ -21,7 +21,7 @@ scores a feature vector by its negative log-likelihood under the most likely cla
 without the constant: ``min_c (f - mu_c)' S_c^-1 (f - mu_c) + log det S_c``.
 
 Thresholds are calibrated on *generated* drawn digits (``generated_digit_inputs``:
-``nn_core.strokes`` drawings through the canvas preprocessing), not on the training
+``nn_core.drawings.strokes`` drawings through the canvas preprocessing), not on the training
 set, because drawings differ from scanned digits; a drawing is flagged when either
 view's score is above that view's ``quantile`` (default 99%) of the calibration scores.
 So about 2% of ordinary drawings (1% per view) are flagged by construction, whatever the model.
@@ -307,8 +307,8 @@ def generated_digit_inputs(
     dataset_name: str, n_per_class: int = 30, seed: int = 1, size: int = 280
 ) -> np.ndarray:
     """Ordinary drawn digits as network inputs, ``(10 * n_per_class, n_features)``:
-    ``nn_core.strokes`` drawings (mouse-like, ``size`` px canvas) through
-    ``nn_core.preprocess``, as the Draw page reads a canvas. For calibrating thresholds
+    ``nn_core.drawings.strokes`` drawings (mouse-like, ``size`` px canvas) through
+    ``nn_core.drawings.preprocess``, as the Draw page reads a canvas. For calibrating thresholds
     (300 drawings take about 1.5 s). Use the canvas's own size: drawings rendered
     smaller, though rescaled by the preprocessing, score as less unusual.
     """
