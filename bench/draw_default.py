@@ -1,7 +1,7 @@
 """Which model should Draw train on arrival? The 8x8 digits model or a 28x28 one on the
 bundled MNIST sample, measured the way Draw uses them.
 
-For each candidate, trained exactly as the app does it (``playground.training.TrainingRun``
+For each candidate, trained exactly as the app does it (``playground.common.runs.TrainingRun``
 stepping the engine's trainer, one BLAS thread like the app), over several seeds:
 
 * time to train on arrival (wall clock, and CPU time, which a busy machine inflates less);
@@ -11,7 +11,7 @@ stepping the engine's trainer, one BLAS thread like the app), over several seeds
 
     python bench/draw_default.py [--seeds 3] [--per-class 50] [--out bench/results/draw_default.json]
 
-Seed 0 is the model the app trains (its settings are ``playground.drawing.DEFAULT_DRAW_SETTINGS``).
+Seed 0 is the model the app trains (its settings are ``playground.common.vocab.DEFAULT_MODEL_CONFIG``).
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from nn_core import datasets  # noqa: E402
 from nn_core.drawings.preprocess import drawing_to_input  # noqa: E402
 from nn_core.drawings.strokes import make_drawn_digit_set  # noqa: E402
-from playground.drawing import default_draw_config  # noqa: E402
-from playground.training import TrainConfig, TrainingRun  # noqa: E402
+from playground.common.runs import TrainingRun  # noqa: E402
+from playground.common.vocab import DEFAULT_MODEL_CONFIG, TrainConfig  # noqa: E402
 
 
 def candidates() -> dict[str, TrainConfig]:
-    return {"digits 8x8 (Train's default)": TrainConfig(), "mnist-sample 28x28": default_draw_config()}
+    return {"digits 8x8 (Train's default)": TrainConfig(), "mnist-sample 28x28": DEFAULT_MODEL_CONFIG}
 
 
 def main() -> int:

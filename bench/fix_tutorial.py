@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from nn_core import datasets  # noqa: E402
-from playground import tutorial_fix as tf  # noqa: E402
+from playground.learn import tutorial_fix as tf  # noqa: E402
 
 OUT = ROOT / "bench" / "results" / "fix_tutorial.json"
 

@@ -1,7 +1,7 @@
 """How well does Draw tell digits from non-digits? ``nn_core.drawings.novelty`` on generated drawings.
 
 Trains Draw's default model as the app does (and, for comparison, Train's 8x8 digits
-model), fits the detector exactly as the Draw page does (``playground.drawing``: class
+model), fits the detector exactly as the Draw page does (``playground.draw.drawing``: class
 Gaussians on the training digits, thresholds at the 99th percentile of 300 generated
 calibration drawings, seed 1), then counts what it flags on fresh generated cases:
 
@@ -32,8 +32,9 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 from nn_core import datasets  # noqa: E402
 from nn_core.drawings.preprocess import drawing_to_input  # noqa: E402
 from nn_core.drawings.strokes import NON_DIGIT_KINDS, make_drawn_digit_set, make_non_digit_set  # noqa: E402
-from playground import drawing  # noqa: E402
-from playground.training import TrainConfig, TrainingRun  # noqa: E402
+from playground.common.runs import TrainingRun  # noqa: E402
+from playground.common.vocab import DEFAULT_MODEL_CONFIG, TrainConfig  # noqa: E402
+from playground.draw import drawing  # noqa: E402
 
 
 def main() -> int:
@@ -47,7 +48,7 @@ def main() -> int:
     digit_images, digit_labels = make_drawn_digit_set(args.per_class, seed=2024)
     other_images, kinds = make_non_digit_set(args.per_kind, seed=7)
     results = {}
-    for name, config in (("mnist-sample 28x28 (Draw's default)", drawing.default_draw_config()),
+    for name, config in (("mnist-sample 28x28 (Draw's default)", DEFAULT_MODEL_CONFIG),
                          ("digits 8x8 (Train's default)", TrainConfig())):
         dataset = datasets.load(config.dataset)
         run = TrainingRun(config, dataset)

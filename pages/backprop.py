@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from playground import backprop as bp
-from playground import learn_figures, ui
+from playground.learn import backprop as bp
+from playground.learn import figures as learn_figures
+from playground.shell import ui
 
 STATE = "learn-backprop"
 LEARNING_RATES = [0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0]

@@ -4,9 +4,10 @@ redrawn as it trains (TensorFlow Playground's idea, on this app's engine)."""
 import streamlit as st
 
 from nn_core.data import datasets2d as d2
-from playground import boundaries as bd
-from playground import boundary_component, server, ui
-from playground.training import ACTIVATION_LABELS, OPTIMIZER_LABELS
+from playground.boundaries import component as boundary_component
+from playground.boundaries import lab as bd
+from playground.common.vocab import ACTIVATION_LABELS, OPTIMIZER_LABELS
+from playground.shell import server, ui
 
 FRAME_SECONDS = 0.1  # how often the live panel redraws while playing
 SLOT_WAIT_SECONDS = 0.5  # longest wait for a training slot while other sessions train
@@ -17,7 +18,7 @@ with ui.friendly_errors("reading this page's settings"):
 
 
 def _lab() -> bd.BoundaryLab:
-    return pg.boundaries
+    return pg.room("boundaries")
 
 
 # ----------------------------------------------------------------------------- callbacks

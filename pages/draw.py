@@ -3,10 +3,10 @@ and teach it your handwriting.
 
 Testing note: AppTest can't drive the canvas (a custom component), so whenever the
 canvas returns no image this page reads an RGBA array from
-``st.session_state[playground.state.TEST_DRAWING_KEY]`` instead. The image ->
-prediction path itself is ``playground.drawing.read_drawing``, tested directly; so are
-the "not a digit" check and the explanations (``playground.drawing``) and the personal
-set and fine-tuning (``playground.teach``).
+``st.session_state[playground.common.state.TEST_DRAWING_KEY]`` instead. The image ->
+prediction path itself is ``playground.draw.drawing.read_drawing``, tested directly; so are
+the "not a digit" check and the explanations (``playground.draw.drawing``) and the personal
+set and fine-tuning (``playground.draw.teach``).
 """
 
 import logging
@@ -14,9 +14,11 @@ import logging
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from playground import data, draw_figures, drawing, figures, teach, ui
-from playground.drawing import blank_hint, read_drawing
-from playground.state import TEST_DRAWING_KEY
+from playground.common.state import TEST_DRAWING_KEY
+from playground.draw import drawing, figures, teach
+from playground.draw import figures as draw_figures
+from playground.draw.drawing import blank_hint, read_drawing
+from playground.shell import data, ui
 
 CANVAS_SIZE = 280
 HEAD_HEIGHT = 140  # px: the Prediction, its "only a guess" line and a caption
@@ -34,12 +36,12 @@ def _clear() -> None:
 
 @ui.guarded("adding your drawing to your set")
 def _teach(key: str, canvas_version: int) -> None:
-    pg.teach.correct(st.session_state.get(key), canvas_version)
+    teach.of(pg).correct(st.session_state.get(key), canvas_version)
 
 
 @ui.guarded("fine-tuning on your drawings")
 def _fine_tune() -> None:
-    model, state = pg.model, pg.teach
+    model, state = pg.model, teach.of(pg)
     if model is None:
         return
     image = None if state.current is None else state.current[0]
@@ -59,13 +61,13 @@ def _fine_tune() -> None:
 def _upload_set(key: str, dataset: str) -> None:
     uploaded = st.session_state.get(key)
     if uploaded is not None:
-        pg.teach.load(uploaded.getvalue(), str(uploaded.name), dataset)
+        teach.of(pg).load(uploaded.getvalue(), str(uploaded.name), dataset)
 
 
 @ui.guarded("emptying your set")
 def _empty_set() -> None:
-    pg.teach.clear()
-    pg.teach.say("info", "Your set is empty now.")
+    teach.of(pg).clear()
+    teach.of(pg).say("info", "Your set is empty now.")
 
 
 def _dataset_or_none(name: str):
@@ -81,7 +83,7 @@ def _novelty(model, dataset, reading):
         return None
     try:
         with st.spinner("Learning what ordinary drawings look like (once)…"):
-            detector = drawing.novelty_detector(model.net, dataset, pg.teach.taught_to(model.net))
+            detector = drawing.novelty_detector(model.net, dataset, teach.of(pg).taught_to(model.net))
         return None if detector is None else detector.assess(reading.image.ravel())
     except Exception:  # noqa: BLE001 - the answer matters more than the check
         log.exception("the not-a-digit check failed")
@@ -148,7 +150,7 @@ def why(model, reading, names, seen_col) -> None:
 
 def teach_panel(model, dataset, reading) -> None:
     """ "Wrong? It's a …", Fine-tune, and the personal set."""
-    state = pg.teach
+    state = teach.of(pg)
     names = data.class_names(model.dataset)
     message = state.pop_message()
     if message is not None:
@@ -244,8 +246,8 @@ def board() -> None:
     model = pg.model
     if model is None:
         return
-    if pg.teach.rerun_page:  # a fine-tune changed the model: redraw the whole page
-        pg.teach.rerun_page = False
+    if teach.of(pg).rerun_page:  # a fine-tune changed the model: redraw the whole page
+        teach.of(pg).rerun_page = False
         st.rerun()
     with ui.friendly_errors("reading your drawing"):
         dataset = _dataset_or_none(model.dataset)

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground import data, learn_figures, server, ui
-from playground import tutorial_fix as tf
+from playground.learn import figures as learn_figures
+from playground.learn import tutorial_fix as tf
+from playground.shell import data, server, ui
 
 HISTORY = "learn-fix-history"
 KEEP_CURVES = 5

@@ -3,7 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from playground import data, figures, metrics, models, state, ui
+from playground.common import metrics, models, state
+from playground.inspect import figures
+from playground.shell import data, ui
 
 pg = ui.playground()
 

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from playground import data, learn_figures, server, ui
-from playground import optimizer_race as race
+from playground.learn import figures as learn_figures
+from playground.learn import optimizer_race as race
+from playground.shell import data, server, ui
 
 RACE_STATE = "learn-network-race"
 TICK_SECONDS = 0.15

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from playground import data, figures, ui
-from playground import sweep_view as sv
-from playground.state import url_params
-from playground.training import (
+from playground.common import vocab
+from playground.common.state import url_params
+from playground.common.vocab import (
     ACTIVATION_LABELS,
     LEARNING_RATES,
     MAX_EPOCHS,
@@ -18,6 +17,9 @@ from playground.training import (
     format_l2,
     format_lr,
 )
+from playground.shell import data, ui
+from playground.sweep import figures
+from playground.sweep import view as sv
 
 TICK_SECONDS = 0.5  # how often the live panel looks for new results while a sweep runs
 THIS_MACHINE, CLUSTER = "This machine", "A Dask cluster"
@@ -128,12 +130,12 @@ def settings_note(axes: list[str], epochs: int | None) -> str:
 
 
 def controls() -> Plan:
-    names = data.dataset_names()
+    names = vocab.dataset_names()
     dataset = st.selectbox(
         "Dataset",
         names,
         index=names.index(pg.config.dataset) if pg.config.dataset in names else 0,
-        format_func=data.dataset_label,
+        format_func=vocab.dataset_label,
         key="sweep-dataset",
         help="The images every run learns from. Digits trains fastest.",
     )
@@ -170,7 +172,7 @@ def controls() -> Plan:
             problem = problem or f"Can't sweep that: {exc}."
     if scheduler is None and problem is None and not data.is_available(dataset):
         problem = (
-            f"{data.DISPLAY_NAMES.get(dataset, dataset)} isn't on this machine yet: download it "
+            f"{vocab.DISPLAY_NAMES.get(dataset, dataset)} isn't on this machine yet: download it "
             "on the Train page, or pick the digits."
         )
     return Plan(dataset, values, configs, scheduler, n_jobs, problem)
@@ -196,7 +198,7 @@ def start(plan: Plan) -> None:
     try:
         # Local workers get the dataset this server has loaded; cluster workers load their own.
         dataset = plan.dataset if plan.scheduler else data.load_dataset(plan.dataset)
-        pg.sweep = sv.SweepState.start(plan.values, plan.configs, dataset,
+        pg.rooms["sweep"] = sv.SweepState.start(plan.values, plan.configs, dataset,
                                        scheduler=plan.scheduler, n_jobs=plan.n_jobs)
     except (SweepError, ValueError, OSError) as exc:
         pg.notify("error", f"Couldn't start the sweep: {exc}")
@@ -204,7 +206,7 @@ def start(plan: Plan) -> None:
 
 
 def buttons(plan: Plan) -> None:
-    state = pg.sweep
+    state = pg.room("sweep")
     running = state is not None and state.running
     left, right = st.columns(2)
     if left.button(
@@ -243,7 +245,7 @@ def preview(plan: Plan) -> None:
 def live_panel() -> None:
     """Progress, heatmap and parallel coordinates; reruns alone while the sweep runs."""
     with ui.friendly_errors("showing the sweep"):
-        state = pg.sweep
+        state = pg.room("sweep")
         if state is None:
             return
         ended = state.poll()
@@ -351,7 +353,7 @@ with main_col:
     else:
         with ui.friendly_errors("estimating the sweep's time"):
             budget(plan)
-    state = pg.sweep
+    state = pg.room("sweep")
     if state is not None:
         state.poll()  # a full rerun looks for results too (not only the live panel's timer)
     buttons(plan)

@@ -4,10 +4,12 @@ import time
 
 import streamlit as st
 
-from playground import data, figures, server, train_view, ui
-from playground.diagnosis import run_warning
-from playground.models import architecture_label
-from playground.training import (
+from playground.common import vocab
+from playground.common.diagnosis import run_warning
+from playground.common.models import architecture_label
+from playground.common.runs import build_network
+from playground.common.urlstate import share_link
+from playground.common.vocab import (
     ACTIVATION_LABELS,
     ACTIVATIONS,
     BATCH_SIZES,
@@ -22,13 +24,14 @@ from playground.training import (
     PAUSED,
     RUNNING,
     TrainConfig,
-    build_network,
     config_from_widgets,
     format_l2,
     format_lr,
     format_seconds,
 )
-from playground.urlstate import share_link
+from playground.shell import data, server, ui
+from playground.train import figures
+from playground.train import view as train_view
 
 TICK_SECONDS = 0.1  # how often the live panel steps while a run is going
 SLOT_WAIT_SECONDS = 1.0  # longest wait for a training slot while other sessions train
@@ -41,22 +44,22 @@ pg = ui.playground()
 
 def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
     """The settings column; returns the chosen config and whether its dataset is ready."""
-    names = data.dataset_names()
+    names = vocab.dataset_names()
     dataset = st.radio(
         "Dataset",
         names,
         index=names.index(current.dataset) if current.dataset in names else 0,
-        format_func=data.dataset_label,
+        format_func=vocab.dataset_label,
         key="cfg-dataset",
         help="Digits: small 8×8 images, bundled, trains in about a second. "
         "MNIST: the classic 28×28 digits, bigger and slower, downloaded once.",
     )
     ready = dataset == "digits" or data.is_available(dataset)
     if not ready:
-        shown = data.DISPLAY_NAMES.get(dataset, dataset)
+        shown = vocab.DISPLAY_NAMES.get(dataset, dataset)
         st.info(
             f"{shown} isn't on this machine yet: download it once "
-            f"(about {data.DOWNLOAD_MB.get(dataset, 12)} MB)."
+            f"(about {vocab.DOWNLOAD_MB.get(dataset, 12)} MB)."
         )
         if st.button(
             f"Download {shown}",
@@ -327,7 +330,7 @@ def render_weights(run) -> None:
 def preview(config: TrainConfig) -> None:
     """Empty curves and the starting weights of the network that Train would build."""
     _chart(figures.training_curves({}, config.epochs), "chart-curves")
-    shape = data.IMAGE_SHAPES.get(config.dataset)
+    shape = vocab.IMAGE_SHAPES.get(config.dataset)
     if shape is None:
         return
     net = build_network(config, shape[0] * shape[1])

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import browser  # noqa: E402
 import learn_browser as lb  # noqa: E402
 
-from playground import tutorial_fix as tf  # noqa: E402
+from playground.learn import tutorial_fix as tf
 
 SURFACE_TEXT = {
     "Rosenbrock": "banana valley",

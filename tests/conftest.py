@@ -67,10 +67,10 @@ def mnist_sample():
 def draw_default_run(mnist_sample):
     """Draw's default 28x28 model, trained as Draw trains it on arrival (about 2 s).
     Tests that change its network must work on a copy."""
-    from playground.drawing import default_draw_config
-    from playground.training import TrainingRun
+    from playground.common.runs import TrainingRun
+    from playground.common.vocab import DEFAULT_MODEL_CONFIG
 
-    run = TrainingRun(default_draw_config(), mnist_sample)
+    run = TrainingRun(DEFAULT_MODEL_CONFIG, mnist_sample)
     run.run_to_end()
     return run
 
@@ -78,7 +78,8 @@ def draw_default_run(mnist_sample):
 @pytest.fixture(scope="session")
 def default_run(digits):
     """The app's default digits model, trained once (about a second)."""
-    from playground.training import TrainConfig, TrainingRun
+    from playground.common.runs import TrainingRun
+    from playground.common.vocab import TrainConfig
 
     run = TrainingRun(TrainConfig(), digits)
     run.run_to_end()

@@ -16,8 +16,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from playground.state import STATE_KEY, TEST_DRAWING_KEY
-from playground.training import DIVERGED, PAUSED, RUNNING, STOPPED
+from playground.common.state import STATE_KEY, TEST_DRAWING_KEY
+from playground.common.vocab import DIVERGED, PAUSED, RUNNING, STOPPED
 from tests.apptest_helpers import metrics, plotly_figures, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

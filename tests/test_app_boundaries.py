@@ -16,34 +16,26 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.data import datasets2d as d2
-from playground import boundaries as bd
-from playground import boundary_figures as bf
-from playground import ui
-from playground.state import STATE_KEY
-from playground.training import TrainConfig
+from playground.boundaries import figures as bf
+from playground.boundaries import lab as bd
+from playground.common.state import STATE_KEY
+from playground.common.vocab import TrainConfig
 from tests.apptest_helpers import metrics, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def open_page(**query) -> AppTest:
-    """The Boundaries page, opened with ``query`` in the address (as a link would).
-
-    AppTest can only start on the default page, whose run puts the Train settings in
-    the address: the link's parameters are put back before switching, as the browser
-    would have them on arriving at ``/boundaries?...``."""
+    """The Boundaries page, opened with ``query`` in the address (as a link would): its
+    first run is on ``/boundaries?...``, as a visitor's is."""
     app = AppTest.from_file(APP, default_timeout=60)
     for name, value in query.items():
         app.query_params[name] = value
-    app.run()
-    if query:
-        assert app.session_state[STATE_KEY].config == TrainConfig()  # Train ignored the link
-        for name in list(app.query_params):
-            del app.query_params[name]
-        for name, value in query.items():
-            app.query_params[name] = value
     app.switch_page("pages/boundaries.py").run()
     assert_calm(app)
+    if query:
+        # A link's parameters belong to the page in its path: Train's settings are untouched.
+        assert app.session_state[STATE_KEY].config == TrainConfig()
     return app
 
 
@@ -53,7 +45,7 @@ def assert_calm(app) -> None:
 
 
 def lab(app) -> bd.BoundaryLab:
-    return app.session_state[STATE_KEY].boundaries
+    return app.session_state[STATE_KEY].room("boundaries")
 
 
 def payload(app) -> dict:
@@ -210,9 +202,10 @@ def test_a_link_sets_the_controls_and_a_bad_value_gets_a_note():
     assert any("`activation=bogus` isn't valid" in w.value for w in app.warning)
     # The Train page's settings are left alone by a Boundaries link.
     assert app.session_state[STATE_KEY].config == TrainConfig()
-    # What this page asks the address bar to show (app.py's persist writes it).
-    claimed = app.session_state[ui.PAGE_QUERY_KEY][1]
-    assert claimed == bd.config_to_query(config) and claimed["activation"] == "tanh"
+    # The address bar shows this page's own settings (app.py's persist writes them).
+    shown = {k: (v[0] if isinstance(v, list) else v) for k, v in app.query_params.items()}
+    shown.pop("sid")
+    assert shown == bd.config_to_query(config) and shown["activation"] == "tanh"
 
 
 def test_the_download_button_and_the_copy_link():

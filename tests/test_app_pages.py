@@ -21,9 +21,9 @@ from streamlit.testing.v1 import AppTest
 from nn_core import MLP
 from nn_core.drawings.preprocess import drawing_to_image
 from nn_core.drawings.strokes import render_digit
-from playground import data
-from playground.state import STATE_KEY, TEST_DRAWING_KEY, Playground
-from playground.training import TrainConfig
+from playground.common.state import STATE_KEY, TEST_DRAWING_KEY, Playground
+from playground.common.vocab import TrainConfig
+from playground.shell import data
 from tests.apptest_helpers import metrics, plotly_figures
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -24,10 +24,18 @@ from streamlit.testing.v1 import AppTest
 
 from nn_core import MLP
 from nn_core.drawings.preprocess import drawing_to_input
-from playground import drawing, server, ui
-from playground.models import MAX_MODEL_BYTES, MB, ModelFileError, load_model_bytes, model_to_bytes
-from playground.state import STATE_KEY, TEST_DRAWING_KEY, Playground
-from playground.training import DIVERGED, TrainConfig, TrainingRun
+from playground.common.models import (
+    MAX_MODEL_BYTES,
+    MB,
+    ModelFileError,
+    load_model_bytes,
+    model_to_bytes,
+)
+from playground.common.runs import TrainingRun
+from playground.common.state import STATE_KEY, TEST_DRAWING_KEY, Playground
+from playground.common.vocab import DIVERGED, TrainConfig
+from playground.draw import drawing
+from playground.shell import server, ui
 from tests.apptest_helpers import metrics, plotly_figures, run_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -444,7 +452,7 @@ def test_every_page_before_any_model_and_after_a_reset():
 def test_a_model_whose_numbers_overflow_gets_advice_on_inspect_and_draw():
     """Such a model can't be uploaded or trained into place any more; if one still answers
     (a model from an older build, say), the pages say what to do instead of crashing."""
-    from playground.models import OVERFLOW_ADVICE, ActiveModel
+    from playground.common.models import OVERFLOW_ADVICE, ActiveModel
 
     net = MLP([64, 16, 10], activation="identity", seed=0, dtype=np.float32)
     for w in net.weights:

@@ -16,9 +16,9 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from nn_core.sweep import train_config
-from playground import sweep_view
-from playground.state import STATE_KEY
-from playground.training import TrainConfig
+from playground.common.state import STATE_KEY
+from playground.common.vocab import TrainConfig
+from playground.sweep import view as sweep_view
 from tests.apptest_helpers import metrics, plotly_figures, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -87,7 +87,7 @@ def test_a_small_sweep_fills_the_heatmap_with_the_engines_numbers(digits, monkey
     assert heat["x"] == ["0.01", "0.1", "1"] and heat["y"] == ["16", "64"]
     assert all(v is not None and v == v for row in heat["z"] for v in row)  # every cell in
     # The cell for 64 units at lr 0.1 is the engine's own run of those settings.
-    state = app.session_state[STATE_KEY].sweep
+    state = app.session_state[STATE_KEY].room("sweep")
     settings = {**sweep_view.base_settings(TrainConfig()), "hidden": (64,),
                 "learning_rate": 0.1, "epochs": 3}
     expected = train_config(settings, digits)
@@ -153,7 +153,7 @@ def test_an_unreachable_scheduler_gets_a_clear_error(monkeypatch):
     app.button(key="btn-sweep-run").click().run()
     assert not app.exception, app.exception
     assert f"Couldn't reach the Dask scheduler at tcp://127.0.0.1:{port}" in texts(app.error)
-    assert app.session_state[STATE_KEY].sweep is None
+    assert app.session_state[STATE_KEY].room("sweep") is None
 
 
 def test_without_dask_the_page_says_how_to_install_it(monkeypatch):

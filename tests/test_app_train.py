@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from playground.state import STATE_KEY
-from playground.urlstate import SESSION_PARAM
+from playground.common.state import STATE_KEY
+from playground.common.urlstate import SESSION_PARAM
 from tests.apptest_helpers import metrics, plotly_figures, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

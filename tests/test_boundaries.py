@@ -1,5 +1,5 @@
-"""The Boundaries page's logic without Streamlit (playground.boundaries and the payload in
-playground.boundary_figures): what trains, what a setting change does, the link, and
+"""The Boundaries page's logic without Streamlit (playground.boundaries.lab and the payload in
+playground.boundaries.figures): what trains, what a setting change does, the link, and
 that every number drawn is the network's own, checked against independent NumPy."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 
 from nn_core import MLP
 from nn_core.data import datasets2d as d2
-from playground import boundaries as bd
-from playground import boundary_figures as bf
+from playground.boundaries import figures as bf
+from playground.boundaries import lab as bd
 
 #: A frame's time budget in these tests: generous, so that a busy machine still trains
 #: every epoch a frame asks for (the page's own budget is 0.1 s).
@@ -263,16 +263,20 @@ def test_boundaries_links_are_told_apart_from_train_links():
     assert not bd.is_boundaries_query({"sid": "x"})
 
 
-def test_the_train_page_ignores_a_boundaries_link():
-    from playground.state import get_playground
-    from playground.training import TrainConfig
+def test_a_link_to_another_page_leaves_the_train_settings_alone():
+    from playground.common.state import get_playground
+    from playground.common.vocab import TrainConfig
 
-    pg = get_playground({}, {"data": "spiral", "hidden": "8-8", "activation": "tanh"})
+    link = {"data": "spiral", "hidden": "8-8", "activation": "tanh"}
+    pg = get_playground({}, link, read_settings=False)
     assert pg.config == TrainConfig() and pg.pop_notices() == []
+    # The same parameters on the Train page's own link are Train's to read.
+    pg = get_playground({}, link)
+    assert pg.config.hidden == (8, 8) and pg.config.activation == "tanh"
 
 
 def test_the_address_shows_the_page_on_screen_and_keeps_the_token():
-    from playground.state import Playground, url_params
+    from playground.common.state import Playground, url_params
 
     pg = Playground()
     assert url_params(pg)["dataset"] == "digits"
@@ -281,7 +285,7 @@ def test_the_address_shows_the_page_on_screen_and_keeps_the_token():
 
 
 def test_the_first_visit_reads_the_link_once_and_a_reload_keeps_the_network():
-    from playground.state import Playground
+    from playground.common.state import Playground
 
     pg, session = Playground(), {}
     lab, notes = bd.lab_for(pg, session, {"data": "xor", "hidden": "8-x"})

@@ -14,8 +14,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.drawings.preprocess import drawing_to_input
-from nn_core.drawings.strokes import render_digit, render_non_digit, render_paths, unusual_digit_paths
-from playground.state import STATE_KEY, TEST_DRAWING_KEY
+from nn_core.drawings.strokes import (
+    render_digit,
+    render_non_digit,
+    render_paths,
+    unusual_digit_paths,
+)
+from playground.common.state import STATE_KEY, TEST_DRAWING_KEY
+from playground.draw import teach
 from tests.apptest_helpers import metrics, plotly_figures
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -84,14 +90,14 @@ def test_teaching_five_slashed_zeros_makes_the_style_read_right():
         assert any("Added this drawing as a 0" in s.value for s in app.success)
         clear(app)
     pg = app.session_state[STATE_KEY]
-    assert len(pg.teach) == 5 and pg.teach.counts()[0] == 5
-    assert pg.teach.examples.images.shape == (5, 28, 28)  # as the network sees them
+    assert len(teach.of(pg)) == 5 and teach.of(pg).counts()[0] == 5
+    assert teach.of(pg).examples.images.shape == (5, 28, 28)  # as the network sees them
 
     show(app, slashed_zeros(11, 1)[0])
     old_net = pg.model.net
     app.button(key="btn-fine-tune").click().run()
     calm(app)
-    result = pg.teach.result
+    result = teach.of(pg).result
     assert pg.model.net is not old_net and "fine-tuned on 5 of your drawings" in pg.model.source
     shown = metrics(app)
     assert shown["Test accuracy"] == f"{result.test_after:.1%}"
@@ -117,7 +123,7 @@ def test_the_same_drawing_corrected_twice_is_relabelled_not_added_again():
     app.pills[0].set_value(7).run()
     calm(app)
     pg = app.session_state[STATE_KEY]
-    assert len(pg.teach) == 1 and pg.teach.examples.labels.tolist() == [7]
+    assert len(teach.of(pg)) == 1 and teach.of(pg).examples.labels.tolist() == [7]
     assert any("Relabelled" in s.value for s in app.success)
 
 
@@ -128,20 +134,20 @@ def test_the_set_downloads_uploads_and_survives_a_reload():
         app.pills[0].set_value(digit).run()
         clear(app)
     pg = app.session_state[STATE_KEY]
-    payload = pg.teach.to_bytes()
+    payload = teach.of(pg).to_bytes()
     assert app.get("download_button")  # "Download my set (.npz)"
     # A reload (a new session with the same address) finds the set again.
     reloaded = new_app(**dict(app.query_params.items()))
     reloaded.switch_page("pages/draw.py").run()
-    assert reloaded.session_state[STATE_KEY] is pg and len(pg.teach) == 2
+    assert reloaded.session_state[STATE_KEY] is pg and len(teach.of(pg)) == 2
     assert any("2 drawings" in e.label for e in reloaded.expander)
 
     other = draw_page()  # another tab: its own, empty set; it uploads the file
     other.file_uploader(key="upload-set").upload("mine.npz", payload).run()
     calm(other)
-    theirs = other.session_state[STATE_KEY].teach
-    assert theirs is not pg.teach and theirs.examples.labels.tolist() == [2, 5]
-    np.testing.assert_array_equal(theirs.examples.images, pg.teach.examples.images)
+    theirs = teach.of(other.session_state[STATE_KEY])
+    assert theirs is not teach.of(pg) and theirs.examples.labels.tolist() == [2, 5]
+    np.testing.assert_array_equal(theirs.examples.images, teach.of(pg).examples.images)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +163,7 @@ def test_a_bad_set_file_is_refused_and_the_set_kept(payload, reason):
     errors = [e.value for e in app.error]
     assert len(errors) == 1 and "Couldn't load bad.npz" in errors[0] and reason in errors[0]
     assert "unchanged" in errors[0]
-    assert len(app.session_state[STATE_KEY].teach) == 1
+    assert len(teach.of(app.session_state[STATE_KEY])) == 1
 
 
 # --------------------------------------------------------------------------- not a digit

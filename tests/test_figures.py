@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playground import figures
+from playground.common import figures as common_figures
+from playground.draw import figures as draw_figures
+from playground.inspect import figures as inspect_figures
+from playground.train import figures as train_figures
 
 
 def _json_ok(fig: go.Figure) -> dict:
@@ -31,7 +34,7 @@ def test_training_curves_draws_train_and_validation_loss_and_accuracy():
         "val_loss": [1.1, 0.6, 0.4],
         "val_accuracy": [0.55, 0.75, 0.85],
     }
-    fig = figures.training_curves(history, total_epochs=30)
+    fig = train_figures.training_curves(history, total_epochs=30)
     names = [t.name for t in fig.data]
     assert names == ["train loss", "validation loss", "train accuracy", "validation accuracy"]
     assert list(fig.data[1].y) == [1.1, 0.6, 0.4]
@@ -43,14 +46,14 @@ def test_training_curves_draws_train_and_validation_loss_and_accuracy():
 
 
 def test_training_curves_empty_history_still_has_both_panels():
-    fig = figures.training_curves({}, total_epochs=5)
+    fig = train_figures.training_curves({}, total_epochs=5)
     assert len(fig.data) == 4
     assert all(len(t.x) == 0 for t in fig.data)
     _json_ok(fig)
 
 
 def test_training_curves_range_grows_past_the_plan():
-    fig = figures.training_curves({"loss": [1.0] * 12}, total_epochs=10)
+    fig = train_figures.training_curves({"loss": [1.0] * 12}, total_epochs=10)
     assert fig.layout.xaxis.range[1] == 12.5
 
 
@@ -60,7 +63,7 @@ def test_training_curves_range_grows_past_the_plan():
 def test_weight_tiles_lays_out_one_tile_per_unit_centred_at_zero():
     rng = np.random.default_rng(0)
     w = rng.normal(size=(64, 10)).astype(np.float32)
-    fig = figures.weight_tiles(w, (8, 8))
+    fig = train_figures.weight_tiles(w, (8, 8))
     heat = fig.data[0]
     z = np.asarray(heat.z, dtype=float)
     # 10 units -> 4 columns x 3 rows of 8x8 tiles with 1-pixel gaps.
@@ -81,7 +84,7 @@ def test_weight_tiles_lays_out_one_tile_per_unit_centred_at_zero():
 
 def test_weight_tiles_caps_the_number_of_tiles_and_says_so():
     w = np.ones((784, 100), dtype=np.float32)
-    fig = figures.weight_tiles(w, (28, 28), max_tiles=16)
+    fig = train_figures.weight_tiles(w, (28, 28), max_tiles=16)
     z = np.asarray(fig.data[0].z, dtype=float)
     assert z.shape == (4 * 29 - 1, 4 * 29 - 1)
     assert "first 16 of 100" in fig.layout.title.text
@@ -89,11 +92,11 @@ def test_weight_tiles_caps_the_number_of_tiles_and_says_so():
 
 def test_weight_tiles_rejects_weights_that_do_not_fit_the_image():
     with pytest.raises(ValueError, match="do not match"):
-        figures.weight_tiles(np.zeros((63, 4)), (8, 8))
+        train_figures.weight_tiles(np.zeros((63, 4)), (8, 8))
 
 
 def test_weight_tiles_all_zero_weights_are_fine():
-    fig = figures.weight_tiles(np.zeros((64, 4)), (8, 8))
+    fig = train_figures.weight_tiles(np.zeros((64, 4)), (8, 8))
     assert fig.data[0].zmax > 0
     _json_ok(fig)
 
@@ -107,7 +110,7 @@ def test_weight_tiles_all_zero_weights_are_fine():
 )
 def test_weight_tiles_every_unit_appears_exactly_once(h, w, units, seed):
     weights = np.random.default_rng(seed).normal(size=(h * w, units)).astype(np.float32)
-    fig = figures.weight_tiles(weights, (h, w))
+    fig = train_figures.weight_tiles(weights, (h, w))
     z = np.asarray(fig.data[0].z, dtype=float)
     unit = np.asarray(fig.data[0].customdata)
     assert np.count_nonzero(~np.isnan(z)) == h * w * units
@@ -116,18 +119,18 @@ def test_weight_tiles_every_unit_appears_exactly_once(h, w, units, seed):
 
 def test_weight_matrix_is_a_zero_centred_heatmap_of_the_matrix():
     w = np.array([[1.0, -3.0], [0.5, 2.0], [0.0, 0.0]])
-    fig = figures.weight_matrix(w, "hidden 1", "output")
+    fig = train_figures.weight_matrix(w, "hidden 1", "output")
     heat = fig.data[0]
     np.testing.assert_allclose(np.asarray(heat.z, dtype=float), w)
     assert heat.zmin == -3 and heat.zmax == 3 and heat.zmid == 0
     assert fig.layout.xaxis.title.text == "output"
     assert fig.layout.yaxis.title.text == "hidden 1"
     with pytest.raises(ValueError):
-        figures.weight_matrix(np.zeros(3))
+        train_figures.weight_matrix(np.zeros(3))
 
 
 def test_run_overlay_one_line_per_run_and_skips_empty_ones():
-    fig = figures.run_overlay(
+    fig = train_figures.run_overlay(
         [("#1 64 ReLU", [1.0, 0.5]), ("#2 empty", []), ("#3 128 ReLU", [0.9, 0.4, 0.2])],
         metric="validation loss",
     )
@@ -137,7 +140,7 @@ def test_run_overlay_one_line_per_run_and_skips_empty_ones():
 
 
 def test_run_overlay_accuracy_axis_is_in_percent():
-    fig = figures.run_overlay([("a", [0.5, 0.9])], metric="validation accuracy")
+    fig = train_figures.run_overlay([("a", [0.5, 0.9])], metric="validation accuracy")
     assert fig.layout.yaxis.tickformat == ".0%"
 
 
@@ -147,45 +150,45 @@ def test_run_overlay_accuracy_axis_is_in_percent():
 def test_probability_bars_highlights_the_most_likely_class():
     p = np.full(10, 0.02)
     p[7] = 0.82
-    fig = figures.probability_bars(p)
+    fig = draw_figures.probability_bars(p)
     bar = fig.data[0]
     assert list(bar.x) == [str(i) for i in range(10)]
     colours = list(bar.marker.color)
-    assert colours[7] == figures.HIGHLIGHT
-    assert colours.count(figures.HIGHLIGHT) == 1
+    assert colours[7] == common_figures.HIGHLIGHT
+    assert colours.count(common_figures.HIGHLIGHT) == 1
     assert bar.text[7] == "82%"
 
 
 def test_probability_bars_blank_canvas_gives_empty_bars():
-    fig = figures.probability_bars(None)
+    fig = draw_figures.probability_bars(None)
     assert list(fig.data[0].y) == [0.0] * 10
-    assert figures.HIGHLIGHT not in list(fig.data[0].marker.color)
+    assert common_figures.HIGHLIGHT not in list(fig.data[0].marker.color)
 
 
 def test_probability_bars_with_class_names_and_wrong_length():
     names = ["cat", "dog", "bird"]
-    fig = figures.probability_bars([0.1, 0.7, 0.2], names)
+    fig = draw_figures.probability_bars([0.1, 0.7, 0.2], names)
     assert list(fig.data[0].x) == names
     with pytest.raises(ValueError):
-        figures.probability_bars([0.5, 0.5], names)
+        draw_figures.probability_bars([0.5, 0.5], names)
 
 
 def test_input_image_shows_the_small_image_with_square_pixels():
     img = np.linspace(0, 1, 64).reshape(8, 8)
-    fig = figures.input_image(img)
+    fig = draw_figures.input_image(img)
     heat = fig.data[0]
     np.testing.assert_allclose(np.asarray(heat.z, dtype=float), img, rtol=1e-6)
     assert heat.zmin == 0 and heat.zmax == 1
     assert fig.layout.yaxis.scaleanchor == "x"
     assert "8×8" in fig.layout.title.text
-    assert "28×28" in figures.input_image(np.zeros((28, 28))).layout.title.text
+    assert "28×28" in draw_figures.input_image(np.zeros((28, 28))).layout.title.text
     # Nothing drawn yet: an all-black 8x8 image, on the same 0..1 grey scale.
-    blank = figures.input_image(None)
+    blank = draw_figures.input_image(None)
     np.testing.assert_array_equal(np.asarray(blank.data[0].z, dtype=float), np.zeros((8, 8)))
     assert blank.data[0].zmin == 0 and blank.data[0].zmax == 1
     assert blank.layout.title.text == "What the network sees (8×8)"
     with pytest.raises(ValueError):
-        figures.input_image(np.zeros((2, 2, 2)))
+        draw_figures.input_image(np.zeros((2, 2, 2)))
 
 
 # --------------------------------------------------------------------------- inspect
@@ -193,7 +196,7 @@ def test_input_image_shows_the_small_image_with_square_pixels():
 
 def test_confusion_matrix_writes_counts_and_leaves_zeros_blank():
     cm = np.array([[5, 0], [2, 3]])
-    fig = figures.confusion_matrix(cm, ["zero", "one"])
+    fig = inspect_figures.confusion_matrix(cm, ["zero", "one"])
     heat = fig.data[0]
     np.testing.assert_array_equal(np.asarray(heat.z), cm)
     assert np.asarray(heat.text).tolist() == [["5", ""], ["2", "3"]]
@@ -201,21 +204,21 @@ def test_confusion_matrix_writes_counts_and_leaves_zeros_blank():
     assert fig.layout.xaxis.title.text == "predicted class"
     assert fig.layout.yaxis.title.text == "true class"
     with pytest.raises(ValueError):
-        figures.confusion_matrix(np.zeros((2, 3)))
+        inspect_figures.confusion_matrix(np.zeros((2, 3)))
 
 
 def test_per_class_accuracy_highlights_the_weakest_class_and_handles_nan():
-    fig = figures.per_class_accuracy([0.9, 0.5, np.nan, 1.0])
+    fig = inspect_figures.per_class_accuracy([0.9, 0.5, np.nan, 1.0])
     colours = list(fig.data[0].marker.color)
-    assert colours[1] == figures.HIGHLIGHT and colours.count(figures.HIGHLIGHT) == 1
+    assert colours[1] == common_figures.HIGHLIGHT and colours.count(common_figures.HIGHLIGHT) == 1
     assert fig.data[0].text[2] == "n/a"
     with pytest.raises(ValueError):
-        figures.per_class_accuracy([0.5], ["a", "b"])
+        inspect_figures.per_class_accuracy([0.5], ["a", "b"])
 
 
 def test_misclassified_gallery_titles_each_image():
     images = np.random.default_rng(0).random((5, 8, 8))
-    fig = figures.misclassified_gallery(images, [3, 8, 1, 7, 4], [5, 1, 7, 1, 9], [0.92, 0.5, 0.61, 0.99, 0.3], cols=4)
+    fig = inspect_figures.misclassified_gallery(images, [3, 8, 1, 7, 4], [5, 1, 7, 1, 9], [0.92, 0.5, 0.61, 0.99, 0.3], cols=4)
     assert len(fig.data) == 5
     titles = [a.text for a in fig.layout.annotations]
     assert titles[0] == "true 3 → 5 (92%)"
@@ -226,7 +229,7 @@ def test_misclassified_gallery_titles_each_image():
 
 
 def test_misclassified_gallery_with_nothing_to_show():
-    fig = figures.misclassified_gallery(np.zeros((0, 8, 8)), [], [], [])
+    fig = inspect_figures.misclassified_gallery(np.zeros((0, 8, 8)), [], [], [])
     assert "No misclassified" in fig.layout.annotations[0].text
     with pytest.raises(ValueError):
-        figures.misclassified_gallery(np.zeros((2, 8, 8)), [1], [2], [0.5])
+        inspect_figures.misclassified_gallery(np.zeros((2, 8, 8)), [1], [2], [0.5])

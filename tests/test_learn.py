@@ -26,10 +26,10 @@ from threadpoolctl import threadpool_limits
 
 from nn_core import MLP, datasets
 from nn_core.optimizers import make_optimizer
-from playground import backprop as bp
-from playground import learn_figures
-from playground import optimizer_race as race
-from playground import tutorial_fix as tf
+from playground.learn import backprop as bp
+from playground.learn import figures as learn_figures
+from playground.learn import optimizer_race as race
+from playground.learn import tutorial_fix as tf
 
 ROOT = Path(__file__).resolve().parents[1]
 

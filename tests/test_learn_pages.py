@@ -22,9 +22,9 @@ from streamlit.testing.v1 import AppTest
 
 from nn_core import MLP, datasets
 from nn_core.optimizers import make_optimizer
-from playground import backprop as bp
-from playground import optimizer_race as race
-from playground import tutorial_fix as tf
+from playground.learn import backprop as bp
+from playground.learn import optimizer_race as race
+from playground.learn import tutorial_fix as tf
 from tests.apptest_helpers import metrics, plotly_figures, run_until
 
 ROOT = Path(__file__).resolve().parents[1]

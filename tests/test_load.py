@@ -42,7 +42,7 @@ TRAIN_TIMEOUT = 90.0  # for all four, generous: they normally finish within ~10 
 
 def server_slots() -> int:
     """Training slots of the server process (same rule, same environment as the test's)."""
-    from playground import server
+    from playground.shell import server
 
     return server._slot_count()
 
@@ -71,7 +71,7 @@ class HealthPoller(threading.Thread):
 
 def set_hidden_units(page, units: int) -> None:
     """Move the "Units in hidden layer 1" slider to ``units`` with the keyboard."""
-    from playground.training import LAYER_SIZES
+    from playground.common.vocab import LAYER_SIZES
 
     slider = page.locator('[data-testid="stSlider"]').filter(has_text="Units in hidden layer 1")
     thumb = slider.get_by_role("slider")

@@ -18,8 +18,8 @@ import pytest
 from scipy.special import logsumexp
 
 from nn_core import MLP
-from playground.diagnosis import chance_warning
-from playground.training import TrainConfig, config_from_widgets
+from playground.common.diagnosis import chance_warning
+from playground.common.vocab import TrainConfig, config_from_widgets
 
 
 def _data(n=203, n_features=12, n_classes=4, seed=0):
@@ -232,7 +232,7 @@ def test_an_l2_changed_just_before_train_is_the_l2_trained():
     so the L2 (and learning rate) set in the same rerun must still reach the run."""
     from streamlit.testing.v1 import AppTest
 
-    from playground.state import STATE_KEY
+    from playground.common.state import STATE_KEY
 
     app = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
                             default_timeout=60)

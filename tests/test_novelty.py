@@ -146,7 +146,7 @@ def test_thresholds_flag_the_calibration_quantile_by_construction():
 @pytest.fixture(scope="module")
 def detector(draw_default_run, mnist_sample):
     """Draw's default model's detector, fitted as the Draw page fits it."""
-    from playground import drawing
+    from playground.draw import drawing
 
     return drawing.novelty_detector(draw_default_run.net, mnist_sample)
 

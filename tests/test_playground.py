@@ -8,9 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from playground import metrics
-from playground.drawing import read_drawing
-from playground.models import (
+from playground.common import metrics
+from playground.common.models import (
     ActiveModel,
     ModelFileError,
     architecture_label,
@@ -18,8 +17,9 @@ from playground.models import (
     load_model_bytes,
     model_to_bytes,
 )
-from playground.state import MAX_RUNS_KEPT, STATE_KEY, Playground, get_playground
-from playground.training import (
+from playground.common.runs import TrainingRun, split_validation
+from playground.common.state import MAX_RUNS_KEPT, STATE_KEY, Playground, get_playground
+from playground.common.vocab import (
     ACTIVATIONS,
     DIVERGED,
     FINISHED,
@@ -30,11 +30,10 @@ from playground.training import (
     RUNNING,
     STOPPED,
     TrainConfig,
-    TrainingRun,
     format_lr,
     format_seconds,
-    split_validation,
 )
+from playground.draw.drawing import read_drawing
 
 # --------------------------------------------------------------------------- metrics
 
@@ -259,7 +258,7 @@ def test_divergence_keeps_last_good_weights_and_suggests_lower_learning_rate(dig
 @pytest.mark.parametrize("optimizer", ["adam", "momentum", "rmsprop"])
 def test_learning_rate_one_is_caught_or_diagnosed(digits, optimizer):
     """The issue's runs that ended near chance and said nothing: each now says why."""
-    from playground.diagnosis import run_warning
+    from playground.common.diagnosis import run_warning
 
     run = TrainingRun(TrainConfig(optimizer=optimizer, learning_rate=1.0, epochs=8), digits)
     run.run_to_end()
@@ -296,7 +295,7 @@ def test_elapsed_time_and_time_left_use_a_clock(digits):
 def test_a_tick_is_cut_into_pieces_with_a_checkpoint_after_each(digits):
     """A click is noticed at the checkpoint after each piece: at most the epoch under way
     finishes after it, on the slowest network the sliders allow."""
-    from playground import train_view
+    from playground.train import view as train_view
 
     config = TrainConfig(hidden=(512, 512, 512), batch_size=8, epochs=100)
     run = TrainingRun(config, digits)

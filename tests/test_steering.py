@@ -9,17 +9,20 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from playground import figures, sessions, train_view
-from playground.diagnosis import causes, chance_warning, is_at_chance, run_warning
-from playground.state import STATE_KEY, Playground, get_playground, url_params
-from playground.training import DIVERGED, FINISHED, TrainConfig, TrainingRun
-from playground.urlstate import (
+from playground.common import sessions
+from playground.common.diagnosis import causes, chance_warning, is_at_chance, run_warning
+from playground.common.runs import TrainingRun
+from playground.common.state import STATE_KEY, Playground, get_playground, url_params
+from playground.common.urlstate import (
     QUERY_FIELDS,
     SESSION_PARAM,
     config_from_query,
     config_to_query,
     share_link,
 )
+from playground.common.vocab import DIVERGED, FINISHED, TrainConfig
+from playground.train import figures
+from playground.train import view as train_view
 
 # --------------------------------------------------------------------------- the URL
 
@@ -224,7 +227,7 @@ def test_a_chance_model_is_not_silently_handed_to_draw_and_inspect(digits, defau
 
 
 def test_accuracy_delta_has_no_arrow_for_zero_and_names_the_previous_run():
-    from playground.training import RunRecord
+    from playground.common.runs import RunRecord
 
     def record(run_id, accuracy):
         return RunRecord(run_id, TrainConfig(), {}, FINISHED, 1, accuracy, accuracy, 1.0)

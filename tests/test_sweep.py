@@ -27,7 +27,8 @@ from nn_core.sweep import (
     start_sweep,
     train_config,
 )
-from playground.training import TrainConfig, TrainingRun
+from playground.common.runs import TrainingRun
+from playground.common.vocab import TrainConfig
 
 # What is compared across backends: everything but where and how fast.
 SAME_KEYS = (*GRID_KEYS, "status", "val_accuracy", "test_accuracy", "epochs_done", "index")
@@ -78,7 +79,7 @@ def test_a_bad_grid_is_refused_naming_the_problem(grid, message):
 
 
 def test_the_validation_split_is_the_apps():
-    from playground.training import split_validation
+    from playground.common.runs import split_validation
 
     for seed in (0, 7):
         for mine, apps in zip(sweep.split_validation(1347, 0.1, seed),

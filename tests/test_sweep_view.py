@@ -1,4 +1,4 @@
-"""The Sweep page's logic without Streamlit (playground.sweep_view) and its figures."""
+"""The Sweep page's logic without Streamlit (playground.sweep.view) and its figures."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from playground import figures
-from playground import sweep_view as sv
-from playground.training import LEARNING_RATES, TrainConfig
-from playground.urlstate import config_from_query, config_to_query
+from playground.common.urlstate import config_from_query, config_to_query
+from playground.common.vocab import LEARNING_RATES, TrainConfig
+from playground.sweep import figures
+from playground.sweep import view as sv
 
 
 def result(index=0, status="ok", val=0.9, test=0.88, **settings):

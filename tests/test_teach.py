@@ -1,5 +1,5 @@
-"""Draw's glue without Streamlit: the personal set (playground.teach), the default model,
-the "not a digit" detector cache and the why-figures (playground.drawing, draw_figures)."""
+"""Draw's glue without Streamlit: the personal set (playground.draw.teach), the default model,
+the "not a digit" detector cache and the why-figures (playground.draw.drawing, draw_figures)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,20 @@ import pytest
 
 from nn_core.drawings.preprocess import drawing_to_image
 from nn_core.drawings.strokes import render_digit, render_non_digit
-from playground import drawing, teach
-from playground.draw_figures import attribution_overlay, unit_tiles
-from playground.models import ActiveModel
-from playground.training import BATCH_SIZES, L2_VALUES, LAYER_SIZES, LEARNING_RATES
+from playground.common.models import ActiveModel
+from playground.common.vocab import (
+    BATCH_SIZES,
+    DEFAULT_MODEL_CONFIG,
+    L2_VALUES,
+    LAYER_SIZES,
+    LEARNING_RATES,
+)
+from playground.draw import drawing, teach
+from playground.draw.figures import attribution_overlay, unit_tiles
 
 
 def test_the_default_draw_model_is_a_setting_the_train_page_offers():
-    config = drawing.default_draw_config()
+    config = DEFAULT_MODEL_CONFIG
     config.validate()
     assert config.dataset == "mnist-sample" and config.hidden == (256,)
     assert config.learning_rate in LEARNING_RATES and config.batch_size in BATCH_SIZES

@@ -146,7 +146,7 @@ _OFFICIAL_SIZES: dict[str, dict[str, int]] = {
 }
 
 #: The bundled MNIST sample: its folder and the sha256 of its four files (checked on load).
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "data" / "mnist-sample"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "mnist-sample"
 SAMPLE_SHA256: dict[str, str] = {
     "train-images-idx3-ubyte.gz": "e0090c1b4b5e6c2b07d5fe656d922709dfd092ee749fed7efa033e605e0597e4",
     "train-labels-idx1-ubyte.gz": "dfa7f9db7d9fc32d08b07178ac96a2dd6ec2830af1f44b3733b11f3faff20862",

@@ -23,7 +23,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from playground.training import (
+from playground.common.vocab import (
     CHANCE_EPOCHS,
     CHANCE_MARGIN,
     OPTIMIZER_LABELS,

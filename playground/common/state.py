@@ -11,12 +11,12 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground import sessions
-from playground.diagnosis import is_at_chance
-from playground.models import ActiveModel
-from playground.teach import TeachState
-from playground.training import DIVERGED, PAUSED, RUNNING, RunRecord, TrainConfig, TrainingRun
-from playground.urlstate import SESSION_PARAM, config_from_query, config_to_query
+from playground.common import sessions
+from playground.common.diagnosis import is_at_chance
+from playground.common.models import ActiveModel
+from playground.common.runs import RunRecord, TrainingRun
+from playground.common.urlstate import SESSION_PARAM, config_from_query, config_to_query
+from playground.common.vocab import DIVERGED, PAUSED, RUNNING, TrainConfig
 
 STATE_KEY = "playground"
 # Test hook: an RGBA array (H, W, 4) put here is read by the Draw page whenever the
@@ -43,14 +43,16 @@ class Playground:
     last_good_model: ActiveModel | None = None
     #: This tab's key in the server-side store (``?sid=``), so a reload finds it again.
     token: str = field(default_factory=sessions.new_token)
-    #: The Boundaries page's experiment (``playground.boundaries.BoundaryLab``), made on
-    #: the first visit.
-    boundaries: Any = None
-    #: The Sweep page's sweep (``playground.sweep_view.SweepState``): running or finished.
-    sweep: Any = None
-    #: Draw's personal set of corrected drawings and the last fine-tune
-    #: (``playground.teach.TeachState``); kept across reloads like the runs.
-    teach: TeachState = field(default_factory=TeachState)
+    #: Each feature's own state, by the feature's name (the Boundaries experiment, the
+    #: sweep, Draw's personal set, the Optimizers race, the tutorial's history ...):
+    #: kept across reloads like the runs. Common code never looks inside.
+    rooms: dict[str, Any] = field(default_factory=dict)
+
+    def room(self, name: str, make: Any = None) -> Any:
+        """The feature ``name``'s state; made with ``make()`` on first use if given."""
+        if name not in self.rooms and make is not None:
+            self.rooms[name] = make()
+        return self.rooms.get(name)
 
     def new_run_id(self) -> int:
         run_id = self.next_run_id
@@ -186,6 +188,7 @@ def get_playground(
     session_state: MutableMapping[str, Any],
     query: Mapping[str, Any] | None = None,
     store: sessions.SessionStore | None = None,
+    read_settings: bool = True,
 ) -> Playground:
     """The session's :class:`Playground`, found or made on the session's first page run.
 
@@ -200,10 +203,8 @@ def get_playground(
     query = query or {}
     token = query.get(SESSION_PARAM)
     restored = store.get(token) if store is not None and token else None
-    from playground.boundaries import is_boundaries_query
-
-    # A Boundaries link shares parameter names with Train's: that page reads it.
-    train_query = {} if is_boundaries_query(query) else query
+    # Only the Train page's own link carries training settings (read_settings).
+    train_query = query if read_settings else {}
     if isinstance(restored, Playground):
         pg = restored
         pg.config, notes = config_from_query(train_query, pg.config)

@@ -9,13 +9,12 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from playground.training import (
+from playground.common.runs import RunRecord, TrainingRun
+from playground.common.vocab import (
     ACTIVATION_LABELS,
     OPTIMIZER_LABELS,
     RUNNING,
-    RunRecord,
     TrainConfig,
-    TrainingRun,
     format_l2,
     format_lr,
 )

@@ -1,6 +1,6 @@
 """Teach the network your handwriting: the personal set and fine-tuning on it.
 
-A tab's :class:`TeachState` (``Playground.teach``) holds the drawings the person corrected
+A tab's :class:`TeachState` (``teach.of(pg)``, in the tab's rooms) holds the drawings the person corrected
 ("Wrong? It's a …"), as the network's input with the right label, and the outcome of the
 last **Fine-tune**. It lives in the tab's ``Playground``, so a reload keeps it, and it
 downloads and uploads as ``.npz`` (``nn_core.drawings.personal``, validated like model files).
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from playground.models import ActiveModel, predict_proba
+from playground.common.models import ActiveModel, predict_proba
 
 #: The personal set's size limit in the app (each drawing is one example).
 MAX_PERSONAL = 500
@@ -238,3 +238,8 @@ def fine_tune_model(
         source=f"{base} · fine-tuned on {len(examples)} of your drawings",
     )
     return tuned, result
+
+
+def of(pg: Any) -> TeachState:
+    """The tab's personal set and last fine-tune (made on first use; kept across reloads)."""
+    return pg.room("teach", TeachState)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.training import (
+from playground.common.vocab import (
     ACTIVATION_LABELS,
     ACTIVATIONS,
     BATCH_SIZES,
@@ -468,7 +468,7 @@ def train_link(page_url: str | None, config: TrainConfig) -> str:
     from any page's address (``http://host:8501/sweep?...`` -> ``http://host:8501/?...``)."""
     from urllib.parse import urlsplit
 
-    from playground.urlstate import share_link
+    from playground.common.urlstate import share_link
 
     parts = urlsplit(page_url or "")
     root = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None

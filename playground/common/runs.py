@@ -14,185 +14,30 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-# Choices offered by the Train page (kept here so tests and pages agree).
-ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "identity")
-OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop", "adagrad")
-LEARNING_RATES = (
-    1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0,
+from playground.common.vocab import (
+    ACTIVATION_LABELS,
+    ACTIVE_STATUSES,
+    DIVERGED,
+    DONE_STATUSES,
+    FINISHED,
+    LEARNING_RATES,
+    MAX_GAP_SECONDS,
+    OPTIMIZER_LABELS,
+    PAUSED,
+    READY,
+    RUNNING,
+    STOPPED,
+    TrainConfig,
+    format_l2,
+    format_lr,
+    format_seconds,
 )
-BATCH_SIZES = (8, 16, 32, 64, 128, 256)
-L2_VALUES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
-LAYER_SIZES = (4, 8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
-MAX_HIDDEN_LAYERS = 3
-MAX_EPOCHS = 100
-MAX_GAP_SECONDS = 2.0  # a longer gap between two steps is time away, not training time
-# A run whose validation accuracy is within this of chance after CHANCE_EPOCHS epochs learns nothing.
-CHANCE_MARGIN = 0.05
-CHANCE_EPOCHS = 5
-
-ACTIVATION_LABELS = {
-    "relu": "ReLU",
-    "leaky_relu": "leaky ReLU",
-    "tanh": "tanh",
-    "sigmoid": "sigmoid",
-    "identity": "none (linear)",
-}
-OPTIMIZER_LABELS = {
-    "adam": "Adam",
-    "sgd": "SGD",
-    "momentum": "SGD + momentum",
-    "rmsprop": "RMSProp",
-    "adagrad": "AdaGrad",
-}
-
-# Status values of a run.
-READY = "ready"
-RUNNING = "running"
-PAUSED = "paused"
-FINISHED = "finished"
-STOPPED = "stopped"
-DIVERGED = "diverged"
-ACTIVE_STATUSES = (READY, RUNNING, PAUSED)
-DONE_STATUSES = (FINISHED, STOPPED, DIVERGED)
-
-# Fields that change the network itself: changing one of them during a run asks for a Reset.
-ARCHITECTURE_FIELDS = ("dataset", "hidden", "activation", "optimizer", "seed")
-# Fields applied to a running network: the learning rate and L2 from its next batch,
-# the batch size from its next epoch, the epochs at once.
-LIVE_FIELDS = ("learning_rate", "epochs", "batch_size", "l2")
-
-FIELD_LABELS = {
-    "dataset": "dataset",
-    "hidden": "hidden layers",
-    "activation": "activation",
-    "optimizer": "optimizer",
-    "seed": "seed",
-    "learning_rate": "learning rate",
-    "epochs": "epochs",
-    "batch_size": "batch size",
-    "l2": "L2",
-}
-
-
-def format_lr(value: float) -> str:
-    """``0.003`` -> ``"0.003"``, ``0.0001`` -> ``"0.0001"``, ``1.0`` -> ``"1"``."""
-    return f"{value:.6f}".rstrip("0").rstrip(".") if value >= 1e-4 else f"{value:.0e}"
-
-
-def format_l2(value: float) -> str:
-    return "off" if value == 0 else f"{value:g}"
-
-
-def format_seconds(seconds: float) -> str:
-    """Short human time: ``0.4 s``, ``12 s``, ``2 min 5 s``."""
-    if not math.isfinite(seconds):
-        return "?"
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes} min {secs} s"
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything the Train page's controls set. Defaults train digits to ~97% in ~1 s."""
-
-    dataset: str = "digits"
-    hidden: tuple[int, ...] = (64,)
-    activation: str = "relu"
-    optimizer: str = "adam"
-    learning_rate: float = 3e-3
-    epochs: int = 30
-    batch_size: int = 32
-    l2: float = 0.0
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-
-    def validate(self) -> None:
-        """Raise ValueError naming the first bad setting."""
-        if not 1 <= len(self.hidden) <= MAX_HIDDEN_LAYERS:
-            raise ValueError(f"use 1 to {MAX_HIDDEN_LAYERS} hidden layers, not {len(self.hidden)}")
-        if any(h < 1 for h in self.hidden):
-            raise ValueError("every hidden layer needs at least one unit")
-        if not (0 < self.learning_rate <= 10):
-            raise ValueError(f"learning rate must be positive, got {self.learning_rate}")
-        if not 1 <= self.epochs <= 10_000:
-            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
-        if self.l2 < 0:
-            raise ValueError(f"L2 must be 0 or positive, got {self.l2}")
-
-    def layer_sizes(self, n_features: int, n_classes: int) -> list[int]:
-        return [int(n_features), *self.hidden, int(n_classes)]
-
-    def changed_fields(self, other: TrainConfig) -> list[str]:
-        return [
-            name
-            for name in ARCHITECTURE_FIELDS + LIVE_FIELDS
-            if getattr(self, name) != getattr(other, name)
-        ]
-
-    def architecture_changes(self, other: TrainConfig) -> list[str]:
-        """Fields of ``other`` that need a new network (Reset) to take effect."""
-        return [f for f in self.changed_fields(other) if f in ARCHITECTURE_FIELDS]
-
-    @property
-    def hidden_label(self) -> str:
-        return "-".join(str(h) for h in self.hidden)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset,
-            "hidden": list(self.hidden),
-            "activation": self.activation,
-            "optimizer": self.optimizer,
-            "learning_rate": self.learning_rate,
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "l2": self.l2,
-            "seed": self.seed,
-        }
-
-
-def config_from_widgets(values: Mapping[str, Any], fallback: TrainConfig) -> TrainConfig:
-    """The config the Train page's widgets hold right now (keys ``cfg-*``), else ``fallback``'s.
-
-    Button callbacks run before the page script, so a setting changed just before a
-    click has not reached the config the previous run of the script saved; reading the
-    widgets' values here means Train always trains what the controls show.
-    """
-
-    def get(key: str, default: Any) -> Any:
-        value = values.get(key)
-        return default if value is None else value
-
-    n_layers = int(get("cfg-layers", len(fallback.hidden)))
-    hidden = tuple(
-        int(get(f"cfg-hidden-{i}", fallback.hidden[i] if i < len(fallback.hidden) else 32))
-        for i in range(max(1, n_layers))
-    )
-    return TrainConfig(
-        dataset=str(get("cfg-dataset", fallback.dataset)),
-        hidden=hidden,
-        activation=str(get("cfg-activation", fallback.activation)),
-        optimizer=str(get("cfg-optimizer", fallback.optimizer)),
-        learning_rate=float(get("cfg-lr", fallback.learning_rate)),
-        epochs=int(get("cfg-epochs", fallback.epochs)),
-        batch_size=int(get("cfg-batch", fallback.batch_size)),
-        l2=float(get("cfg-l2", fallback.l2)),
-        seed=int(get("cfg-seed", fallback.seed)),
-    )
 
 
 def build_network(config: TrainConfig, n_features: int, n_classes: int = 10) -> Any:

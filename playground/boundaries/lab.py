@@ -16,7 +16,7 @@ What a settings change does (as in TensorFlow Playground, where every change res
 * "show test data" and "discretize output": only the drawing.
 
 The settings live in the address bar (``BOUNDARY_FIELDS``, the same table-driven scheme
-as the Train page's, ``playground.urlstate``).
+as the Train page's, ``playground.common.urlstate``).
 """
 
 from __future__ import annotations
@@ -33,17 +33,17 @@ import numpy as np
 
 from nn_core import MLP
 from nn_core.data import datasets2d as d2
-from playground.metrics import confusion_matrix
-from playground.training import ACTIVATION_LABELS, ACTIVATIONS, OPTIMIZER_LABELS, OPTIMIZERS
-from playground.urlstate import (
+from playground.common.metrics import confusion_matrix
+from playground.common.urlstate import (
     MAX_SEED,
     QueryField,
-    _choice,
-    _int_between,
-    _number_in,
+    choice,
+    int_between,
+    number_in,
     read_query,
     write_query,
 )
+from playground.common.vocab import ACTIVATION_LABELS, ACTIVATIONS, OPTIMIZER_LABELS, OPTIMIZERS
 
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 8
@@ -197,18 +197,18 @@ def _flag(text: str) -> bool:
 
 #: URL name -> (config field, parser, formatter): the Boundaries settings in the address bar.
 BOUNDARY_FIELDS: dict[str, QueryField] = {
-    "data": QueryField("data", _choice(tuple(d2.DATASETS)), str),
-    "noise": QueryField("noise", _int_between(*NOISE_PERCENT), str),
-    "ratio": QueryField("ratio", _int_between(*RATIO_PERCENT), str),
+    "data": QueryField("data", choice(tuple(d2.DATASETS)), str),
+    "noise": QueryField("noise", int_between(*NOISE_PERCENT), str),
+    "ratio": QueryField("ratio", int_between(*RATIO_PERCENT), str),
     "features": QueryField("features", _features, "-".join),
     "hidden": QueryField("hidden", _hidden, describe_hidden),
-    "activation": QueryField("activation", _choice(ACTIVATIONS), str),
-    "optimizer": QueryField("optimizer", _choice(OPTIMIZERS), str),
-    "lr": QueryField("learning_rate", _number_in(LEARNING_RATES), lambda v: f"{v:g}"),
-    "batch": QueryField("batch_size", _int_between(1, MAX_BATCH), str),
-    "l1": QueryField("l1", _number_in(REGULARIZATION), lambda v: f"{v:g}"),
-    "l2": QueryField("l2", _number_in(REGULARIZATION), lambda v: f"{v:g}"),
-    "seed": QueryField("seed", _int_between(0, MAX_SEED), str),
+    "activation": QueryField("activation", choice(ACTIVATIONS), str),
+    "optimizer": QueryField("optimizer", choice(OPTIMIZERS), str),
+    "lr": QueryField("learning_rate", number_in(LEARNING_RATES), lambda v: f"{v:g}"),
+    "batch": QueryField("batch_size", int_between(1, MAX_BATCH), str),
+    "l1": QueryField("l1", number_in(REGULARIZATION), lambda v: f"{v:g}"),
+    "l2": QueryField("l2", number_in(REGULARIZATION), lambda v: f"{v:g}"),
+    "seed": QueryField("seed", int_between(0, MAX_SEED), str),
     "test": QueryField("show_test", _flag, lambda v: "1" if v else "0"),
     "discretize": QueryField("discretize", _flag, lambda v: "1" if v else "0"),
 }
@@ -574,7 +574,7 @@ def lab_for(pg: Any, session_state: Any, query: Mapping[str, Any]) -> tuple[Boun
     Boundaries link: a shared link, or a reload (whose restored lab keeps its network
     when the link says what it already has).
     """
-    lab = getattr(pg, "boundaries", None)
+    lab = pg.room("boundaries")
     from_link = not session_state.get(URL_READ_KEY) and is_boundaries_query(query)
     session_state[URL_READ_KEY] = True
     notes: list[str] = []
@@ -583,7 +583,7 @@ def lab_for(pg: Any, session_state: Any, query: Mapping[str, Any]) -> tuple[Boun
         if from_link:
             config, notes = config_from_query(query, config)
         lab = BoundaryLab(config)
-        pg.boundaries = lab
+        pg.rooms["boundaries"] = lab
     elif from_link:
         config, notes = config_from_query(query, lab.config)
         lab.apply(config)
@@ -651,7 +651,7 @@ def column_titles(config: BoundaryConfig) -> list[str]:
 
 def live_frame(lab: BoundaryLab, snapshot: Snapshot | None = None) -> dict[str, Any]:
     """The payload the live panel's canvas component draws for the lab as it is now."""
-    from playground import boundary_figures as bf
+    from playground.boundaries import figures as bf
 
     c = lab.config
     snap = snapshot or lab.snapshot()

@@ -2,7 +2,7 @@
 
 Streamlit forgets ``st.session_state`` when the page is reloaded: a new
 connection is a new session. So each tab gets a random token in its URL
-(``?sid=...``) and its :class:`~playground.state.Playground` (settings, the
+(``?sid=...``) and its :class:`~playground.common.state.Playground` (settings, the
 current model, the finished runs, an unfinished run) is kept here under that
 token. A reload finds it again.
 

@@ -6,7 +6,7 @@ it directly with images from ``nn_core.drawings.strokes``. :func:`novelty_detect
 "that doesn't look like a digit" check (``nn_core.drawings.novelty``) for a model, fitted once
 and shared; :func:`explain` gives gradient x input and the top hidden units
 (``nn_core.drawings.explain``). The default model Draw trains on arrival is
-:func:`default_draw_config`.
+:data:`playground.common.vocab.DEFAULT_MODEL_CONFIG`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from playground.models import predict_proba
+from playground.common.models import predict_proba
 
 BLANK_HINT = "Draw one digit, large and centred, with white ink."
 FULL_HINT = (
@@ -69,30 +69,6 @@ def read_drawing(net: Any, rgba: np.ndarray | None, dataset_name: str) -> Drawin
 
 
 # --------------------------------------------------------------------------- the default model
-
-#: The model Draw trains on arrival when the tab has none (``bench/draw_default.py``
-#: chose it over the 8x8 digits model: it reads ~97% of mouse-drawn digits instead of
-#: ~91%, in about 1.6 s on a 2-core machine).
-DEFAULT_DATASET = "mnist-sample"
-DEFAULT_DRAW_SETTINGS = {
-    "dataset": DEFAULT_DATASET,
-    "hidden": (256,),
-    "activation": "relu",
-    "optimizer": "adam",
-    "learning_rate": 1e-3,
-    "epochs": 15,
-    "batch_size": 32,
-    "l2": 1e-4,
-    "seed": 0,
-}
-
-
-def default_draw_config() -> Any:
-    """The ``TrainConfig`` of Draw's default model."""
-    from playground.training import TrainConfig
-
-    return TrainConfig(**DEFAULT_DRAW_SETTINGS)
-
 
 # --------------------------------------------------------------------------- not a digit
 

@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from playground.figures import DIVERGING, RUN_COLOURS
+from playground.common.figures import DIVERGING, RUN_COLOURS
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 MAX_FRAMES = 50

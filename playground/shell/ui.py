@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from playground import data, sessions
-from playground.models import (
+from playground.common import sessions, vocab
+from playground.common.models import (
     MAX_MODEL_BYTES,
     MB,
     OVERFLOW_ADVICE,
@@ -22,52 +22,36 @@ from playground.models import (
     load_model_bytes,
     model_to_bytes,
 )
-from playground.state import STATE_KEY, Playground, get_playground, url_params
+from playground.common.state import STATE_KEY, Playground, get_playground, url_params
+from playground.common.vocab import DEFAULT_MODEL_CONFIG
+from playground.shell import data, navigation
 
 log = logging.getLogger("playground")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def playground() -> Playground:
-    """This tab's state: found again after a reload (``?sid=``), or made from the link."""
-    if STATE_KEY not in st.session_state:  # the session's first page run
-        _leave_pages_directory_mode()
-    return get_playground(st.session_state, st.query_params.to_dict(), sessions.STORE)
+    """This tab's state: found again after a reload (``?sid=``), or made from the link.
 
-
-def _leave_pages_directory_mode() -> None:
-    """Run app.py, not the page alone, when a fresh server's first visitor opens a page's
-    own address (``/boundaries?...``, ``/draw``).
-
-    Until some script calls ``st.navigation``, Streamlit treats a ``pages/`` folder the
-    old way and runs the page file by itself: no page config, no navigation, no
-    :func:`persist`. Switching that off and rerunning goes through app.py, which
-    routes to the same page (its address is unchanged). Only on a session's first page
-    run: AppTest switches the old way back on before every run of its own.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    The link's training settings are read only when the link is the Train page's own:
+    a link's parameters belong to the page in its path."""
+    if STATE_KEY not in st.session_state:  # the session's first page run (not a callback)
+        navigation.ensure_routed()
+    return get_playground(
+        st.session_state, st.query_params.to_dict(), sessions.STORE,
+        read_settings=navigation.current_page_is_default(),
+    )
 
 
 #: Where a page leaves its own address-bar settings for :func:`persist` (see :func:`page_query`).
 PAGE_QUERY_KEY = "playground_page_query"
 
 
-def _page_hash() -> str | None:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx(suppress_warning=True)
-    return None if ctx is None else ctx.page_script_hash
-
-
 def page_query(params: Mapping[str, str]) -> None:
     """Put this page's own settings in the address bar instead of the Train page's, for
     this page run (the Boundaries page: its parameters share names with Train's). The
     tab's ``sid`` is added as always; the Train settings come back on the other pages."""
-    st.session_state[PAGE_QUERY_KEY] = (_page_hash(), dict(params))
+    st.session_state[PAGE_QUERY_KEY] = (navigation.current_page(), dict(params))
 
 
 def persist(pg: Playground) -> None:
@@ -80,7 +64,7 @@ def persist(pg: Playground) -> None:
     """
     sessions.STORE.put(pg.token, pg)
     claim = st.session_state.pop(PAGE_QUERY_KEY, None)
-    own = claim[1] if isinstance(claim, tuple) and claim[0] == _page_hash() else None
+    own = claim[1] if isinstance(claim, tuple) and claim[0] == navigation.current_page() else None
     wanted = url_params(pg, own)
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
@@ -139,7 +123,7 @@ def guarded(doing: str) -> Callable[[F], F]:
 
 def download_with_progress(name: str) -> None:
     """Download a dataset with a progress bar; on failure, say what went wrong briefly."""
-    name_shown = data.DISPLAY_NAMES.get(name, name)
+    name_shown = vocab.DISPLAY_NAMES.get(name, name)
     bar = st.progress(0.0, text=f"Downloading {name_shown}…")
     last = [-1.0]
 
@@ -160,7 +144,7 @@ def download_with_progress(name: str) -> None:
 
 def download_failure(name: str, exc: BaseException) -> None:
     """One short sentence and what to do; the raw error (URLs, paths) in an expander."""
-    shown = data.DISPLAY_NAMES.get(name, name)
+    shown = vocab.DISPLAY_NAMES.get(name, name)
     st.error(
         f"Couldn't download {shown}: {data.download_problem(exc)} Check the internet "
         "connection and try again; the bundled digits work offline.",
@@ -172,12 +156,10 @@ def download_failure(name: str, exc: BaseException) -> None:
 
 def ensure_model(pg: Playground) -> ActiveModel | None:
     """The session's model; on first use trains Draw's default model: 28×28, on the
-    bundled MNIST sample, with the engine's trainer (about 2 s; ``drawing.default_draw_config``)."""
+    bundled MNIST sample, with the engine's trainer (about 2 s; ``vocab.DEFAULT_MODEL_CONFIG``)."""
     if pg.model is not None:
         return pg.model
-    from playground.drawing import default_draw_config
-
-    config = default_draw_config()
+    config = DEFAULT_MODEL_CONFIG
     with st.spinner("No model yet: training the default 28×28 model on the bundled MNIST "
                     f"sample ({config.hidden_label} ReLU units, Adam, about 2 s)…"):
         run = pg.train_to_end(config, data.load_dataset(config.dataset))

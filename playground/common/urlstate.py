@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from playground.training import (
+from playground.common import vocab
+from playground.common.vocab import (
     ACTIVATIONS,
     BATCH_SIZES,
     L2_VALUES,
@@ -34,7 +35,7 @@ SESSION_PARAM = "sid"
 MAX_SEED = 2**31 - 1
 
 
-def _choice(options: tuple) -> Callable[[str], Any]:
+def choice(options: tuple) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         if text not in options:
             raise ValueError(f"one of {', '.join(options)}")
@@ -43,7 +44,7 @@ def _choice(options: tuple) -> Callable[[str], Any]:
     return parse
 
 
-def _number_in(options: tuple[float, ...]) -> Callable[[str], float]:
+def number_in(options: tuple[float, ...]) -> Callable[[str], float]:
     def parse(text: str) -> float:
         # ASCII only: float() would also read other scripts' digits ("６４").
         try:
@@ -58,7 +59,7 @@ def _number_in(options: tuple[float, ...]) -> Callable[[str], float]:
     return parse
 
 
-def _int_between(low: int, high: int) -> Callable[[str], int]:
+def int_between(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         if not re.fullmatch(r"[0-9]{1,10}", text) or not low <= int(text) <= high:
             raise ValueError(f"a whole number from {low} to {high}")
@@ -78,15 +79,14 @@ def _hidden(text: str) -> tuple[int, ...]:
 
 
 def _dataset(text: str) -> str:
-    from playground import data
 
-    names = data.dataset_names()
+    names = vocab.dataset_names()
     if text not in names:
         raise ValueError(f"one of {', '.join(names)}")
     return text
 
 
-def _as_int(parse: Callable[[str], float]) -> Callable[[str], int]:
+def as_int(parse: Callable[[str], float]) -> Callable[[str], int]:
     return lambda text: int(parse(text))
 
 
@@ -100,14 +100,14 @@ class QueryField:
 QUERY_FIELDS: dict[str, QueryField] = {
     "dataset": QueryField("dataset", _dataset, str),
     "hidden": QueryField("hidden", _hidden, lambda h: "-".join(map(str, h))),
-    "activation": QueryField("activation", _choice(ACTIVATIONS), str),
-    "optimizer": QueryField("optimizer", _choice(OPTIMIZERS), str),
-    "lr": QueryField("learning_rate", _number_in(LEARNING_RATES), lambda v: f"{v:g}"),
-    "epochs": QueryField("epochs", _int_between(1, MAX_EPOCHS), str),
-    "batch": QueryField("batch_size", _as_int(_number_in(tuple(float(b) for b in BATCH_SIZES))),
+    "activation": QueryField("activation", choice(ACTIVATIONS), str),
+    "optimizer": QueryField("optimizer", choice(OPTIMIZERS), str),
+    "lr": QueryField("learning_rate", number_in(LEARNING_RATES), lambda v: f"{v:g}"),
+    "epochs": QueryField("epochs", int_between(1, MAX_EPOCHS), str),
+    "batch": QueryField("batch_size", as_int(number_in(tuple(float(b) for b in BATCH_SIZES))),
                         lambda v: str(int(v))),
-    "l2": QueryField("l2", _number_in(L2_VALUES), lambda v: f"{v:g}"),
-    "seed": QueryField("seed", _int_between(0, MAX_SEED), str),
+    "l2": QueryField("l2", number_in(L2_VALUES), lambda v: f"{v:g}"),
+    "seed": QueryField("seed", int_between(0, MAX_SEED), str),
 }
 assert {f.config_field for f in QUERY_FIELDS.values()} == {f.name for f in fields(TrainConfig)}
 

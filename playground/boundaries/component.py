@@ -1,6 +1,6 @@
 """The Boundaries page's live panel: one custom component that stays mounted.
 
-Its JavaScript (``boundary_canvas.js``) keeps four canvases (network, boundary,
+Its JavaScript (``canvas.js``) keeps four canvases (network, boundary,
 curves) and a confusion table, and redraws them in place from the payload that
 ``boundary_figures.frame_payload`` builds: no chart is rebuilt from scratch, so a frame
 costs the browser a few milliseconds (see ``boundary_figures`` for why not Plotly).
@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 NAME = "mlp_playground_boundaries"
-_JS = (Path(__file__).with_name("boundary_canvas.js")).read_text(encoding="utf-8")
+_JS = (Path(__file__).with_name("canvas.js")).read_text(encoding="utf-8")
 _CSS = """
 .bd-root { position: relative; color: var(--st-text-color, #31333f);
            font-family: var(--st-font, sans-serif); font-size: 13px; }

@@ -11,30 +11,6 @@ from collections.abc import Callable
 
 import streamlit as st
 
-DATASET_LABELS = {
-    "digits": "Digits 8×8 (bundled, 1,797 images)",
-    "mnist-sample": "MNIST sample 28×28 (bundled, 8,000 images)",
-    "mnist": "MNIST 28×28 (70,000 images, 12 MB download)",
-    "fashion-mnist": "Fashion-MNIST 28×28 (clothes, 31 MB download)",
-}
-DISPLAY_NAMES = {
-    "digits": "digits",
-    "mnist-sample": "MNIST sample",
-    "mnist": "MNIST",
-    "fashion-mnist": "Fashion-MNIST",
-}
-IMAGE_SHAPES = {
-    "digits": (8, 8),
-    "mnist-sample": (28, 28),
-    "mnist": (28, 28),
-    "fashion-mnist": (28, 28),
-}
-DOWNLOAD_MB = {"mnist": 12, "fashion-mnist": 31}
-
-
-def dataset_label(name: str) -> str:
-    return DATASET_LABELS.get(name, name)
-
 
 def class_names(name: str) -> list[str]:
     """The dataset's class names, or the digits 0-9 when its files aren't here."""
@@ -58,12 +34,6 @@ def load_dataset(name: str):
     from nn_core import datasets
 
     return _freeze(datasets.load(name))
-
-
-def dataset_names() -> tuple[str, ...]:
-    from nn_core import datasets
-
-    return tuple(getattr(datasets, "DATASET_NAMES", ("digits", "mnist")))
 
 
 def is_available(name: str) -> bool:

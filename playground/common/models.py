@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from playground.training import ACTIVATION_LABELS
+from playground.common.vocab import ACTIVATION_LABELS
 
 # Input sizes of the datasets the app knows, to recognise what an uploaded model reads.
 INPUT_SIZES = {"digits": 64, "mnist": 784}

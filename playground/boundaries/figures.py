@@ -1,6 +1,6 @@
 """What the Boundaries page draws, as plain data: the payload of its canvas component.
 
-The live panel is one custom component (``playground/boundary_canvas.js``, mounted by
+The live panel is one custom component (``playground/canvas.js``, mounted by
 ``playground/boundary_component.py``) that keeps its canvases and redraws them in
 place, a few milliseconds a frame. Plotly charts were tried first and measured: in
 Streamlit 1.67 a chart whose figure changes gets a new element id (the id hashes the

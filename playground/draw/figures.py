@@ -11,7 +11,15 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.figures import _MARGIN, DIVERGING, GREYS, _square_image_axes, _symmetric_limit
+from playground.common.figures import (
+    DIVERGING,
+    GREYS,
+    HIGHLIGHT,
+    MARGIN,
+    MUTED,
+    square_image_axes,
+    symmetric_limit,
+)
 
 # Red where the pixel pushed the score up, blue where it pushed it down, see-through at 0
 # so the drawing shows beneath.
@@ -33,7 +41,7 @@ def attribution_overlay(
     attribution = np.asarray(attribution, dtype=np.float32)
     if image.ndim != 2 or attribution.shape != image.shape:
         raise ValueError(f"image {image.shape} and attribution {attribution.shape} must be one 2-D shape")
-    limit = _symmetric_limit(attribution)
+    limit = symmetric_limit(attribution)
     small = image.shape[0] <= 16
     fig = go.Figure(
         [
@@ -47,11 +55,11 @@ def attribution_overlay(
             ),
         ]
     )
-    _square_image_axes(fig)
+    square_image_axes(fig)
     why = f"Why {class_name}?" if is_answer else f"Why not {class_name}?"
     fig.update_layout(
         height=260,
-        margin=_MARGIN,
+        margin=MARGIN,
         title={"text": f"{why} Red up, blue down"},
         plot_bgcolor="#333333",
     )
@@ -70,7 +78,7 @@ def unit_tiles(
     if not units:
         raise ValueError("no hidden units to show")
     images = [np.asarray(u[3], dtype=np.float32) for u in units]
-    limit = _symmetric_limit(np.stack(images))
+    limit = symmetric_limit(np.stack(images))
     n = len(units)
     gap = 0.02
     width = (1.0 - gap * (n - 1)) / n
@@ -96,8 +104,73 @@ def unit_tiles(
         })
     layout.update(
         height=190,
-        margin={**_MARGIN, "t": 95},
+        margin={**MARGIN, "t": 95},
         title={"text": f"Hidden units adding most to {class_name}", "y": 0.97, "yanchor": "top"},
         plot_bgcolor="rgba(0,0,0,0)",
     )
     return go.Figure({"data": data, "layout": layout})
+
+
+def probability_bars(
+    probabilities: Sequence[float] | None,
+    class_names: Sequence[str] | None = None,
+) -> go.Figure:
+    """The network's probability for every class; the most likely class is highlighted.
+
+    ``probabilities=None`` (blank canvas) gives an empty chart with the same axes.
+    """
+    if class_names is None:
+        n = 10 if probabilities is None else len(probabilities)
+        class_names = [str(i) for i in range(n)]
+    names = [str(c) for c in class_names]
+    probs = np.zeros(len(names)) if probabilities is None else np.asarray(probabilities, float)
+    if probs.shape != (len(names),):
+        raise ValueError(f"{probs.size} probabilities for {len(names)} classes")
+    colours = [MUTED] * len(names)
+    if probabilities is not None:
+        colours[int(np.argmax(probs))] = HIGHLIGHT
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=probs,
+            marker_color=colours,
+            text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs],
+            textposition="outside",
+            hovertemplate="class %{x}: %{y:.1%}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="class", type="category")
+    fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text="probability")
+    fig.update_layout(height=260, margin=MARGIN, title={"text": "Probabilities"}, showlegend=False)
+    return fig
+
+
+def input_image(image: np.ndarray | None, title: str = "What the network sees") -> go.Figure:
+    """A small grey image (8x8 or 28x28, values 0..1), enlarged with visible pixels."""
+    if image is None:
+        image = np.zeros((8, 8), dtype=np.float32)
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim != 2:
+        raise ValueError(f"an input image must be 2-D, got shape {image.shape}")
+    fig = go.Figure(
+        go.Heatmap(
+            z=image,
+            colorscale=GREYS,
+            zmin=0.0,
+            zmax=1.0,
+            showscale=False,
+            xgap=1 if image.shape[1] <= 16 else 0,
+            ygap=1 if image.shape[0] <= 16 else 0,
+            hovertemplate="row %{y}, column %{x}<br>value %{z:.2f}<extra></extra>",
+        )
+    )
+    square_image_axes(fig)
+    fig.update_layout(
+        height=260,
+        margin=MARGIN,
+        title={"text": f"{title} ({image.shape[0]}×{image.shape[1]})"},
+        plot_bgcolor="#333333",
+    )
+    return fig
+
+

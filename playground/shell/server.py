@@ -22,6 +22,8 @@ import os
 import threading
 from collections.abc import Iterator
 
+from playground.shell import data
+
 SLOTS_ENV = "MLP_PLAYGROUND_TRAINING_SLOTS"
 
 _prepare_lock = threading.Lock()
@@ -45,30 +47,26 @@ def prepare_process() -> bool:
 def _warm_up() -> None:
     """Do once, now, what the first training run would otherwise do in the middle of
     everyone's session: import scikit-learn's datasets (about 0.8 s), pandas and pyarrow
-    (for the runs table), and Plotly's lazily imported validators (every figure type)."""
+    (for the runs table), and Plotly's lazily imported validators (each trace type the
+    pages draw, and subplots)."""
     import numpy as np
     import pandas as pd
+    import plotly.graph_objects as go
     import pyarrow as pa
+    from plotly.subplots import make_subplots
 
-    from playground import data, figures
-
-    dataset = data.load_dataset("digits")
+    data.load_dataset("digits")
     pa.Table.from_pandas(pd.DataFrame([{"run": "#1", "test accuracy %": 97.0}]))
-    weights = np.zeros((64, 4), dtype=np.float32)
-    history = {"loss": [1.0], "accuracy": [0.5], "val_loss": [1.0], "val_accuracy": [0.5]}
-    names = [str(c) for c in dataset.class_names]
+    grid = np.zeros((8, 8))
+    panels = make_subplots(rows=1, cols=2)
+    panels.add_trace(go.Scatter(x=[1, 2], y=[1.0, 0.5], mode="lines+markers"), row=1, col=1)
+    panels.add_trace(go.Heatmap(z=grid, colorscale="RdBu_r", zmid=0), row=1, col=2)
+    panels.update_layout(coloraxis={"colorscale": "gray"}, annotations=[{"text": "warm"}])
     for figure in (
-        figures.training_curves(history, 2),
-        figures.weight_tiles(weights, (8, 8)),
-        figures.weight_matrix(weights),
-        figures.run_overlay([("#1", [1.0, 0.5])], "validation loss"),
-        figures.probability_bars(np.full(10, 0.1), names),
-        figures.input_image(np.zeros((8, 8))),
-        figures.confusion_matrix(np.eye(10, dtype=int), names),
-        figures.per_class_accuracy(np.ones(10), names),
-        figures.misclassified_gallery(
-            np.zeros((1, 8, 8)), np.array([1]), np.array([7]), np.array([0.9]), names
-        ),
+        panels,
+        go.Figure(go.Bar(x=list("0123456789"), y=np.full(10, 0.1))),
+        go.Figure(go.Heatmap(z=grid, text=grid, texttemplate="%{text}")),
+        go.Figure(go.Parcoords(dimensions=[{"label": "a", "values": [1, 2]}])),
     ):
         figure.to_json()
 
