@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from playground.common import datasets
+
 
 def class_names(name: str) -> list[str]:
     """The dataset's class names, or the digits 0-9 when its files aren't here."""
@@ -20,30 +22,15 @@ def class_names(name: str) -> list[str]:
         return [str(i) for i in range(10)]
 
 
-def _freeze(dataset):
-    for attr in ("X_train", "y_train", "X_test", "y_test"):
-        array = getattr(dataset, attr, None)
-        if array is not None and hasattr(array, "flags"):
-            array.flags.writeable = False
-    return dataset
-
-
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
 def load_dataset(name: str):
     """The named dataset from local files (raises the engine's missing-files error)."""
-    from nn_core import datasets
-
-    return _freeze(datasets.load(name))
+    return datasets.load_read_only(name)
 
 
 def is_available(name: str) -> bool:
     """Whether the dataset's files are on this machine (no download needed)."""
-    from nn_core import datasets
-
-    try:
-        return bool(datasets.available(name))
-    except Exception:  # noqa: BLE001 - a broken check just means "not available"
-        return False
+    return datasets.is_available(name)
 
 
 def download_dataset(name: str, progress: Callable[[int, int, str], None] | None = None):
@@ -51,9 +38,7 @@ def download_dataset(name: str, progress: Callable[[int, int, str], None] | None
 
     The result replaces anything cached for ``name``.
     """
-    from nn_core import datasets
-
-    dataset = datasets.load(name, download=True, progress=progress)
+    dataset = datasets.download(name, progress)
     load_dataset.clear()
     return dataset
 

@@ -72,6 +72,11 @@ def current_page() -> str | None:
     return st.session_state.get(PAGE_KEY)
 
 
-def current_page_is_default() -> bool:
-    """Whether this run shows the default page (Train), whose settings the link carries."""
-    return current_page() == "/"
+#: Pages whose links carry the training settings (``?hidden=...&lr=...``): Train, and
+#: Sweep, whose runs are Train runs. Every other page's link parameters are its own.
+TRAIN_SETTINGS_PAGES = ("/", "sweep")
+
+
+def reads_train_settings() -> bool:
+    """Whether this run's page takes the training settings from its link."""
+    return current_page() in TRAIN_SETTINGS_PAGES

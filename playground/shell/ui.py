@@ -33,13 +33,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 def playground() -> Playground:
     """This tab's state: found again after a reload (``?sid=``), or made from the link.
 
-    The link's training settings are read only when the link is the Train page's own:
-    a link's parameters belong to the page in its path."""
+    The link's training settings are read only on the pages whose settings they are
+    (Train, Sweep): a link's parameters belong to the page in its path."""
     if STATE_KEY not in st.session_state:  # the session's first page run (not a callback)
         navigation.ensure_routed()
     return get_playground(
         st.session_state, st.query_params.to_dict(), sessions.STORE,
-        read_settings=navigation.current_page_is_default(),
+        read_settings=navigation.reads_train_settings(),
     )
 
 
