@@ -1,15 +1,23 @@
-"""Glue between the ``nn_core`` engine and the Streamlit pages.
+"""The app between the ``nn_core`` engine and the pages in ``pages/``: two floors, six rooms.
 
-Nothing in here needs a running Streamlit server:
+* ``common`` - the shared floor, no Streamlit: ``vocab`` (choices, labels, defaults),
+  ``runs`` (the steppable :class:`TrainingRun`), ``state`` (the tab's ``Playground``; a
+  feature keeps its state in ``pg.room(name, factory)``), ``sessions``, ``urlstate``,
+  ``diagnosis``, ``metrics``, ``models``, ``figures`` (palette and shared figure helpers).
+* ``shell`` - the Streamlit floor: ``navigation`` (page list, routing), ``ui`` (sidebar,
+  friendly errors, persist), ``data`` (cached datasets), ``server`` (warm-up, training slots).
+* The rooms, one per feature: ``train``, ``inspect``, ``draw``, ``boundaries``, ``sweep``,
+  ``learn``. Each holds its page's logic (without Streamlit where it can) and its figures.
 
-* :mod:`playground.figures` - pure Plotly figure builders (arrays in, figures out);
-* :mod:`playground.common.metrics` - confusion matrix, per-class accuracy, misclassified examples;
-* :mod:`playground.training` - training configuration and the steppable :class:`TrainingRun`;
-* :mod:`playground.common.state` - the per-session :class:`Playground` kept in ``st.session_state``;
-* :mod:`playground.draw.drawing` - canvas image -> prediction, as a pure function;
-* :mod:`playground.common.models` - saving, loading and describing models;
-* :mod:`playground.data` - dataset loading (cached once per process) and MNIST download;
-* :mod:`playground.shell.ui` - small Streamlit helpers shared by the pages.
+Import rules (a test of the import graph checks them):
 
-The dependency direction is ``nn_core`` <- ``playground`` <- ``pages``: nothing flows up.
+1. ``nn_core`` never imports ``playground``, ``pages``, ``streamlit`` or ``plotly``.
+2. ``common`` imports only ``nn_core`` and libraries, never ``streamlit``.
+3. ``shell`` imports only ``common``.
+4. A feature imports ``common`` and ``shell``, never another feature.
+5. ``pages/x.py`` imports ``shell``, ``common`` and its own feature, never ``nn_core`` directly.
+6. Only ``shell`` touches ``streamlit.runtime``.
+
+What this trades away: a helper two features could share must move down to ``common``
+(or ``shell``) first; in return a feature can change without breaking another.
 """
