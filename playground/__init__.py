@@ -9,12 +9,12 @@
 * The rooms, one per feature: ``train``, ``inspect``, ``draw``, ``boundaries``, ``sweep``,
   ``learn``. Each holds its page's logic (without Streamlit where it can) and its figures.
 
-Import rules (a test of the import graph checks them):
+Import rules (``tests/test_layout.py`` walks the import graph and checks them):
 
 1. ``nn_core`` never imports ``playground``, ``pages``, ``streamlit`` or ``plotly``.
 2. ``common`` imports only ``nn_core`` and libraries, never ``streamlit``.
 3. ``shell`` imports only ``common``.
-4. A feature imports ``common`` and ``shell``, never another feature.
+4. A feature imports ``common``, ``shell`` and ``nn_core``, never another feature.
 5. ``pages/x.py`` imports ``shell``, ``common`` and its own feature, never ``nn_core`` directly.
 6. Only ``shell`` touches ``streamlit.runtime``.
 
