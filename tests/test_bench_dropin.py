@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The benchmark children run in subprocesses.
+pytestmark = [pytest.mark.subprocess]
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 

@@ -17,6 +17,9 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
+# Each test starts (or talks to) a Dask LocalCluster of worker processes.
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
 from nn_core.sweep import (  # noqa: E402
     GRID_KEYS,
     SweepError,
