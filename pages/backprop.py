@@ -3,11 +3,11 @@
 import streamlit as st
 
 from playground.learn import backprop as bp
+from playground.learn import backprop_view as view
 from playground.learn import figures as learn_figures
 from playground.shell import ui
 
 STATE = "learn-backprop"
-LEARNING_RATES = [0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0]
 
 pg = ui.playground()
 
@@ -19,26 +19,11 @@ def walk() -> bp.BackpropWalk:
     return found
 
 
-def apply_settings(w: bp.BackpropWalk) -> None:
-    """The controls' current values into the walk (also from inside button callbacks,
-    which run before the page, so a changed input counts for the click that follows)."""
-    state = st.session_state
-    n_outputs = int(state.get("bp-outputs", w.n_outputs))
-    label = min(int(state.get(f"bp-label-{n_outputs}", w.label)), n_outputs - 1)
-    w.configure(
-        activation=state.get("bp-activation", w.activation),
-        output=state.get("bp-output", w.output),
-        n_outputs=n_outputs,
-        seed=int(state.get("bp-seed", w.seed)),
-        x=(state.get("bp-x1", w.x[0]), state.get("bp-x2", w.x[1])),
-        label=label,
-        learning_rate=float(state.get("bp-lr", w.learning_rate)),
-    )
-
-
 def press(action: str) -> None:
+    """A button's callback. Callbacks run before the page, so the controls' values are
+    applied first: a changed input counts for the click that follows."""
     w = walk()
-    apply_settings(w)
+    view.apply_settings(w, st.session_state)
     getattr(w, action)()
 
 
@@ -82,8 +67,8 @@ def controls(w: bp.BackpropWalk) -> None:
         help="The class this sample belongs to; y is its one-hot vector.",
     )
     c4.select_slider(
-        "Learning rate η", LEARNING_RATES, key="bp-lr",
-        value=w.learning_rate if w.learning_rate in LEARNING_RATES else 0.5,
+        "Learning rate η", view.LEARNING_RATES, key="bp-lr",
+        value=w.learning_rate if w.learning_rate in view.LEARNING_RATES else 0.5,
         help="How far the update moves each weight against its gradient: W ← W − η dW.",
     )
 
@@ -106,111 +91,29 @@ def buttons(w: bp.BackpropWalk) -> None:
               help="Forward, Backward and Update in one go: one step of gradient descent.")
 
 
-def m(w: bp.BackpropWalk, name: str) -> str:
-    """The quantity ``name`` as a small matrix, what just changed highlighted."""
-    return bp.html_matrix(w.values[name], w.changed(name))
-
-
-def plain(values) -> str:
-    return bp.html_matrix(values)
-
-
 def row(formula: str, numbers: str) -> None:
-    """A formula (LaTeX) beside its live numbers (HTML: much lighter for the browser to
-    draw than the same matrices in LaTeX, which kept a click's answer over 0.5 s)."""
+    """A formula (LaTeX) beside its live numbers (HTML, see ``backprop_view``)."""
     left, right = st.columns([1.4, 3.6], vertical_alignment="center")
     left.latex(formula)
     right.html(numbers)
 
 
-def gradient_row(w: bp.BackpropWalk, formula: str, name: str) -> None:
-    check = w.checks.get(name)
-    parts = [m(w, name)]
-    note = ""
-    if check is not None:
-        parts += ["&nbsp;&nbsp;finite differences ≈", plain(check.estimate)]
-        note = f"relative difference {check.relative_difference:.1e}"
-    row(formula, bp.html_expression(*parts, note=note))
-
-
-def parameters_block(w: bp.BackpropWalk) -> None:
-    st.markdown("**The weights now** (random at first: the seed picks them)")
-    for name, tex in (("W1", "W_1"), ("b1", "b_1"), ("W2", "W_2"), ("b2", "b_2")):
-        row(tex, bp.html_expression(m(w, name)))
-
-
-def forward_block(w: bp.BackpropWalk) -> None:
-    st.subheader("1. Forward pass")
-    f_tex, _ = bp.ACTIVATION_TEX[w.activation]
-    p_tex, loss_tex = bp.OUTPUT_TEX[w.output]
-    used = {k: plain(w.values[f"{k}_used"]) for k in bp.PARAM_NAMES}
-    row(r"x, \; y", bp.html_expression("x =", plain(w.inputs), "&nbsp;&nbsp;y =",
-                                       plain(w.target), note=f"one-hot of label {w.label}"))
-    row(r"z_1 = x W_1 + b_1",
-        bp.html_expression(plain(w.inputs), "·", used["W1"], "+", used["b1"], "=", m(w, "z1")))
-    row(rf"a_1 = f(z_1) = {f_tex}", bp.html_expression(m(w, "a1")))
-    row(r"z_2 = a_1 W_2 + b_2",
-        bp.html_expression(plain(w.values["a1"]), "·", used["W2"], "+", used["b2"], "=",
-                           m(w, "z2")))
-    row(p_tex, bp.html_expression(m(w, "p")))
-    row(loss_tex, bp.html_expression(m(w, "L")))
-
-
-def backward_block(w: bp.BackpropWalk) -> None:
-    st.subheader("2. Backward pass")
-    _, fprime_tex = bp.ACTIVATION_TEX[w.activation]
-    st.caption(
-        "From the loss back to every weight by the chain rule. Beside each gradient: the same "
-        f"gradient estimated by central finite differences, nudging each weight by ±{bp.FD_STEP:g} "
-        "and evaluating the engine's loss again, and how far apart the two are."
-    )
-    row(r"\delta_2 = \frac{\partial L}{\partial z_2} = p - y",
-        bp.html_expression(plain(w.values["p"]), "−", plain(w.target), "=", m(w, "delta2")))
-    gradient_row(w, r"dW_2 = a_1^{\top} \delta_2", "dW2")
-    gradient_row(w, r"db_2 = \delta_2", "db2")
-    row(rf"f'(z_1) = {fprime_tex}", bp.html_expression(m(w, "fprime1")))
-    row(r"\delta_1 = \delta_2 W_2^{\top} \odot f'(z_1)",
-        bp.html_expression(plain(w.values["delta2"]), "·", plain(w.values["W2_used"].T), "⊙",
-                           plain(w.values["fprime1"]), "=", m(w, "delta1")))
-    gradient_row(w, r"dW_1 = x^{\top} \delta_1", "dW1")
-    gradient_row(w, r"db_1 = \delta_1", "db1")
-
-
-def update_block(w: bp.BackpropWalk) -> None:
-    st.subheader("3. Update")
-    eta = bp.number_text(w.learning_rate)
-    for name, grad in (("W2", "dW2"), ("b2", "db2"), ("W1", "dW1"), ("b1", "db1")):
-        sym = f"{name[0]}_{name[1]}"
-        row(rf"{sym} \leftarrow {sym} - \eta\, d{sym}",
-            bp.html_expression(plain(w.values[f"{name}_used"]), f"− {eta} ×",
-                               plain(w.values[grad]), "=", m(w, name)))
+def rows(heading: str, shown: list[tuple[str, str]], note: str | None = None) -> None:
+    st.subheader(heading)
+    if note:
+        st.caption(note)
+    for formula, numbers in shown:
+        row(formula, numbers)
 
 
 def diagram(w: bp.BackpropWalk) -> None:
-    values = w.values
-    forward_done = w.stage != "start"
-    backward_done = w.stage in ("backward", "update")
-    fig = learn_figures.network_diagram(
-        [values["W1"], values["W2"]],
-        [w.inputs[0], values["a1"][0] if forward_done else None,
-         values["p"][0] if forward_done else None],
-        [values["dW1"], values["dW2"]] if backward_done else None,
-    )
+    weights, nodes, gradients = view.diagram_values(w)
+    fig = learn_figures.network_diagram(weights, nodes, gradients)
     st.plotly_chart(fig, key="chart-network", config={"displayModeBar": False})
     st.caption(
         "Nodes show the input x, the hidden activations a1 and the outputs p. Hover over an "
         "edge for its weight and, after Backward, its gradient."
     )
-
-
-STAGE_TEXT = {
-    "start": "Press **Forward** to run the sample through the network, or **Step** for a "
-             "whole training step.",
-    "forward": "The forward pass is done. **Backward** computes the gradients.",
-    "backward": "The gradients are in. **Update** moves the weights against them.",
-    "update": "The weights moved: the loss on this sample went from before to after. "
-              "**Forward** (or **Step**) starts the next step.",
-}
 
 
 st.title("Backprop")
@@ -225,32 +128,36 @@ with ui.friendly_errors("setting up the network"):
     w = walk()
     with st.container(border=True):
         controls(w)
-    apply_settings(w)
+    view.apply_settings(w, st.session_state)
 
 with ui.friendly_errors("showing the training step"):
     buttons(w)
     m1, m2, m3 = st.columns(3)
-    m1.metric("Loss before the update",
-              "—" if w.loss_before is None else f"{w.loss_before:.4f}",
+    m1.metric("Loss before the update", view.loss_text(w.loss_before),
               help="The loss on this sample with the weights the forward pass used.")
-    delta = None if w.loss_after is None else f"{w.loss_after - w.loss_before:+.4f}"
-    m2.metric("Loss after the update",
-              "—" if w.loss_after is None else f"{w.loss_after:.4f}", delta=delta,
-              delta_color="inverse",
+    change = view.loss_change_text(w.loss_before, w.loss_after)
+    m2.metric("Loss after the update", view.loss_text(w.loss_after), delta=change,
+              delta_color="inverse", delta_arrow="off" if change == "0" else "auto",
               help="The loss on the same sample after the update: lower when the step helped.")
     m3.metric("Steps taken", w.steps_taken,
               help="Updates applied to these weights since the network was built.")
-    st.info(STAGE_TEXT[w.stage], icon=":material/school:")
+    st.info(view.STAGE_TEXT[w.stage], icon=":material/school:")
     st.html(bp.HTML_STYLE)
 
     picture, weights = st.columns([1, 1], gap="large")
     with picture:
         diagram(w)
     with weights:
-        parameters_block(w)
+        st.markdown("**The weights now** (random at first: the seed picks them)")
+        for formula, numbers in view.parameter_rows(w):
+            row(formula, numbers)
     if w.stage != "start":
-        forward_block(w)
+        rows("1. Forward pass", view.forward_rows(w))
     if w.stage in ("backward", "update"):
-        backward_block(w)
+        rows("2. Backward pass", view.backward_rows(w), note=(
+            "From the loss back to every weight by the chain rule. Beside each gradient: the "
+            "same gradient estimated by central finite differences, nudging each weight by "
+            f"±{bp.FD_STEP:g} and evaluating the engine's loss again, and how far apart the "
+            "two are."))
     if w.stage == "update":
-        update_block(w)
+        rows("3. Update", view.update_rows(w))

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from playground.common import metrics, models, state
-from playground.inspect import figures
+from playground.inspect import figures, gallery
 from playground.shell import data, ui
 
 pg = ui.playground()
@@ -78,17 +78,16 @@ def inspect(model) -> None:
         st.info("No mistakes for that class.")
         return
     shape = tuple(getattr(dataset, "image_shape", (8, 8)))
-    st.plotly_chart(
-        figures.misclassified_gallery(
-            dataset.X_test[shown].reshape(-1, *shape),
-            dataset.y_test[shown],
-            evaluation.predicted[shown],
-            evaluation.confidence[shown],
-            names,
-        ),
-        key="chart-gallery",
-        config={"displayModeBar": False},
+    tiles = gallery.misclassified_gallery(
+        dataset.X_test[shown].reshape(-1, *shape),
+        dataset.y_test[shown],
+        evaluation.predicted[shown],
+        evaluation.confidence[shown],
+        names,
     )
+    # HTML, not a chart: its grid reflows to the screen (three images a row on a phone).
+    st.html(gallery.STYLE)
+    st.container(key="inspect-gallery").html(tiles)
     st.caption("Each image: its true label → the model's answer (how sure it was).")
 
 

@@ -352,8 +352,8 @@ MUTATIONS: tuple[Mutation, ...] = (
       "the Train page never hands changed settings to the running run",
       ("tests/test_app.py", "-k", "live_learning_rate")),
     M("inspect-gallery-swapped", "pages/inspect.py",
-      "            dataset.y_test[shown],\n            evaluation.predicted[shown],\n",
-      "            evaluation.predicted[shown],\n            dataset.y_test[shown],\n",
+      "        dataset.y_test[shown],\n        evaluation.predicted[shown],\n",
+      "        evaluation.predicted[shown],\n        dataset.y_test[shown],\n",
       "Inspect's gallery swaps the true and predicted labels",
       ("tests/test_app_pages.py", "-k", "inspect")),
     M("inspect-hardest-class-argmax", "pages/inspect.py",
@@ -397,6 +397,49 @@ MUTATIONS: tuple[Mutation, ...] = (
       '    result["worker"] = "local"',
       "a sweep result no longer says where it was computed",
       ("tests/test_sweep.py",)),
+    # ----------------------------------------------- a newcomer's defects (Draw, Inspect, ...)
+    M("draw-blank-grid-8x8", "pages/draw.py",
+      "blank_shape=drawing.input_shape(model.net, model.dataset),",
+      "blank_shape=(8, 8),",
+      "Draw's blank canvas shows an 8x8 'what the network sees' whatever the model reads",
+      ("tests/test_draw_page.py", "-k", "blank_canvas")),
+    M("draw-result-survives-clear", "playground/draw/teach.py",
+      "return self.result if canvas_version == self.result_canvas else None",
+      "return self.result",
+      "after Clear, the last Fine-tune's 'This drawing ... was ...' stays on screen",
+      ("tests/test_teach.py::test_a_fine_tune_result_describes_only_the_canvas_it_read",
+       "tests/test_draw_page.py::"
+       "test_a_blank_canvas_shows_the_models_own_input_and_clear_drops_the_old_result")),
+    M("draw-no-toolbar-room", "pages/draw.py",
+      "            st.space(TOOLBAR_ROOM)\n",
+      "",
+      "the canvas's toolbar, risen on hover, covers the caption under the Prediction",
+      ("tests/test_browser_layout.py", "-k", "toolbar"), browser=True),
+    M("draw-pills-scroll", "playground/draw/panels.py",
+      "            wrap=True,\n",
+      "            wrap=None,\n",
+      "on a phone, 'Wrong? It's a …' scrolls its 9 out of sight instead of wrapping",
+      ("tests/test_browser_layout.py", "-k", "whole"), browser=True),
+    M("inspect-gallery-fixed-columns", "playground/inspect/gallery.py",
+      "repeat(auto-fill, minmax(6.5rem, 1fr))",
+      "repeat(8, 1fr)",
+      "Inspect's gallery keeps eight columns on a phone (tiny images, squeezed titles)",
+      ("tests/test_browser_layout.py", "-k", "inspect"), browser=True),
+    M("backprop-loss-fixed-decimals", "playground/learn/backprop_view.py",
+      'return "—" if value is None else bp.number_text(value)',
+      'return "—" if value is None else f"{value:.4f}"',
+      "Backprop's loss metrics show 4 decimals (0.0003) instead of 4 significant digits",
+      ("tests/test_learn.py", "-k", "loss_texts")),
+    M("backprop-change-fixed-decimals", "playground/learn/backprop_view.py",
+      "text = bp.number_text(after - before)",
+      'text = f"{after - before:.4f}"',
+      "Backprop's loss change shows 4 decimals ('-0.0000') instead of 4 significant digits",
+      ("tests/test_learn.py", "-k", "loss_texts")),
+    M("upload-boundaries-generic-message", "playground/common/models.py",
+      "            raise ModelFileError(plane)\n",
+      "            pass\n",
+      "a Boundaries model in the sidebar gets the generic 'use Download model' refusal",
+      ("tests/test_app_pages.py", "-k", "boundaries")),
 )
 
 
@@ -459,10 +502,11 @@ _RUNNING_LOCK = threading.Lock()
 def run_pytest(repo: Path, selection: tuple[str, ...], browser: bool,
                timeout: float) -> tuple[int | None, str, float]:
     """Run pytest in ``repo``; returns (returncode or None on timeout, output, seconds)."""
-    args = [sys.executable, "-m", "pytest", *PYTEST_ARGS, *selection]
-    if browser:
-        args.remove("not browser")
-        args.remove("-m")
+    options = list(PYTEST_ARGS)
+    if browser:  # the marker filter goes, not the interpreter's own "-m pytest"
+        at = options.index("-m")
+        del options[at:at + 2]
+    args = [sys.executable, "-m", "pytest", *options, *selection]
     started = time.perf_counter()
     process = subprocess.Popen(args, cwd=repo, env=_env(repo), stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)

@@ -40,3 +40,32 @@ def plotly_figures(app) -> list[dict]:
         return value
 
     return [decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")]
+
+
+def gallery_tiles(app) -> list[tuple[object, str]] | None:
+    """Inspect's gallery of mistakes on an AppTest page (see :func:`read_gallery`); None
+    when the page shows no gallery."""
+    bodies = [el.proto.body for el in app.get("html") if 'class="insp-gallery"' in el.proto.body]
+    if not bodies:
+        return None
+    assert len(bodies) == 1, f"{len(bodies)} galleries"
+    return read_gallery(bodies[0])
+
+
+def read_gallery(body: str) -> list[tuple[object, str]]:
+    """A gallery's HTML read back as ``[(image 0..1, title)]`` (each image is a PNG data URI)."""
+    import base64
+    import html
+    import io
+    import re
+
+    import numpy as np
+    from PIL import Image
+
+    tiles = []
+    for uri, caption in re.findall(
+        r'<img src="data:image/png;base64,([^"]+)"[^>]*><figcaption>([^<]*)</figcaption>', body
+    ):
+        png = Image.open(io.BytesIO(base64.b64decode(uri)))
+        tiles.append((np.asarray(png, dtype=np.float32) / 255.0, html.unescape(caption)))
+    return tiles

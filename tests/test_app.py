@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from playground.common.state import STATE_KEY, TEST_DRAWING_KEY
 from playground.common.vocab import DIVERGED, PAUSED, RUNNING, STOPPED
-from tests.apptest_helpers import metrics, plotly_figures, run_until
+from tests.apptest_helpers import gallery_tiles, metrics, plotly_figures, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 #: The MNIST sample bundled with the repository (data/mnist-sample).
@@ -235,7 +235,8 @@ def test_inspect_page_shows_confusion_per_class_and_mistakes(at):
     at.switch_page("pages/inspect.py").run()
     m = metrics(at)
     assert {"Test accuracy", "Mistakes", "Hardest class"} <= set(m)
-    assert len(at.get("plotly_chart")) == 3  # confusion, per class, gallery
+    assert len(at.get("plotly_chart")) == 2  # confusion, per class
+    assert gallery_tiles(at)  # the mistakes (HTML)
     assert any(h.value == "Misclassified test images" for h in at.subheader)
     at.selectbox(key="inspect-class").set_value("8").run()
     assert not at.exception and not errors(at)

@@ -24,7 +24,7 @@ from nn_core.drawings.strokes import render_digit
 from playground.common.state import STATE_KEY, TEST_DRAWING_KEY, Playground
 from playground.common.vocab import TrainConfig
 from playground.shell import data
-from tests.apptest_helpers import metrics, plotly_figures
+from tests.apptest_helpers import gallery_tiles, metrics, plotly_figures
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -98,13 +98,13 @@ def weak_pg(digits):
 
 def _gallery(app, digits):
     """Per tile: (test-set index of the image, its title)."""
-    fig = chart(app, "chart-gallery")
-    titles = [a["text"] for a in fig["layout"]["annotations"]]
+    shown = gallery_tiles(app)
+    assert shown is not None, "no gallery"
     images = digits.X_test.reshape(-1, 8, 8)
     tiles = []
-    for trace, title in zip(fig["data"], titles, strict=True):
-        z = np.asarray(trace["z"], dtype=np.float32)
-        matches = np.flatnonzero(np.all(np.abs(images - z) < 1e-6, axis=(1, 2)))
+    for image, title in shown:
+        # The tiles are 8-bit PNGs: grey levels within half a step of 1/255.
+        matches = np.flatnonzero(np.all(np.abs(images - image) <= 0.5 / 255 + 1e-6, axis=(1, 2)))
         assert matches.size >= 1, f"tile {title!r} is not a test image"
         tiles.append((int(matches[0]), title))
     return tiles
@@ -149,7 +149,7 @@ def test_inspect_gallery_hardest_class_and_filter_agree_with_the_model(weak_pg, 
         if n_wrong:
             check_tiles(min(24, n_wrong), true_class=k)
         else:
-            assert not any(el.proto.id.endswith("-chart-gallery") for el in app.get("plotly_chart"))
+            assert gallery_tiles(app) is None
             assert any("No mistakes for that class" in i.value for i in app.info)
 
 
@@ -178,3 +178,34 @@ def test_sidebar_download_button_carries_the_session_model(weak_pg, digits, monk
         np.testing.assert_array_equal(loaded, live)
     np.testing.assert_array_equal(net.predict_proba(digits.X_test),
                                   session_net.predict_proba(digits.X_test))
+
+
+@pytest.mark.parametrize(
+    ("config", "architecture"),
+    [({}, "2 inputs (the features of a point of the plane) and 2 classes, 2 → 4 → 2 → 2 tanh MLP"),
+     ({"data": "spiral3", "features": ("x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"),
+       "hidden": (8,), "activation": "relu"},
+      "7 inputs (the features of a point of the plane) and 3 classes, 7 → 8 → 3 ReLU MLP")],
+    ids=["default", "seven-features-three-classes"],
+)
+def test_a_boundaries_model_in_the_sidebar_is_named_for_what_it_is(weak_pg, config, architecture):
+    """The issue's newcomer saved a model with Boundaries' "Download model" and was told,
+    by the sidebar, to upload a model saved with "Download model"."""
+    from playground.boundaries.lab import BoundaryConfig, BoundaryLab
+
+    payload = BoundaryLab(BoundaryConfig(**config)).model_bytes()  # what Boundaries downloads
+    app = new_app(weak_pg)
+    good = weak_pg.model
+    app.file_uploader(key="model-upload").set_value(
+        ("boundaries-circle-x1-x2-4-2.npz", payload, "application/octet-stream"))
+    app.run()
+    assert not app.exception
+    shown = [e.value for e in app.error]
+    assert len(shown) == 1, shown
+    message = shown[0]
+    assert message.startswith("Couldn't load boundaries-circle-x1-x2-4-2.npz: This is a 2-D "
+                              "model from the Boundaries page: a network with " + architecture)
+    assert "The sidebar loads digit models (64 inputs for digits or 784 for MNIST, 10 classes)" in message
+    assert "open **Boundaries** to train a 2-D network there" in message
+    assert "Download model" not in message  # what the newcomer had already done
+    assert "The current model is kept." in message and weak_pg.model is good

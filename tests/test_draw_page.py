@@ -166,6 +166,36 @@ def test_a_bad_set_file_is_refused_and_the_set_kept(payload, reason):
     assert len(teach.of(app.session_state[STATE_KEY])) == 1
 
 
+def test_a_blank_canvas_shows_the_models_own_input_and_clear_drops_the_old_result():
+    """The issue's newcomer: a blank canvas of the 28x28 model said "What the network
+    sees (8x8)"; after Clear, "This drawing 0 (100%), was 8" stayed for a drawing gone."""
+
+    def seen() -> tuple[str, tuple[int, ...]]:
+        fig = figure(app, "chart-seen")
+        return fig["layout"]["title"]["text"], np.asarray(fig["data"][0]["z"]).shape
+
+    app = draw_page()
+    assert app.session_state[STATE_KEY].model.net.layer_sizes[0] == 784
+    assert metrics(app)["Prediction"] == "—"
+    assert seen() == ("What the network sees (28×28)", (28, 28))
+    image = slashed_zeros(11, 1)[0]
+    show(app, image)
+    app.pills[0].set_value(0).run()
+    show(app, image)
+    app.button(key="btn-fine-tune").click().run()
+    calm(app)
+    assert "This drawing" in metrics(app) and "Test accuracy" in metrics(app)
+    show(app, image)  # another stroke on the same canvas: the result still describes it
+    assert "This drawing" in metrics(app)
+    clear(app)
+    calm(app)
+    shown = metrics(app)
+    assert shown["Prediction"] == "—"
+    assert not {"This drawing", "Test accuracy", "Your set read right"} & set(shown)
+    assert seen() == ("What the network sees (28×28)", (28, 28))
+    assert "fine-tuned" in app.session_state[STATE_KEY].model.source  # the model stays tuned
+
+
 # --------------------------------------------------------------------------- not a digit
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from playground.common import figures as common_figures
 from playground.draw import figures as draw_figures
 from playground.inspect import figures as inspect_figures
+from playground.inspect import gallery as inspect_gallery
 from playground.train import figures as train_figures
 
 
@@ -182,11 +183,15 @@ def test_input_image_shows_the_small_image_with_square_pixels():
     assert fig.layout.yaxis.scaleanchor == "x"
     assert "8×8" in fig.layout.title.text
     assert "28×28" in draw_figures.input_image(np.zeros((28, 28))).layout.title.text
-    # Nothing drawn yet: an all-black 8x8 image, on the same 0..1 grey scale.
-    blank = draw_figures.input_image(None)
-    np.testing.assert_array_equal(np.asarray(blank.data[0].z, dtype=float), np.zeros((8, 8)))
-    assert blank.data[0].zmin == 0 and blank.data[0].zmax == 1
-    assert blank.layout.title.text == "What the network sees (8×8)"
+    # Nothing drawn yet: an all-black image of the shape the network reads, on the same
+    # 0..1 grey scale; with no shape given there is no blank to show (no 8x8 by default).
+    for shape in ((8, 8), (28, 28)):
+        blank = draw_figures.input_image(None, blank_shape=shape)
+        np.testing.assert_array_equal(np.asarray(blank.data[0].z, dtype=float), np.zeros(shape))
+        assert blank.data[0].zmin == 0 and blank.data[0].zmax == 1
+        assert blank.layout.title.text == f"What the network sees ({shape[0]}×{shape[1]})"
+    with pytest.raises(ValueError, match="shape"):
+        draw_figures.input_image(None)
     with pytest.raises(ValueError):
         draw_figures.input_image(np.zeros((2, 2, 2)))
 
@@ -217,19 +222,28 @@ def test_per_class_accuracy_highlights_the_weakest_class_and_handles_nan():
 
 
 def test_misclassified_gallery_titles_each_image():
+    from tests.apptest_helpers import read_gallery
+
     images = np.random.default_rng(0).random((5, 8, 8))
-    fig = inspect_figures.misclassified_gallery(images, [3, 8, 1, 7, 4], [5, 1, 7, 1, 9], [0.92, 0.5, 0.61, 0.99, 0.3], cols=4)
-    assert len(fig.data) == 5
-    titles = [a.text for a in fig.layout.annotations]
-    assert titles[0] == "true 3 → 5 (92%)"
-    assert titles[3] == "true 7 → 1 (99%)"
-    # Square pixels in every tile.
-    assert fig.layout.yaxis5.scaleanchor == "x5"
-    _json_ok(fig)
+    page = inspect_gallery.misclassified_gallery(images, [3, 8, 1, 7, 4], [5, 1, 7, 1, 9],
+                                                 [0.92, 0.5, 0.61, 0.99, 0.3])
+    tiles = read_gallery(page)
+    assert [t for _, t in tiles] == ["true 3 → 5 (92%)", "true 8 → 1 (50%)", "true 1 → 7 (61%)",
+                                     "true 7 → 1 (99%)", "true 4 → 9 (30%)"]
+    for (image, _), original in zip(tiles, images, strict=True):
+        assert image.shape == (8, 8)
+        np.testing.assert_allclose(image, original, atol=0.5 / 255 + 1e-6)  # 8-bit PNG
+    # Each title is also the image's alternative text; names and markup are escaped.
+    assert 'alt="true 3 → 5 (92%)"' in page
+    odd = inspect_gallery.misclassified_gallery(np.zeros((1, 2, 2)), [0], [1], [0.5], ["<a>", "b&c"])
+    assert "true &lt;a&gt; → b&amp;c (50%)" in odd and "<a>" not in odd
+    # The grid wraps to the width: as many columns as fit, none fixed.
+    assert "repeat(auto-fill" in inspect_gallery.STYLE
 
 
 def test_misclassified_gallery_with_nothing_to_show():
-    fig = inspect_figures.misclassified_gallery(np.zeros((0, 8, 8)), [], [], [])
-    assert "No misclassified" in fig.layout.annotations[0].text
+    assert "No misclassified" in inspect_gallery.misclassified_gallery(np.zeros((0, 8, 8)), [], [], [])
     with pytest.raises(ValueError):
-        inspect_figures.misclassified_gallery(np.zeros((2, 8, 8)), [1], [2], [0.5])
+        inspect_gallery.misclassified_gallery(np.zeros((2, 8, 8)), [1], [2], [0.5])
+    with pytest.raises(ValueError, match="2-D"):
+        inspect_gallery.png_data_uri(np.zeros((2, 2, 2)))

@@ -27,6 +27,7 @@ from threadpoolctl import threadpool_limits
 from nn_core import MLP, datasets
 from nn_core.optimizers import make_optimizer
 from playground.learn import backprop as bp
+from playground.learn import backprop_view as bp_view
 from playground.learn import figures as learn_figures
 from playground.learn import optimizer_race as race
 from playground.learn import tutorial_fix as tf
@@ -153,6 +154,39 @@ def test_html_matrix():
                     "</tr><tr><td>0</td><td>2</td></tr></table>")
     row = bp.html_expression(text, "=", note="n")
     assert row.startswith('<div class="bp-row"><table') and '<span class="bp-op">=</span>' in row
+
+
+def test_loss_texts_have_four_significant_digits_and_no_negative_zero():
+    # The numbers: a loss of 0.0003124 read "0.0003", a change of -2e-6 "-0.0000".
+    assert bp_view.loss_text(0.00031237) == "0.0003124"
+    assert bp_view.loss_text(1.0986123) == "1.099"
+    assert bp_view.loss_text(None) == "—"
+    assert bp_view.loss_change_text(0.5, 0.5 - 2.1e-6) == "-2.1e-06"
+    assert bp_view.loss_change_text(0.4, 0.6) == "+0.2"
+    assert bp_view.loss_change_text(0.3, 0.3) == "0"
+    assert bp_view.loss_change_text(-0.0, 0.0) == "0"
+    assert bp_view.loss_change_text(0.3, None) is None
+    for before, after in ((1.2345678, 1.2), (0.02, 0.0199999), (3.0, 1e-9)):
+        text = bp_view.loss_change_text(before, after)
+        assert float(text) == pytest.approx(after - before, rel=5e-4)
+        assert len(text.lstrip("+-").split("e")[0].replace(".", "").lstrip("0")) <= 4
+
+
+def test_the_pages_rows_hold_the_walks_numbers():
+    walk = bp.BackpropWalk()
+    assert [tex for tex, _ in bp_view.parameter_rows(walk)] == ["W_1", "b_1", "W_2", "b_2"]
+    walk.step()
+    forward = dict(bp_view.forward_rows(walk))
+    assert bp.html_matrix(walk.values["z1"], walk.changed("z1")) in forward[r"z_1 = x W_1 + b_1"]
+    backward = bp_view.backward_rows(walk)
+    assert sum("finite differences" in numbers for _, numbers in backward) == 4
+    update = dict(bp_view.update_rows(walk))
+    w2 = update[r"W_2 \leftarrow W_2 - \eta\, dW_2"]
+    assert bp.html_matrix(walk.values["W2"], walk.changed("W2")) in w2 and "− 0.5 ×" in w2
+    weights, nodes, gradients = bp_view.diagram_values(walk)
+    assert nodes[2] is walk.values["p"][0] or np.array_equal(nodes[2], walk.values["p"][0])
+    assert gradients is not None and weights[0] is walk.values["W1"]
+    assert bp_view.diagram_values(bp.BackpropWalk())[2] is None  # no gradients before Backward
 
 
 def test_network_diagram_hover_shows_weights_and_gradients():

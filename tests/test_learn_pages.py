@@ -90,7 +90,7 @@ def test_backprop_numbers_are_nn_cores_own():
         assert bp.html_matrix(values, np.ones(values.shape, bool)) in shown
     assert bp.html_matrix([[loss]], [[True]]) in shown
     assert r"z_1 = x W_1 + b_1" in latex(app)
-    assert metrics(app)["Loss before the update"] == f"{loss:.4f}"
+    assert metrics(app)["Loss before the update"] == f"{loss:.4g}"
     assert not app.button(key="bp-backward").disabled and app.button(key="bp-update").disabled
 
     click(app, "bp-backward")
@@ -115,14 +115,17 @@ def test_backprop_numbers_are_nn_cores_own():
     np.testing.assert_allclose(net.weights[1], new_w2, rtol=1e-14)
     after = net.evaluate(x, [label])[0]
     values = metrics(app)
-    assert values["Loss after the update"] == f"{after:.4f}"
-    assert values["Loss before the update"] == f"{loss:.4f}" and values["Steps taken"] == "1"
+    assert values["Loss after the update"] == f"{after:.4g}"
+    assert values["Loss before the update"] == f"{loss:.4g}" and values["Steps taken"] == "1"
+    # The change, signed, to 4 significant digits like every number on the page.
+    change = next(m for m in app.metric if m.label == "Loss after the update").delta
+    assert change == f"{after - loss:+.4g}" and float(change) < 0
 
     click(app, "bp-step")
     values = metrics(app)
-    assert values["Loss before the update"] == f"{after:.4f}"
+    assert values["Loss before the update"] == f"{after:.4g}"
     net.train_step(x, [label], optimizer="sgd", learning_rate=walk.learning_rate)
-    assert values["Loss after the update"] == f"{net.evaluate(x, [label])[0]:.4f}"
+    assert values["Loss after the update"] == f"{net.evaluate(x, [label])[0]:.4g}"
     assert values["Steps taken"] == "2"
     # The page's walk holds exactly the engine's numbers (not just to 4 digits).
     page_walk = app.session_state["learn-backprop"]
@@ -149,7 +152,7 @@ def test_backprop_settings_build_the_network_they_name():
     formulas = latex(app)
     assert r"\max(0, z_1)" in formulas and r"(1 - y_k) \log(1 - p_k)" in formulas
     assert bp.html_matrix(grad_w[0], np.ones((2, 3), bool)) in numbers(app)
-    assert metrics(app)["Loss before the update"] == f"{loss:.4f}"
+    assert metrics(app)["Loss before the update"] == f"{loss:.4g}"
     # The diagram shows the network's output values and, on hover, weights and gradients.
     fig = chart(app, "chart-network")
     hovers = [t for trace in fig["data"] for t in (trace.get("hovertext") or [])]

@@ -149,3 +149,34 @@ def test_explain_and_its_figures(draw_default_run):
         attribution_overlay(image, explanation.attribution[:5], "5")
     with pytest.raises(ValueError):
         unit_tiles([], "5")
+
+
+def test_a_fine_tune_result_describes_only_the_canvas_it_read(draw_default_run):
+    """After Clear (a new canvas version) "This drawing 0 (100%), was 8" would name a
+    drawing no longer there: the result is for its network and its canvas only."""
+    state = teach.TeachState()
+    net, other = draw_default_run.net, copy.deepcopy(draw_default_run.net)
+    result = teach.FineTuneResult(5, 300, 1.0, 0.9, 0.91, (8, 0.7), (0, 1.0), 1, 5)
+    assert state.result_for(net, 0) is None
+    state.remember(result, net, canvas_version=3)
+    assert state.result_for(net, 3) is result
+    assert state.result_for(net, 4) is None  # Clear: a new canvas
+    assert state.result_for(other, 3) is None  # another model answers now
+    assert state.result_for(None, 3) is None
+    state.clear()
+    assert state.result_for(net, 3) is None
+
+
+def test_the_blank_canvas_shows_the_shape_the_model_reads(draw_default_run, default_run):
+    assert drawing.input_shape(draw_default_run.net, "mnist-sample") == (28, 28)
+    assert drawing.input_shape(draw_default_run.net, "mnist") == (28, 28)
+    assert drawing.input_shape(default_run.net, "digits") == (8, 8)
+    with pytest.raises(ValueError, match="784 inputs"):
+        drawing.input_shape(draw_default_run.net, "digits")
+
+
+def test_the_caption_under_the_prediction():
+    reading = drawing.DrawingReading(3, np.array([0.1, 0.2, 0.14, 0.56]), _image())
+    assert drawing.prediction_caption(reading, True, 1) == "56% sure · not a digit? · 1 stroke"
+    assert drawing.prediction_caption(reading, False, 2) == "56% sure · 2 strokes"
+    assert drawing.prediction_caption(reading, False, 0) == "56% sure"

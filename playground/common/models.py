@@ -91,6 +91,30 @@ def infer_dataset(net: Any) -> str | None:
     return None
 
 
+def plane_model_message(net: Any) -> str | None:
+    """What to say about a model of the Boundaries page (None if ``net`` is not one).
+
+    Boundaries saves its networks with its own "Download model": a few inputs (the
+    features of a point of the plane, ``nn_core.data.datasets2d.FEATURES``) and 2 or 3
+    classes. The sidebar loads digit models only, and Boundaries has no upload, so the
+    message says what the file is and where such a network lives.
+    """
+    from nn_core.data.datasets2d import DATASETS, FEATURES
+
+    sizes = list(getattr(net, "layer_sizes", []))
+    if len(sizes) < 2 or not 1 <= sizes[0] <= len(FEATURES) or sizes[-1] not in DATASETS.values():
+        return None
+    n_in = sizes[0]
+    return (
+        f"This is a 2-D model from the Boundaries page: a network with {n_in} input"
+        f"{'s' if n_in != 1 else ''} (the features of a point of the plane) and "
+        f"{sizes[-1]} classes, {architecture_label(net)}. The sidebar loads digit models "
+        "(64 inputs for digits or 784 for MNIST, 10 classes), which answer on Draw and "
+        "Inspect, and the Boundaries page can't open a saved model: open **Boundaries** "
+        "to train a 2-D network there."
+    )
+
+
 def load_model_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> tuple[Any, str]:
     """Validate and load an uploaded ``.npz`` model; returns ``(net, dataset_name)``.
 
@@ -110,14 +134,17 @@ def load_model_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> tuple[Any
     except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, say so politely
         raise ModelFileError(
             f"That file is not a model this app can read ({exc}). "
-            "Upload a .npz file made with “Download model”."
+            "Upload a .npz file made with this sidebar's “Download model (.npz)”."
         ) from exc
     dataset = infer_dataset(net)
     if dataset is None:
+        plane = plane_model_message(net)
+        if plane is not None:
+            raise ModelFileError(plane)
         raise ModelFileError(
             f"This model has layers {list(getattr(net, 'layer_sizes', []))}; the app needs "
-            "64 inputs (digits) or 784 inputs (MNIST) and 10 outputs. Upload a model "
-            "saved from this app with “Download model”."
+            "64 inputs (digits) or 784 inputs (MNIST) and 10 outputs. Upload a digit "
+            "model saved with this sidebar's “Download model (.npz)”."
         )
     if not all(np.all(np.isfinite(w)) for w in net.weights):
         raise ModelFileError("This model's weights contain NaN or infinity; it can't be used.")

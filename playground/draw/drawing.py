@@ -68,7 +68,32 @@ def read_drawing(net: Any, rgba: np.ndarray | None, dataset_name: str) -> Drawin
     return DrawingReading(int(np.argmax(probabilities)), probabilities, image)
 
 
-# --------------------------------------------------------------------------- the default model
+def input_shape(net: Any, dataset_name: str) -> tuple[int, int]:
+    """The image the network reads (8x8 for digits, 28x28 for MNIST): what Draw shows,
+    blank, before anything is drawn. Raises ValueError if the network's input size is
+    not that image's."""
+    from nn_core.drawings.preprocess import DATASET_IMAGE_SHAPES
+
+    n_inputs = int(net.layer_sizes[0])
+    shape = DATASET_IMAGE_SHAPES.get(dataset_name)
+    if shape is None or shape[0] * shape[1] != n_inputs:
+        raise ValueError(f"a network with {n_inputs} inputs does not read "
+                         f"{dataset_name!r} images")
+    return shape
+
+
+def class_name(names: list[str], digit: int) -> str:
+    return names[digit] if digit < len(names) else str(digit)
+
+
+def prediction_caption(reading: DrawingReading, flagged: bool, strokes: int) -> str:
+    """The line under the Prediction: ``56% sure · not a digit? · 1 stroke``."""
+    return (
+        f"{reading.confidence:.0%} sure"
+        + (" · not a digit?" if flagged else "")
+        + (f" · {strokes} stroke{'s' if strokes != 1 else ''}" if strokes else "")
+    )
+
 
 # --------------------------------------------------------------------------- not a digit
 
@@ -192,7 +217,7 @@ def novelty_detector(net: Any, dataset: Any, taught: Any = None) -> Any | None:
 
 def not_a_digit_message(novelty: Any, reading: DrawingReading, names: list[str]) -> str:
     """What Draw says about a drawing the detector flags."""
-    guess = names[reading.digit] if reading.digit < len(names) else str(reading.digit)
+    guess = class_name(names, reading.digit)
     share = min(novelty.percentile, 0.999)
     why = (
         "its shape is unlike any digit's" if novelty.view == "shape"

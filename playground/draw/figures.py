@@ -145,10 +145,20 @@ def probability_bars(
     return fig
 
 
-def input_image(image: np.ndarray | None, title: str = "What the network sees") -> go.Figure:
-    """A small grey image (8x8 or 28x28, values 0..1), enlarged with visible pixels."""
+def input_image(
+    image: np.ndarray | None,
+    title: str = "What the network sees",
+    blank_shape: tuple[int, int] | None = None,
+) -> go.Figure:
+    """A small grey image (8x8 or 28x28, values 0..1), enlarged with visible pixels.
+
+    ``image=None`` (nothing drawn yet) shows an all-black image of ``blank_shape``, the
+    shape the network reads: a blank 28x28 model must not show an 8x8 grid.
+    """
     if image is None:
-        image = np.zeros((8, 8), dtype=np.float32)
+        if blank_shape is None:
+            raise ValueError("a blank input image needs the shape the network reads")
+        image = np.zeros(tuple(blank_shape), dtype=np.float32)
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 2:
         raise ValueError(f"an input image must be 2-D, got shape {image.shape}")

@@ -60,6 +60,8 @@ class TeachState:
     #: answers) and the set it was fine-tuned on.
     _tuned: Any = None
     tuned_on: Any = None
+    #: The canvas (its version) the last fine-tune read "This drawing" on.
+    result_canvas: int | None = None
     message: tuple[str, str] | None = None  # (level, text) shown once by the Draw page
     #: What is on the canvas now, as (network input, dataset): what a correction adds.
     current: tuple[np.ndarray, str] | None = None
@@ -132,16 +134,26 @@ class TeachState:
     def clear(self) -> None:
         self.examples = None
         self.taught.clear()
-        self.result = None
+        self.result = self.result_canvas = None
         self._tuned = self.tuned_on = None
 
-    def remember(self, result: FineTuneResult, net: Any) -> None:
-        """Keep what a fine-tune did, and which network it made from which set."""
+    def remember(self, result: FineTuneResult, net: Any, canvas_version: int) -> None:
+        """Keep what a fine-tune did, which network it made from which set, and on which
+        canvas."""
         self.result, self._tuned, self.tuned_on = result, weakref.ref(net), self.examples
+        self.result_canvas = canvas_version
 
     @property
     def tuned_net(self) -> Any:
         return None if self._tuned is None else self._tuned()
+
+    def result_for(self, net: Any, canvas_version: int) -> FineTuneResult | None:
+        """The last fine-tune's result while it describes what is on screen: ``net`` is
+        the network it made and the canvas is the one it read (Clear starts a new
+        canvas, and "This drawing, was 8" would then name a drawing no longer there)."""
+        if self.result is None or net is None or net is not self.tuned_net:
+            return None
+        return self.result if canvas_version == self.result_canvas else None
 
     def taught_to(self, net: Any) -> Any:
         """The set ``net`` was fine-tuned on (None if it was not fine-tuned here)."""

@@ -295,7 +295,8 @@ def sidebar(pg: Playground) -> None:
                 "Model file (.npz)",
                 type=["npz"],
                 key="model-upload",
-                help=f"A model saved with “Download model” (up to {MAX_MODEL_BYTES // MB} MB).",
+                help=f"A digit model saved with this sidebar's “Download model (.npz)” (up to "
+                f"{MAX_MODEL_BYTES // MB} MB); Boundaries' 2-D models can't be loaded here.",
                 on_change=_on_upload,
                 args=(pg, "model-upload"),
             )
