@@ -1,7 +1,8 @@
-"""Backprop: one step of training on one sample, every number visible."""
+"""Backprop: one step of training on one sample or a batch of four, every number visible."""
 
 import streamlit as st
 
+from playground.common import figures as common_figures
 from playground.learn import backprop as bp
 from playground.learn import backprop_view as view
 from playground.learn import figures as learn_figures
@@ -38,33 +39,39 @@ def controls(w: bp.BackpropWalk) -> None:
     c1.selectbox(
         "Output layer and loss", bp.OUTPUTS, key="bp-output",
         index=bp.OUTPUTS.index(w.output), format_func=bp.OUTPUT_LABELS.get,
-        help="Softmax turns the outputs into probabilities that sum to 1; sigmoid gives each "
-        "output its own yes/no probability. Both, with their cross-entropy, give the error "
-        "p - y at z2.",
+        help="Softmax turns the outputs into probabilities that sum to 1, sigmoid gives each "
+        "output its own yes/no probability; with a cross-entropy the error at z2 is p − y, "
+        "with the quadratic cost (the tutorial's code) it is (p − y) ⊙ σ'(z2).",
     )
     c2.radio(
         "Outputs", (2, 3), key="bp-outputs", index=(2, 3).index(w.n_outputs), horizontal=True,
         help="How many classes the network tells apart (its output units).",
+    )
+    c2.radio(
+        "Samples in the batch", bp.BATCH_SIZES, key="bp-batch",
+        index=bp.BATCH_SIZES.index(w.batch_size), horizontal=True,
+        help="How many samples one step averages its gradients over (tutorial 3.3 and 4.3): "
+        "yours alone, or yours and three fixed ones.",
     )
     c2.number_input(
         "Seed", min_value=0, max_value=9999, value=w.seed, step=1, key="bp-seed",
         help="Picks the random starting weights; another seed is another network.",
     )
     c3.number_input(
-        "Input x₁", value=float(w.x[0]), step=0.25, format="%.2f", key="bp-x1",
+        "Input x[0]", value=float(w.x[0]), step=0.25, format="%.2f", key="bp-x1",
         min_value=-10.0, max_value=10.0,
-        help="The sample's first feature.",
+        help="Your sample's first feature (indices count from 0).",
     )
     c3.number_input(
-        "Input x₂", value=float(w.x[1]), step=0.25, format="%.2f", key="bp-x2",
+        "Input x[1]", value=float(w.x[1]), step=0.25, format="%.2f", key="bp-x2",
         min_value=-10.0, max_value=10.0,
-        help="The sample's second feature.",
+        help="Your sample's second feature.",
     )
     n_outputs = int(st.session_state.get("bp-outputs", w.n_outputs))
     c4.selectbox(
         "Label (the true class)", list(range(n_outputs)), key=f"bp-label-{n_outputs}",
         index=min(w.label, n_outputs - 1),
-        help="The class this sample belongs to; y is its one-hot vector.",
+        help="The class your sample belongs to, counted from 0; y is its one-hot vector.",
     )
     c4.select_slider(
         "Learning rate η", view.LEARNING_RATES, key="bp-lr",
@@ -77,11 +84,11 @@ def buttons(w: bp.BackpropWalk) -> None:
     b1, b2, b3, b4, _ = st.columns([1, 1, 1, 1, 3])
     on = ui.guarded("walking through the training step")(press)
     b1.button("Forward", key="bp-forward", on_click=on, args=("forward",), width="stretch",
-              help="Run the sample through the network: z1, a1, z2, the output p and the loss L.")
+              help="Run the batch through the network: z1, a1, z2, the output p and the loss L.")
     b2.button("Backward", key="bp-backward", on_click=on, args=("backward",),
               width="stretch", disabled=not w.can_backward,
-              help="Send the error back: delta2 = p − y at the output, then through W2 and f' "
-              "to the hidden layer; each gives its weights' gradients. Needs Forward first.")
+              help="Send the error back: delta2 = dC/dp ⊙ σ'(z2) at the output, then through "
+              "W2 and f' to the hidden layer; each gives its weights' gradients. Needs Forward.")
     b3.button("Update", key="bp-update", on_click=on, args=("update",), width="stretch",
               disabled=not w.can_update,
               help="Move every weight and bias against its gradient (plain SGD, the engine's "
@@ -107,21 +114,27 @@ def rows(heading: str, shown: list[tuple[str, str]], note: str | None = None) ->
 
 
 def diagram(w: bp.BackpropWalk) -> None:
-    weights, nodes, gradients = view.diagram_values(w)
+    weights, nodes, gradients, caption = view.diagram_values(w)
     fig = learn_figures.network_diagram(weights, nodes, gradients)
     st.plotly_chart(fig, key="chart-network", config={"displayModeBar": False})
-    st.caption(
-        "Nodes show the input x, the hidden activations a1 and the outputs p. Hover over an "
-        "edge for its weight and, after Backward, its gradient."
-    )
+    st.caption(caption)
+
+
+def activation_plot(w: bp.BackpropWalk) -> None:
+    args, caption = view.activation_view(w)
+    st.plotly_chart(common_figures.activation_curves(**args, height=230), key="chart-activation",
+                    config={"displayModeBar": False})
+    st.caption(caption)
 
 
 st.title("Backprop")
 st.caption(
-    "One step of training a 2-3-output network on one sample, every number visible: the "
-    "forward pass, the error flowing back, each gradient checked by finite differences, "
-    "and the update. The numbers are the engine's own (nn_core's forward_trace, "
-    "loss_and_gradients and its SGD optimizer); values that just changed are highlighted."
+    "One step of training a 2-3-output network on one sample or a batch of four, every "
+    "number visible: the forward pass, the error flowing back, each gradient checked by "
+    "finite differences, and the update. The numbers are the engine's own (nn_core's "
+    "forward_trace, loss_and_gradients and its SGD optimizer), except the output error's two "
+    "factors, which the engine never forms: they come from their formulas and sit beside the "
+    "engine's δ₂ they multiply to. Values that just changed are highlighted."
 )
 ui.show_notices(pg)
 with ui.friendly_errors("setting up the network"):
@@ -134,11 +147,11 @@ with ui.friendly_errors("showing the training step"):
     buttons(w)
     m1, m2, m3 = st.columns(3)
     m1.metric("Loss before the update", view.loss_text(w.loss_before),
-              help="The loss on this sample with the weights the forward pass used.")
+              help="The loss L (the batch's mean) with the weights the forward pass used.")
     change = view.loss_change_text(w.loss_before, w.loss_after)
     m2.metric("Loss after the update", view.loss_text(w.loss_after), delta=change,
               delta_color="inverse", delta_arrow="off" if change == "0" else "auto",
-              help="The loss on the same sample after the update: lower when the step helped.")
+              help="The loss on the same batch after the update: lower when the step helped.")
     m3.metric("Steps taken", w.steps_taken,
               help="Updates applied to these weights since the network was built.")
     st.info(view.STAGE_TEXT[w.stage], icon=":material/school:")
@@ -151,13 +164,16 @@ with ui.friendly_errors("showing the training step"):
         st.markdown("**The weights now** (random at first: the seed picks them)")
         for formula, numbers in view.parameter_rows(w):
             row(formula, numbers)
+        activation_plot(w)
+    with st.expander("From the tutorial's w_ij to this page's W"):
+        st.markdown(view.tutorial_mapping(w))
     if w.stage != "start":
         rows("1. Forward pass", view.forward_rows(w))
     if w.stage in ("backward", "update"):
         rows("2. Backward pass", view.backward_rows(w), note=(
-            "From the loss back to every weight by the chain rule. Beside each gradient: the "
-            "same gradient estimated by central finite differences, nudging each weight by "
-            f"±{bp.FD_STEP:g} and evaluating the engine's loss again, and how far apart the "
-            "two are."))
+            "From the loss back to every weight by the chain rule, the output's error first "
+            "as its two factors (tutorial 3.2). Beside each gradient: the same gradient "
+            f"estimated by central finite differences, nudging each weight by ±{bp.FD_STEP:g} "
+            "and evaluating the engine's loss again, and how far apart the two are."))
     if w.stage == "update":
         rows("3. Update", view.update_rows(w))

@@ -94,8 +94,8 @@ def board() -> None:
                 "Why this answer?",
                 key="why-toggle",
                 disabled=reading is None,
-                help="Colour what the network sees by how each pixel pushed the score (red "
-                "up, blue down) and show the hidden units that added most.",
+                help="Colour what the network sees by how each pixel pushed the score "
+                f"({figures.PUSH_LEGEND}) and show the hidden units that added most.",
             )
             bars_col, seen_col = st.columns([1.4, 1])
             bars_col.plotly_chart(

@@ -1,5 +1,6 @@
-"""The Learn pages in headless Chromium: Backprop's Step changes the loss shown, the
-Optimizers page animates and races, Fix the tutorial retrains on a toggle.
+"""The Learn pages in headless Chromium: Backprop's Step changes the loss shown, and with a
+batch of 4 and the quadratic cost it shows each sample's gradients and the output error's
+three rows; the Optimizers page animates and races, Fix the tutorial retrains on a toggle.
 
 Skipped, with the reason, where Debian's Chromium or Playwright is missing (conftest.py).
 Takes a screenshot of each page: into docs/screenshots/ with ``UPDATE_SCREENSHOTS=1``,
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from playground.learn import backprop as bp
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.browser
@@ -75,11 +78,53 @@ def test_backprop_step_changes_the_loss_shown(page, browser, lb, shots):
     assert [b for b, _ in losses[1:]] == [a for _, a in losses[:-1]]
     assert lb.metric(page, "Steps taken") == "3"
     assert page.get_by_text("relative difference").count() == 4
+    assert page.get_by_text("the engine's δ₂ =").count() == 1
     assert browser.page_problems(page) == []
     page.mouse.move(5, 5)  # no tooltip in the picture
     browser.screenshot(page, shots / "learn-backprop.png")
     print(f"\nBackprop: Step answered in {', '.join(f'{t:.2f}' for t in timings)} s")
     assert max(timings) < 10  # measured 0.3-0.5 s (scripts/measure_learn.py); catches hangs
+
+
+def test_backprop_batch_of_four_and_the_quadratic_cost(page, browser, lb, shots):
+    browser.goto_page(page, "Backprop")
+    page.get_by_role("button", name="Step", exact=True).wait_for()
+    lb.settle(page)
+    batch = page.locator('[data-testid="stRadio"]').filter(has_text="Samples in the batch")
+    batch.get_by_text("4", exact=True).click()
+    lb.settle(page)
+    step = page.get_by_role("button", name="Step", exact=True)
+    steps = lb.metric(page, "Steps taken")  # the batch keeps the weights and their count
+    lb.click_and_time(page, step, lb.metric_changed_js("Steps taken", steps))
+    lb.settle(page)
+    body = page.inner_text("body")
+    # Each of the 4 samples' gradients, then their mean beside the engine's.
+    assert "i = 3:" in body and "i = 4:" not in body
+    assert body.count("the mean of the samples' differs from it by") == 4
+    assert "one-hot of labels 0, 1, 2, 0" in body
+    # Cross-entropy: the slope cancels (the ratio row says 1, backed by its numbers).
+    assert "cancels it, so δ₂ = p − y" in body
+
+    lb.select_option(page, "Output layer and loss",
+                     "sigmoid + quadratic cost (tutorial section 5)",
+                     lb.metric_changed_js("Steps taken", str(int(steps) + 1)))
+    lb.settle(page)
+    assert lb.metric(page, "Steps taken") == "0"  # a new network
+    lb.click_and_time(page, step, lb.metric_changed_js("Steps taken", "0"))
+    lb.settle(page)
+    body = page.inner_text("body")
+    # The three delta rows: dC/dp, the slope, their product beside the engine's delta2.
+    # KaTeX keeps each formula's TeX in an annotation.
+    formulas = page.locator('annotation[encoding="application/x-tex"]').all_text_contents()
+    for tex in bp.FACTOR_TEX["quadratic"]:
+        assert any(tex in f for f in formulas), tex
+    assert "the tutorial's ∇ₐC" in body and "the engine's δ₂ =" in body
+    assert "shrinks δ₂ below p − y" in body
+    assert "cancels it" not in body
+    assert "i = 3:" in body and lb.metric(page, "Steps taken") == "1"
+    assert browser.page_problems(page) == []
+    page.mouse.move(5, 5)
+    browser.screenshot(page, shots / "learn-backprop-batch-quadratic.png")
 
 
 def test_optimizers_race(page, browser, lb, shots):

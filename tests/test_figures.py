@@ -1,6 +1,7 @@
 """Figure builders: plain arrays in, Plotly figures out; no Streamlit, no engine."""
 
 import json
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -20,9 +21,18 @@ def _json_ok(fig: go.Figure) -> dict:
     return json.loads(fig.to_json())
 
 
-def _rgb(colour: str) -> tuple[int, ...]:
-    """``"rgb(5,48,97)"`` -> ``(5, 48, 97)``."""
-    return tuple(int(v) for v in colour.strip("rgb() ").split(","))
+def _hex_rgb(colour: str) -> tuple[int, ...]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def assert_the_sign_scale(colorscale) -> None:
+    """``colorscale`` (as Plotly stores it) is the app's sign scale: the negative colour
+    (orange) at the low end, white at 0, the positive colour (blue) at the high end."""
+    stops = [(float(v), c) for v, c in colorscale]
+    assert stops == [(0.0, common_figures.NEGATIVE), (0.5, "#ffffff"),
+                     (1.0, common_figures.POSITIVE)]
+    blue, orange = _hex_rgb(common_figures.POSITIVE), _hex_rgb(common_figures.NEGATIVE)
+    assert blue[2] > blue[0] and orange[0] > orange[2]  # blue is blue, orange is orange
 
 
 # --------------------------------------------------------------------------- training curves
@@ -74,11 +84,8 @@ def test_weight_tiles_lays_out_one_tile_per_unit_centred_at_zero():
     assert np.isnan(z[8, 0]) and np.isnan(z[0, 8])  # the gaps
     assert heat.zmid == 0 and heat.zmin == -heat.zmax
     assert heat.zmax == pytest.approx(float(np.abs(w).max()))
-    # Diverging blue (negative) -> white (0) -> red (positive): plotly's "RdBu_r".
-    assert heat.colorscale == go.Heatmap(colorscale="RdBu_r").colorscale
-    low, mid, high = (_rgb(heat.colorscale[i][1]) for i in (0, 5, -1))
-    assert low[2] > low[0] and high[0] > high[2]  # blue at the low end, red at the high end
-    assert min(mid) > 240  # near white at zero
+    # The app's one diverging scale: orange (negative) -> white (0) -> blue (positive).
+    assert_the_sign_scale(heat.colorscale)
     assert fig.layout.yaxis.autorange == "reversed"  # row 0 of the image at the top
     _json_ok(fig)
 
@@ -124,6 +131,7 @@ def test_weight_matrix_is_a_zero_centred_heatmap_of_the_matrix():
     heat = fig.data[0]
     np.testing.assert_allclose(np.asarray(heat.z, dtype=float), w)
     assert heat.zmin == -3 and heat.zmax == 3 and heat.zmid == 0
+    assert_the_sign_scale(heat.colorscale)
     assert fig.layout.xaxis.title.text == "output"
     assert fig.layout.yaxis.title.text == "hidden 1"
     with pytest.raises(ValueError):
@@ -247,3 +255,106 @@ def test_misclassified_gallery_with_nothing_to_show():
         inspect_gallery.misclassified_gallery(np.zeros((2, 8, 8)), [1], [2], [0.5])
     with pytest.raises(ValueError, match="2-D"):
         inspect_gallery.png_data_uri(np.zeros((2, 2, 2)))
+
+
+# --------------------------------------------------------------------------- one sign colour
+
+
+def test_sign_colour_is_the_diverging_scale_plotly_draws():
+    from plotly.colors import sample_colorscale
+
+    for value in (-2.0, -1.3, -0.2, 0.0, 0.4, 1.1, 2.0):
+        mine = _hex_rgb(common_figures.sign_colour(value, 2.0))
+        plotly = _rgb_text(sample_colorscale(
+            [list(stop) for stop in common_figures.DIVERGING], [0.5 + 0.25 * value])[0])
+        assert max(abs(a - b) for a, b in zip(mine, plotly, strict=True)) <= 1, value
+    assert common_figures.sign_colour(3.0, 2.0) == common_figures.POSITIVE  # clipped
+    assert common_figures.sign_colour(-2.0, 2.0) == common_figures.NEGATIVE
+    # A floor keeps a tiny weight tinted with its sign's colour.
+    assert common_figures.sign_colour(1e-9, 1.0, floor=0.2) != "#ffffff"
+    with pytest.raises(ValueError):
+        common_figures.sign_colour(1.0, 0.0)
+    assert common_figures.rgba(common_figures.POSITIVE, 0.5) == "rgba(8, 119, 189, 0.5)"
+    assert common_figures.SIGN_LEGEND == "blue +, orange −"
+
+
+def _rgb_text(colour: str) -> tuple[int, ...]:
+    """``"rgb(5, 48, 97)"`` -> ``(5, 48, 97)``."""
+    return tuple(round(float(v)) for v in colour.strip("rgb() ").split(","))
+
+
+def test_every_pages_sign_colours_are_the_one_convention():
+    from playground.boundaries import figures as boundary_figures
+    from playground.learn import figures as learn_figures
+
+    # Train's weight pictures (above), Draw's unit tiles and its push overlay.
+    tiles = draw_figures.unit_tiles([(0, 0.5, 0.2, np.array([[1.0, -1.0]]))], "3")
+    assert_the_sign_scale(tiles.data[0].colorscale)
+    overlay = draw_figures.attribution_overlay(np.zeros((2, 2)), np.array([[1.0, -1.0], [0, 0]]),
+                                               "3")
+    scale = overlay.data[1].colorscale
+    assert scale[0][1] == common_figures.rgba(common_figures.NEGATIVE, 0.95)
+    assert scale[-1][1] == common_figures.rgba(common_figures.POSITIVE, 0.95)
+    assert "Blue up, orange down" in overlay.layout.title.text
+    # Backprop's diagram: a positive weight's edge blue, a negative one's orange.
+    fig = learn_figures.network_diagram([np.array([[2.0, -2.0]]), np.array([[1.0], [-1.0]])],
+                                        [None, None, None])
+    edges = [t.line.color for t in fig.data if t.mode == "lines"]
+    assert edges[:2] == [common_figures.POSITIVE, common_figures.NEGATIVE]
+    assert edges[2] == common_figures.sign_colour(1.0, 2.0, floor=0.2)
+    assert common_figures.SIGN_LEGEND in fig.layout.title.text
+    # Boundaries: its canvas gets the two ends in its payload; class 0 is the negative end.
+    frame = boundary_figures.frame_payload(
+        frame=0, title="t", proba=np.full((2, 2, 2), 0.5), discretize=False,
+        train=(np.zeros((1, 2)), np.zeros(1, int)), test=None,
+        network={"g": 2, "columns": [], "weights": []}, history={}, confusion=np.eye(2),
+        domain=6.0)
+    assert frame["palette"]["positive"] == common_figures.POSITIVE
+    assert frame["palette"]["negative"] == common_figures.NEGATIVE
+    assert frame["colours"] == [common_figures.NEGATIVE, common_figures.POSITIVE]
+
+
+def test_the_boundaries_canvas_takes_its_colours_from_the_payload():
+    from pathlib import Path
+
+    js = (Path(__file__).resolve().parents[1] / "playground" / "boundaries" / "canvas.js").read_text()
+    for hex_colour in re.findall(r"#[0-9a-fA-F]{6}", js):
+        # Only greys of frames and ink (Streamlit's text colour #31333f is one, nearly).
+        assert np.ptp(_hex_rgb(hex_colour)) <= 16, (
+            f"canvas.js hard-codes the colour {hex_colour}: put it in the payload")
+    for key in ("positive", "negative", "train", "test", "count"):
+        assert f"data.palette.{key}" in js
+
+
+SOURCES = ("pages", "playground")
+#: pages/train.py's weight-tiles caption still says red/blue: that page is the
+#: integrator's to edit (its line: f"{POSITIVE_NAME.capitalize()} pixels push the unit up,
+#: {NEGATIVE_NAME} pixels push it down.").
+NOT_MINE = {"pages/train.py"}
+
+
+def _sign_words(path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    return re.findall(r"RdBu|\bred\b[^.\n]{0,40}", text, flags=re.IGNORECASE)
+
+
+def test_no_page_names_other_sign_colours():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    found = {}
+    for folder in SOURCES:
+        for path in (root / folder).rglob("*"):
+            rel = path.relative_to(root).as_posix()
+            if path.suffix in (".py", ".js") and rel not in NOT_MINE and _sign_words(path):
+                found[rel] = _sign_words(path)
+    assert found == {}
+
+
+@pytest.mark.xfail(strict=True, reason="pages/train.py's caption says red/blue until the "
+                   "integrator edits it; then this passes and the mark must go")
+def test_the_train_page_names_the_sign_colours_too():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    assert _sign_words(root / "pages" / "train.py") == []

@@ -3,7 +3,8 @@
 * Backprop: the walk's numbers are nn_core's own (a separately built network gives the
   same ones), the errors obey the chain rule written out here with SciPy's sigmoid, the
   finite-difference check agrees to ~1e-9 and catches a wrong gradient, and the update
-  is W - eta dW.
+  is W - eta dW. (The output error's factors, the batch and the pictures:
+  ``test_backprop.py``.)
 * Optimizers: the surfaces' gradients against finite differences and their minima
   against SciPy; the paths against stepping ``nn_core.optimizers`` by hand and against
   closed forms (SGD on a quadratic, Adam's first step).
@@ -43,6 +44,11 @@ def digits():
 # --------------------------------------------------------------------------- backprop
 
 
+#: The page's output choices as nn_core settings, written out independently of the module.
+ENGINE = {"softmax": {"output": "softmax"}, "sigmoid": {"output": "sigmoid"},
+          "quadratic": {"output": "sigmoid", "loss": "mse"}}
+
+
 @pytest.mark.parametrize("activation", bp.ACTIVATIONS)
 @pytest.mark.parametrize("output", bp.OUTPUTS)
 def test_walk_shows_the_engines_own_numbers(activation, output):
@@ -51,7 +57,7 @@ def test_walk_shows_the_engines_own_numbers(activation, output):
     walk.forward()
     walk.backward()
     # A separately built network with the same settings: its own forward pass and gradients.
-    net = MLP([2, 3, 3], activation=activation, output=output, seed=4, dtype=np.float64)
+    net = MLP([2, 3, 3], activation=activation, seed=4, dtype=np.float64, **ENGINE[output])
     x = np.array([[0.7, -1.3]])
     zs, acts = net.forward_trace(x)
     loss, gw, gb = net.loss_and_gradients(x, [2])
@@ -68,18 +74,22 @@ def test_walk_shows_the_engines_own_numbers(activation, output):
     # The chain rule, written out independently (SciPy's sigmoid, NumPy's tanh).
     y = np.array([[0.0, 0.0, 1.0]])
     p = acts[2]
-    np.testing.assert_allclose(walk.values["delta2"], p - y, rtol=1e-12, atol=1e-15)
+    # The error at z2: p - y for the cross-entropies, times sigma'(z2) for the quadratic cost.
+    delta2 = (p - y) * (special.expit(zs[1]) * (1 - special.expit(zs[1]))
+                        if output == "quadratic" else 1.0)
+    np.testing.assert_allclose(walk.values["delta2"], delta2, rtol=1e-12, atol=1e-15)
     z1 = zs[0]
     fprime = {"sigmoid": special.expit(z1) * (1 - special.expit(z1)),
               "tanh": 1 - np.tanh(z1) ** 2, "relu": (z1 > 0).astype(float)}[activation]
     np.testing.assert_allclose(walk.values["fprime1"], fprime, rtol=1e-12, atol=1e-15)
-    delta1 = (p - y) @ net.weights[1].T * fprime
+    delta1 = delta2 @ net.weights[1].T * fprime
     np.testing.assert_allclose(walk.values["delta1"], delta1, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(walk.values["dW1"], x.T @ delta1, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(walk.values["dW2"], acts[1].T @ (p - y), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(walk.values["dW2"], acts[1].T @ delta2, rtol=1e-12, atol=1e-15)
     # The loss as the page's formula writes it.
-    expected = (-np.log(p[0, 2]) if output == "softmax"
-                else -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    expected = {"softmax": -np.log(p[0, 2]),
+                "sigmoid": -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)),
+                "quadratic": 0.5 * np.sum((p - y) ** 2)}[output]
     assert walk.values["L"][0, 0] == pytest.approx(expected, rel=1e-12)
 
     # Finite differences agree: measured 2e-11..2e-9 in float64 for these settings.
@@ -99,9 +109,9 @@ def test_walk_shows_the_engines_own_numbers(activation, output):
 def test_gradient_check_catches_a_wrong_gradient():
     walk = bp.BackpropWalk()
     walk.forward()
-    grads = bp.backward_values(walk.net, walk.inputs, walk.label)
+    grads = bp.backward_values(walk.net, walk.inputs, walk.labels, walk.output)
     wrong = dict(grads, dW1=grads["dW1"] * 1.01)
-    checks = bp.gradient_check(walk.net, walk.inputs, walk.label, wrong)
+    checks = bp.gradient_check(walk.net, walk.inputs, walk.labels, wrong)
     assert checks["dW1"].relative_difference == pytest.approx(0.01, rel=0.05)
     assert checks["dW2"].relative_difference < 1e-7
     # The check leaves the weights exactly as they were.
@@ -183,8 +193,8 @@ def test_the_pages_rows_hold_the_walks_numbers():
     update = dict(bp_view.update_rows(walk))
     w2 = update[r"W_2 \leftarrow W_2 - \eta\, dW_2"]
     assert bp.html_matrix(walk.values["W2"], walk.changed("W2")) in w2 and "− 0.5 ×" in w2
-    weights, nodes, gradients = bp_view.diagram_values(walk)
-    assert nodes[2] is walk.values["p"][0] or np.array_equal(nodes[2], walk.values["p"][0])
+    weights, nodes, gradients, _ = bp_view.diagram_values(walk)
+    assert np.array_equal(nodes[2], walk.values["p_after"])  # after the update: the new p
     assert gradients is not None and weights[0] is walk.values["W1"]
     assert bp_view.diagram_values(bp.BackpropWalk())[2] is None  # no gradients before Backward
 
@@ -200,7 +210,7 @@ def test_network_diagram_hover_shows_weights_and_gradients():
     hovers = [t for trace in fig.data if trace.hovertext for t in trace.hovertext]
     w = walk.values["W2"][1, 2]
     g = walk.values["dW2"][1, 2]
-    assert f"W2[2,3] = {w:.4g}<br>dL/dW2[2,3] = {g:.4g}" in hovers
+    assert f"W2[1,2] = {w:.4g}<br>dL/dW2[1,2] = {g:.4g}" in hovers  # counted from 0
     node_texts = [t for trace in fig.data if trace.mode == "markers+text" for t in trace.text]
     assert f"{walk.values['p'][0, 0]:.4g}" in node_texts
     # 2*3 + 3*3 edges, each its own line.

@@ -156,7 +156,49 @@ def test_backprop_settings_build_the_network_they_name():
     # The diagram shows the network's output values and, on hover, weights and gradients.
     fig = chart(app, "chart-network")
     hovers = [t for trace in fig["data"] for t in (trace.get("hovertext") or [])]
-    assert any(h.startswith("W1[1,1] = ") and "dL/dW1[1,1]" in h for h in hovers)
+    assert any(h.startswith("W1[0,0] = ") and "dL/dW1[0,0]" in h for h in hovers)
+
+
+def test_backprop_batch_of_four_with_the_quadratic_cost():
+    app = open_page("pages/backprop.py")
+    app.selectbox(key="bp-output").select("quadratic")
+    app.radio(key="bp-batch").set_value(4)
+    app.run()
+    assert_calm(app)
+    click(app, "bp-step")
+    # The tutorial's section-5 network, built here: sigmoid outputs, the quadratic cost.
+    net = MLP([2, 3, 3], activation="sigmoid", output="sigmoid", loss="mse", seed=0,
+              dtype=np.float64)
+    X = np.array([[1.0, -0.5], [-0.5, 1.0], [1.5, 0.5], [-1.0, -1.5]])
+    labels = [0, 1, 2, 0]
+    loss, grad_w, _ = net.loss_and_gradients(X, labels)
+    zs, acts = net.forward_trace(X)
+    p, y = acts[2], np.eye(3)[labels]
+    shown = numbers(app)
+    every = np.ones((4, 3), bool)
+    # The three rows of delta2: dC/dp = p - y, sigma'(z2) = p(1 - p), and their product,
+    # which is the engine's delta2 (each sample's db2).
+    for values in (p - y, p * (1 - p), (p - y) * p * (1 - p)):
+        assert bp.html_matrix(values, every) in shown
+    engine = np.stack([net.loss_and_gradients(X[i : i + 1], labels[i : i + 1])[2][1]
+                       for i in range(4)])
+    assert bp.html_matrix(engine, every) in shown
+    np.testing.assert_allclose(engine, (p - y) * p * (1 - p), rtol=1e-12)
+    # Each sample's dW2, and the mean: the engine's gradient for the batch.
+    assert bp.html_matrix(grad_w[1], np.ones((3, 3), bool)) in shown
+    assert shown.count("the mean of the samples' differs from it by") == 4
+    ratios = re.search(r"([0-9.]+) to ([0-9.]+): the slope σ′", shown)
+    assert ratios and 0 < float(ratios.group(1)) <= float(ratios.group(2)) < 0.25
+    formulas = latex(app)
+    for tex in bp.FACTOR_TEX["quadratic"]:
+        assert tex in formulas
+    assert metrics(app)["Loss before the update"] == f"{loss:.4g}"
+    # The activation plot carries this step's z1 values, the engine's.
+    fig = chart(app, "chart-activation")
+    rug = next(t for t in fig["data"] if t.get("name") == "the layer's z")
+    np.testing.assert_allclose(rug["x"], zs[0].ravel(), rtol=1e-12)
+    # The tutorial's w_ij, mapped onto W, with a worked entry.
+    assert any("w_{ij}^{(1)}" in m.value for m in app.markdown)
 
 
 # --------------------------------------------------------------------------- optimizers

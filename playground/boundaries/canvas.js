@@ -4,8 +4,9 @@
 // computes anything about the network, it only draws what it is given.
 
 const WHITE = [255, 255, 255];
-const TRAIN_COLOUR = "#1f77b4";
-const TEST_COLOUR = "#ff7f0e";
+// Every colour that means something (signs, classes, counts, curves) comes in the
+// payload (data.colours, data.palette), from playground/common/figures.py; the greys
+// here only frame and label.
 // The boundary is a tint (at most this much of the class colour), so points stand out.
 const BOUNDARY_STRENGTH = 0.6;
 
@@ -61,9 +62,9 @@ function image(n, m, colourAt) {
 }
 
 function diverging(v, colours) {
-  // v in [-1, 1]: orange (class 0 colour) through white to blue (class 1 colour).
+  // v in [-1, 1]: the negative colour through white to the positive one.
   const t = Math.min(1, Math.abs(v));
-  return [...mix(WHITE, v >= 0 ? colours.blue : colours.orange, t), 255];
+  return [...mix(WHITE, v >= 0 ? colours.positive : colours.negative, t), 255];
 }
 
 // ----------------------------------------------------------------------------- boundary
@@ -173,14 +174,14 @@ function drawNetwork(state, data) {
   const height = top + tallest * rowPitch + 8;
   const pitch = nCols > 1 ? (width - left - right - tile) / (nCols - 1) : 0;
   const ctx = setup(canvas, width, height);
-  const colours = { orange: rgb(data.colours[0] || "#f59322"), blue: rgb("#0877bd") };
+  const colours = { negative: rgb(data.palette.negative), positive: rgb(data.palette.positive) };
   const cols = data.colours.map(rgb);
   const centres = columns.map((col, c) => {
     const n = col.units.length;
     const offset = top + ((tallest - n) * rowPitch) / 2;
     return col.units.map((_, j) => ({ x: left + c * pitch, y: offset + j * rowPitch }));
   });
-  // Links, under the tiles: blue positive, orange negative, thicker when larger.
+  // Links, under the tiles: the positive or negative colour, thicker when larger.
   const links = [];
   net.weights.forEach((w, c) => {
     w.forEach((row, i) => {
@@ -193,7 +194,7 @@ function drawNetwork(state, data) {
         ctx.moveTo(x0, y0);
         ctx.bezierCurveTo(mid, y0, mid, y1, x1, y1);
         const size = Math.min(1, Math.abs(value) / 3);
-        const [r, g, bl] = value >= 0 ? colours.blue : colours.orange;
+        const [r, g, bl] = value >= 0 ? colours.positive : colours.negative;
         ctx.strokeStyle = `rgba(${r},${g},${bl},${0.25 + 0.65 * size})`;
         ctx.lineWidth = Math.max(0.5, Math.min(6, Math.abs(value) * 1.6));
         ctx.stroke();
@@ -340,7 +341,7 @@ function drawCurves(state, data) {
         started = true;
       });
       ctx.setLineDash(name === "test" ? [5, 3] : []);
-      ctx.strokeStyle = name === "test" ? TEST_COLOUR : TRAIN_COLOUR;
+      ctx.strokeStyle = name === "test" ? data.palette.test : data.palette.train;
       ctx.lineWidth = 2;
       ctx.stroke();
       ctx.setLineDash([]);
@@ -353,7 +354,7 @@ function drawCurves(state, data) {
 function drawConfusion(state, data) {
   const cm = data.confusion;
   const k = cm.length;
-  const blue = rgb("#0877bd");
+  const shade = rgb(data.palette.count);
   let html = "<table><tr><th></th>";
   for (let j = 0; j < k; j++) html += `<th>predicted ${j}</th>`;
   html += "</tr>";
@@ -362,7 +363,7 @@ function drawConfusion(state, data) {
     html += `<tr><th>true ${i}</th>`;
     row.forEach((v) => {
       const t = v / total;
-      const [r, g, b] = mix(WHITE, blue, t);
+      const [r, g, b] = mix(WHITE, shade, t);
       const ink = t > 0.55 ? "#ffffff" : "#222222";
       html += `<td style="background:rgb(${r},${g},${b});color:${ink}">${v}</td>`;
     });

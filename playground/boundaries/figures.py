@@ -11,8 +11,11 @@ Everything here is pure (NumPy in, JSON-able dicts out) and unit-tested. Grids t
 as base64 bytes: probabilities as ``round(255 p)``, unit outputs in [-1, 1] as
 ``round(127.5 (v + 1))``; :func:`decode_grid` reads them back (tests use it).
 
-Colours follow TensorFlow Playground: orange for class 0 and negative values, blue for
-class 1 and positive values, white for 0 (or an even chance); a third class is green.
+Colours follow the app's one convention (``playground.common.figures``: TensorFlow
+Playground's): blue for positive values and class 1, orange for negative values and
+class 0, white for 0 (or an even chance); a third class is green. The payload carries
+every colour that means something (signs, classes, counts, curves), so ``canvas.js``
+holds no copy of the convention; its only own colours are the greys of frames and ink.
 """
 
 from __future__ import annotations
@@ -24,10 +27,16 @@ from typing import Any
 
 import numpy as np
 
-ORANGE = "#f59322"
-BLUE = "#0877bd"
+from playground.common.figures import NEGATIVE, POSITIVE, TRAIN_COLOUR, VAL_COLOUR
+
+ORANGE = NEGATIVE
+BLUE = POSITIVE
 GREEN = "#2ca02c"
 CLASS_COLOURS = (ORANGE, BLUE, GREEN)
+#: What the canvas colours by: the signs of weights and unit outputs, the confusion
+#: matrix's counts (shades of the positive end), the train and test curves.
+PALETTE = {"positive": POSITIVE, "negative": NEGATIVE, "count": POSITIVE,
+           "train": TRAIN_COLOUR, "test": VAL_COLOUR}
 
 
 def _b64(values: np.ndarray) -> str:
@@ -147,6 +156,7 @@ def frame_payload(
         "title": title,
         "domain": float(domain),
         "colours": list(CLASS_COLOURS[:k]),
+        "palette": dict(PALETTE),
         "boundary": boundary_payload(proba, discretize),
         "train": points_payload(*train),
         "test": None if test is None else points_payload(*test),

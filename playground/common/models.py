@@ -159,3 +159,20 @@ def load_model_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> tuple[Any
             "large), so it can't read anything. Upload another model or train a new one."
         ) from exc
     return net, dataset
+
+
+def activation_and_slope(activation: str, z: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``f(z)`` and ``f'(z)`` of a hidden activation, computed by the engine's own
+    functions (``nn_core.activations``: ``f`` in place on a copy, ``f'`` as its
+    derivative applied to an error of ones, the way backpropagation applies it), in
+    float64. For the activation figure (``figures.activation_curves``)."""
+    from nn_core import activations as act
+
+    if activation not in act.ACTIVATIONS:
+        raise ValueError(
+            f"activation must be one of {', '.join(act.ACTIVATIONS)}; got {activation!r}")
+    values = np.array(z, dtype=np.float64)
+    f = act.ACTIVATIONS[activation](values.copy())
+    slope = np.ones_like(f)
+    act.DERIVATIVES[activation](f.copy(), slope, np.empty_like(f))
+    return f, slope

@@ -1,7 +1,8 @@
 """Pure Plotly figure builders for Draw's "why this answer": arrays in, ``go.Figure`` out.
 
-Same conventions as ``playground.figures`` (and its helpers): images in grey (white ink
-on black), signed quantities on a diverging scale centred at 0, red up, blue down.
+Same conventions as ``playground.common.figures`` (and its helpers): images in grey
+(white ink on black), signed quantities on the app's diverging scale centred at 0, blue
+up (positive), orange down (negative).
 """
 
 from __future__ import annotations
@@ -17,26 +18,34 @@ from playground.common.figures import (
     HIGHLIGHT,
     MARGIN,
     MUTED,
+    NEGATIVE,
+    NEGATIVE_NAME,
+    POSITIVE,
+    POSITIVE_NAME,
+    rgba,
     square_image_axes,
     symmetric_limit,
 )
 
-# Red where the pixel pushed the score up, blue where it pushed it down, see-through at 0
-# so the drawing shows beneath.
+#: The push's legend in words: the app's sign colours.
+PUSH_LEGEND = f"{POSITIVE_NAME} up, {NEGATIVE_NAME} down"
+
+# The app's sign colours, see-through at 0 so the drawing shows beneath: the positive
+# colour where the pixel pushed the score up, the negative one where it pushed it down.
 _OVERLAY = [
-    [0.0, "rgba(33, 102, 172, 0.95)"],
-    [0.35, "rgba(103, 169, 207, 0.7)"],
-    [0.5, "rgba(247, 247, 247, 0.0)"],
-    [0.65, "rgba(239, 138, 98, 0.7)"],
-    [1.0, "rgba(178, 24, 43, 0.95)"],
+    [0.0, rgba(NEGATIVE, 0.95)],
+    [0.35, rgba(NEGATIVE, 0.6)],
+    [0.5, rgba("#ffffff", 0.0)],
+    [0.65, rgba(POSITIVE, 0.6)],
+    [1.0, rgba(POSITIVE, 0.95)],
 ]
 
 
 def attribution_overlay(
     image: np.ndarray, attribution: np.ndarray, class_name: str, is_answer: bool = True
 ) -> go.Figure:
-    """What the network sees (grey) with gradient x input on top: red pixels pushed
-    ``class_name``'s score up, blue ones pushed it down."""
+    """What the network sees (grey) with gradient x input on top: blue pixels pushed
+    ``class_name``'s score up, orange ones pushed it down."""
     image = np.asarray(image, dtype=np.float32)
     attribution = np.asarray(attribution, dtype=np.float32)
     if image.ndim != 2 or attribution.shape != image.shape:
@@ -60,7 +69,7 @@ def attribution_overlay(
     fig.update_layout(
         height=260,
         margin=MARGIN,
-        title={"text": f"{why} Red up, blue down"},
+        title={"text": f"{why} {PUSH_LEGEND.capitalize()}"},
         plot_bgcolor="#333333",
     )
     return fig

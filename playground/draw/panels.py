@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from playground.common.figures import NEGATIVE_NAME, POSITIVE_NAME
 from playground.common.state import TEST_DRAWING_KEY
 from playground.draw import drawing, teach
 from playground.draw import figures as draw_figures
@@ -142,8 +143,9 @@ def why(model: Any, reading: DrawingReading, names: list[str], seen_col: Any) ->
             key="chart-units", config={"displayModeBar": False},
         )
         st.caption(
-            "Each tile is a hidden unit's incoming weights (red: ink there excites it, blue: "
-            "inhibits it), with how active it is on your drawing and what it adds to the score."
+            f"Each tile is a hidden unit's incoming weights ({POSITIVE_NAME}: ink there excites "
+            f"it, {NEGATIVE_NAME}: inhibits it), with how active it is on your drawing and what "
+            "it adds to the score."
         )
 
 

@@ -1,6 +1,7 @@
 """What the Backprop page shows, without Streamlit: its settings read from the widgets'
 values, each stage's rows (a formula in LaTeX beside its live numbers in HTML), the loss
-texts and what to do next.
+texts, what to do next, the diagram's and the activation plot's values with captions
+read off their own numbers, and the tutorial's notation mapped onto the page's.
 
 The page (``pages/backprop.py``) lays out widgets and draws these rows; the numbers
 come from :class:`playground.learn.backprop.BackpropWalk`, never computed here. A row's
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from playground.common.models import activation_and_slope
 from playground.learn import backprop as bp
 
 #: The learning rates the page offers.
@@ -27,7 +29,7 @@ STAGE_TEXT = {
              "whole training step.",
     "forward": "The forward pass is done. **Backward** computes the gradients.",
     "backward": "The gradients are in. **Update** moves the weights against them.",
-    "update": "The weights moved: the loss on this sample went from before to after. "
+    "update": "The weights moved: the metrics show the loss before and after. "
               "**Forward** (or **Step**) starts the next step.",
 }
 
@@ -47,6 +49,7 @@ def apply_settings(w: bp.BackpropWalk, values: Mapping[str, Any]) -> None:
         x=(values.get("bp-x1", w.x[0]), values.get("bp-x2", w.x[1])),
         label=label,
         learning_rate=float(values.get("bp-lr", w.learning_rate)),
+        batch_size=int(values.get("bp-batch", w.batch_size)),
     )
 
 
@@ -70,13 +73,29 @@ def loss_change_text(before: float | None, after: float | None) -> str | None:
 # --------------------------------------------------------------------------- rows
 
 
-def _m(w: bp.BackpropWalk, name: str) -> str:
-    """The quantity ``name`` as a small matrix, what just changed highlighted."""
-    return bp.html_matrix(w.values[name], w.changed(name))
+def _m(w: bp.BackpropWalk, name: str, index: int | None = None) -> str:
+    """The quantity ``name`` (its ``index``-th slice for a stack of matrices) as a small
+    matrix, what just changed highlighted."""
+    values, changed = w.values[name], w.changed(name)
+    if index is not None:
+        values, changed = values[index], changed[index]
+    return bp.html_matrix(values, changed)
 
 
 def _plain(values: Any) -> str:
     return bp.html_matrix(values)
+
+
+def _per_sample(w: bp.BackpropWalk, name: str) -> list[str]:
+    """A stack of matrices, one per sample, each after its sample number."""
+    return [bp.html_group(f"i = {i}:", _m(w, name, i)) for i in range(w.values[name].shape[0])]
+
+
+def _labels_text(w: bp.BackpropWalk) -> str:
+    labels = ", ".join(str(int(v)) for v in w.labels)
+    if len(w.labels) == 1:
+        return f"one-hot of label {labels}"
+    return f"one row per sample i = 0..{len(w.labels) - 1}; one-hot of labels {labels}"
 
 
 def parameter_rows(w: bp.BackpropWalk) -> list[Row]:
@@ -90,9 +109,9 @@ def forward_rows(w: bp.BackpropWalk) -> list[Row]:
     f_tex, _ = bp.ACTIVATION_TEX[w.activation]
     p_tex, loss_tex = bp.OUTPUT_TEX[w.output]
     used = {k: _plain(w.values[f"{k}_used"]) for k in bp.PARAM_NAMES}
-    return [
+    rows = [
         (r"x, \; y", bp.html_expression("x =", _plain(w.inputs), "&nbsp;&nbsp;y =",
-                                        _plain(w.target), note=f"one-hot of label {w.label}")),
+                                        _plain(w.target), note=_labels_text(w))),
         (r"z_1 = x W_1 + b_1",
          bp.html_expression(_plain(w.inputs), "·", used["W1"], "+", used["b1"], "=", _m(w, "z1"))),
         (rf"a_1 = f(z_1) = {f_tex}", bp.html_expression(_m(w, "a1"))),
@@ -100,37 +119,83 @@ def forward_rows(w: bp.BackpropWalk) -> list[Row]:
          bp.html_expression(_plain(w.values["a1"]), "·", used["W2"], "+", used["b2"], "=",
                             _m(w, "z2"))),
         (p_tex, bp.html_expression(_m(w, "p"))),
-        (loss_tex, bp.html_expression(_m(w, "L"))),
+        (loss_tex, bp.html_expression(_m(w, "C"), note="each sample's loss" if w.batch_size > 1
+                                      else "")),
     ]
+    if w.batch_size > 1:
+        rows.append((r"L = \frac{1}{m} \sum_i C_i",
+                     bp.html_expression(_m(w, "L"), note=f"the mean over the m = {w.batch_size} "
+                                        "samples (tutorial 4.2's J): the loss the metrics show")))
+    return rows
 
 
 def _gradient_row(w: bp.BackpropWalk, formula: str, name: str) -> Row:
-    """A gradient, and beside it its finite-difference estimate and how far apart they are."""
+    """A batch gradient, its finite-difference estimate and how far apart they are; for
+    a batch also how far the mean of the samples' gradients is from it."""
     check = w.checks.get(name)
     parts = [_m(w, name)]
-    note = ""
+    notes = []
     if check is not None:
         parts += ["&nbsp;&nbsp;finite differences ≈", _plain(check.estimate)]
-        note = f"relative difference {check.relative_difference:.1e}"
-    return formula, bp.html_expression(*parts, note=note)
+        notes.append(f"relative difference {bp.difference_text(check.relative_difference)}")
+    if w.batch_size > 1 and name in w.mean_differences:
+        notes.append(f"the engine's gradient for the whole batch; the mean of the samples' "
+                     f"differs from it by {bp.difference_text(w.mean_differences[name])}")
+    return formula, bp.html_expression(*parts, note="; ".join(notes))
+
+
+def shrink_note(w: bp.BackpropWalk) -> str:
+    """What the ratio ``||delta2|| / ||p - y||`` shown says, from its own numbers."""
+    ratios = w.values["shrink"].ravel()
+    if np.allclose(ratios, 1.0, rtol=0.0, atol=1e-9):
+        return ("1: dividing by the slope in ∂C/∂p cancels it, so δ₂ = p − y (no slope "
+                "left to shrink it)")
+    low, high = bp.number_text(ratios.min()), bp.number_text(ratios.max())
+    span = low if low == high else f"{low} to {high}"
+    return (f"{span}: the slope σ′(z₂) = p(1 − p), at most ¼, shrinks δ₂ below p − y")
 
 
 def backward_rows(w: bp.BackpropWalk) -> list[Row]:
-    """From the loss back to every weight: delta2, the output layer's gradients, f'(z1),
-    delta1 and the hidden layer's gradients."""
+    """From the loss back to every weight: delta2 unfused into its two factors, the
+    output layer's gradients (per sample and their mean), f'(z1), delta1 and the hidden
+    layer's gradients."""
     _, fprime_tex = bp.ACTIVATION_TEX[w.activation]
-    return [
-        (r"\delta_2 = \frac{\partial L}{\partial z_2} = p - y",
-         bp.html_expression(_plain(w.values["p"]), "−", _plain(w.target), "=", _m(w, "delta2"))),
-        _gradient_row(w, r"dW_2 = a_1^{\top} \delta_2", "dW2"),
-        _gradient_row(w, r"db_2 = \delta_2", "db2"),
+    dcdp_tex, slope_tex, delta_tex = bp.FACTOR_TEX[w.output]
+    batch = w.batch_size > 1
+    slope = (_per_sample(w, "slope2") if w.output == "softmax" else [_m(w, "slope2")])
+    rows = [
+        (dcdp_tex, bp.html_expression(_m(w, "dCdp"), note="the tutorial's ∇ₐC")),
+        (slope_tex, bp.html_expression(*slope)),
+        (delta_tex, bp.html_expression(
+            _m(w, "delta2_factors"), "&nbsp;&nbsp;the engine's δ₂ =", _m(w, "delta2"),
+            note=f"each sample's db₂ in the engine; the two differ by "
+                 f"{bp.difference_text(w.factor_difference)}")),
+        (r"\lVert \delta_2 \rVert \,/\, \lVert p - y \rVert",
+         bp.html_expression(_m(w, "shrink"), note=shrink_note(w))),
+    ]
+    if batch:
+        rows.append((r"dW_2^{(i)} = a_{1,i}^{\top} \delta_{2,i}",
+                     bp.html_expression(*_per_sample(w, "dW2_each"))))
+    rows += [
+        _gradient_row(w, r"dW_2 = \frac{1}{m} \sum_i dW_2^{(i)}" if batch
+                      else r"dW_2 = a_1^{\top} \delta_2", "dW2"),
+        _gradient_row(w, r"db_2 = \frac{1}{m} \sum_i \delta_{2,i}" if batch
+                      else r"db_2 = \delta_2", "db2"),
         (rf"f'(z_1) = {fprime_tex}", bp.html_expression(_m(w, "fprime1"))),
         (r"\delta_1 = \delta_2 W_2^{\top} \odot f'(z_1)",
          bp.html_expression(_plain(w.values["delta2"]), "·", _plain(w.values["W2_used"].T), "⊙",
                             _plain(w.values["fprime1"]), "=", _m(w, "delta1"))),
-        _gradient_row(w, r"dW_1 = x^{\top} \delta_1", "dW1"),
-        _gradient_row(w, r"db_1 = \delta_1", "db1"),
     ]
+    if batch:
+        rows.append((r"dW_1^{(i)} = x_i^{\top} \delta_{1,i}",
+                     bp.html_expression(*_per_sample(w, "dW1_each"))))
+    rows += [
+        _gradient_row(w, r"dW_1 = \frac{1}{m} \sum_i dW_1^{(i)}" if batch
+                      else r"dW_1 = x^{\top} \delta_1", "dW1"),
+        _gradient_row(w, r"db_1 = \frac{1}{m} \sum_i \delta_{1,i}" if batch
+                      else r"db_1 = \delta_1", "db1"),
+    ]
+    return rows
 
 
 def update_rows(w: bp.BackpropWalk) -> list[Row]:
@@ -145,13 +210,97 @@ def update_rows(w: bp.BackpropWalk) -> list[Row]:
     return rows
 
 
-def diagram_values(w: bp.BackpropWalk) -> tuple[list[np.ndarray], list[Any], list[np.ndarray] | None]:
-    """The network diagram's weights, node values (None where not computed yet) and
-    gradients (None before Backward)."""
+# --------------------------------------------------------------------------- pictures
+
+
+def diagram_values(
+    w: bp.BackpropWalk,
+) -> tuple[list[np.ndarray], list[np.ndarray | None], list[np.ndarray] | None, str]:
+    """The network diagram's weights, node values (one row per sample, None where not
+    computed yet), gradients (None before Backward) and caption. The nodes always go with
+    the edges drawn: before the update the weights the forward pass used and its values;
+    after it the new weights and the values they give."""
     values = w.values
+    updated = w.stage == "update"
     forward_done = w.stage != "start"
-    backward_done = w.stage in ("backward", "update")
-    nodes = [w.inputs[0], values["a1"][0] if forward_done else None,
-             values["p"][0] if forward_done else None]
-    gradients = [values["dW1"], values["dW2"]] if backward_done else None
-    return [values["W1"], values["W2"]], nodes, gradients
+    hidden, output = ("a1_after", "p_after") if updated else ("a1", "p")
+    nodes = [w.inputs, values[hidden] if forward_done else None,
+             values[output] if forward_done else None]
+    gradients = [values["dW1"], values["dW2"]] if w.stage in ("backward", "update") else None
+    sample = "sample 0's" if w.batch_size > 1 else "the sample's"
+    if not forward_done:
+        caption = (f"The weights now. Nodes: {sample} inputs x; a1 and p appear after Forward.")
+    elif updated:
+        caption = (f"After the update: the edges are the new weights and the nodes {sample} "
+                   "values with them (the loss after the update). Hover an edge for the "
+                   "gradient that moved it.")
+    else:
+        caption = (f"Nodes: {sample} x, a1 and p, computed with the weights on the edges. "
+                   "Hover an edge for its weight" + (" and its gradient." if gradients else "."))
+    return ([values["W1"], values["W2"]], nodes, gradients,
+            caption + " Indices count from 0: label k is output p[k]; W1[i, j] joins x[i] "
+            "to a1[j].")
+
+
+def activation_view(w: bp.BackpropWalk) -> tuple[dict[str, Any], str]:
+    """The hidden activation's curves (the engine's f and f') with this step's z1 values
+    on them, as keyword arguments of ``figures.activation_curves``, and a caption whose
+    every number is read off them."""
+    z = w.values["z1"] if w.stage != "start" else None
+    low, high = -6.0, 6.0
+    if z is not None:
+        low, high = min(low, float(z.min()) - 0.5), max(high, float(z.max()) + 0.5)
+    grid = np.linspace(low, high, 241)
+    f, slope = activation_and_slope(w.activation, grid)
+    name = bp.ACTIVATION_LABELS[w.activation]
+    args: dict[str, Any] = {"name": name, "grid": grid, "f": f, "slope": slope}
+    if z is None:
+        return args, f"f = {name} (solid) and its slope f′ (dashed). Forward puts z1 on them."
+    f_at_z, slope_at_z = activation_and_slope(w.activation, z)
+    args.update(z=z, f_at_z=f_at_z, slope_at_z=slope_at_z)
+    n, stuck = z.size, bp.stuck_count(slope_at_z)
+    return args, (
+        f"f = {name} (solid) and f′ (dashed), with this step's {n} values of z1 "
+        f"({w.batch_size} × {bp.N_HIDDEN} units) as dots and ticks. f′(z1) runs from "
+        f"{bp.number_text(slope_at_z.min(), 2)} to {bp.number_text(slope_at_z.max(), 2)}; "
+        f"{stuck} of {n} below {bp.STUCK_SLOPE:g}, where a unit passes almost no error "
+        "back (saturated, or a dead ReLU).")
+
+
+def _bracketed(value: float) -> str:
+    """A number for a worked sum: 4 significant digits, in brackets when negative."""
+    text = bp.number_text(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def tutorial_mapping(w: bp.BackpropWalk) -> str:
+    """Markdown: the tutorial's per-neuron ``w_ij`` against the page's matrices, with a
+    worked entry of z1 from the numbers on show (after Forward)."""
+    text = (
+        "The tutorial (3.1) writes one neuron at a time, "
+        r"$z_j^{(l)} = \sum_i w_{ij}^{(l)} a_i^{(l-1)} + b_j^{(l)}$. "
+        r"Here $W_1[i, j]$ is its $w_{ij}^{(1)}$: row $i$ is the unit it comes from, column "
+        r"$j$ the unit it goes to, both counted from 0. The page is batch-first, as the "
+        r"engine is: $x$ holds one sample per row, $(m, n_\text{in})$, times "
+        r"$W\ (n_\text{in}, n_\text{out})$, so $z_1 = x W_1 + b_1$ is every $z_j$ of "
+        r"every sample at once: $z_1[s, j] = \sum_i x[s, i]\, W_1[i, j] + b_1[j]$."
+    )
+    if w.stage != "start":
+        x, W1, b1, z1 = w.inputs, w.values["W1_used"], w.values["b1_used"], w.values["z1"]
+        t = _bracketed
+        text += (
+            "\n\nFor example, with the numbers above: "
+            rf"$z_1[0, 1] = x[0, 0]\,W_1[0, 1] + x[0, 1]\,W_1[1, 1] + b_1[1] = "
+            rf"{t(x[0, 0])} \cdot {t(W1[0, 1])} + {t(x[0, 1])} \cdot {t(W1[1, 1])} "
+            rf"+ {t(b1[0, 1])} = {bp.number_text(z1[0, 1])}$."
+        )
+    text += (
+        "\n\nBackward, the tutorial (3.2) multiplies each sample's error, a column, by the "
+        r"transposed weights, $(w^{(l+1)})^{\top} \delta^{(l+1)}$; with one sample per row "
+        r"and $W_2$ stored (from, to), the same step is $\delta_1 = \delta_2 W_2^{\top} "
+        r"\odot f'(z_1)$. Its $\partial C / \partial w_{ij} = a_i \delta_j$ is "
+        r"$dW = a^{\top} \delta$ for one sample, and for a batch (4.3's "
+        r"$\frac{\eta}{m} \sum_k$) the mean over the samples, "
+        r"$dW = \frac{1}{m} \sum_i a_i^{\top} \delta_i$, which is how the engine averages."
+    )
+    return text

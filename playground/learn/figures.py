@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from playground.common.figures import DIVERGING, RUN_COLOURS
+from playground.common.figures import RUN_COLOURS, SIGN_LEGEND, sign_colour
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 MAX_FRAMES = 50
@@ -33,11 +33,15 @@ def network_diagram(
     layer_names: Sequence[str] = ("x", "a1", "p"),
     weight_names: Sequence[str] = ("W1", "W2"),
 ) -> go.Figure:
-    """Nodes per layer showing their values, edges coloured (sign) and sized (magnitude)
-    by weight; hovering an edge shows the weight and its gradient.
+    """Nodes per layer showing their values, edges coloured by sign (the app's
+    :data:`~playground.common.figures.DIVERGING`) and sized by magnitude; hovering an
+    edge shows the weight and its gradient. Every index counts from 0, as the page's
+    matrices and labels do: node ``p[k]`` is class ``k``.
 
-    ``weights[l]`` is ``(n_l, n_{l+1})``; ``node_values[l]`` the layer's values (or None
-    before the forward pass); ``gradients[l]`` like ``weights[l]``, or None.
+    ``weights[l]`` is ``(n_l, n_{l+1})``; ``node_values[l]`` the layer's values, one row
+    per sample ``(m, n_l)`` (or one sample as ``(n_l,)``), None before the forward pass:
+    a node shows sample 0's value and its hover every sample's. ``gradients[l]`` is like
+    ``weights[l]``, or None.
     """
     sizes = [weights[0].shape[0], *(w.shape[1] for w in weights)]
     ys = [np.linspace(1, -1, n) * (0.35 * (n - 1)) for n in sizes]
@@ -50,17 +54,19 @@ def network_diagram(
         for i in range(w.shape[0]):
             for j in range(w.shape[1]):
                 value = float(w[i, j])
-                colour = sample_colorscale(DIVERGING, [0.5 + 0.5 * value / limit])[0]
                 y0, y1 = float(ys[layer][i]), float(ys[layer + 1][j])
                 fig.add_trace(go.Scatter(
                     x=[layer, layer + 1], y=[y0, y1], mode="lines",
-                    line={"color": colour, "width": 1.0 + 7.0 * abs(value) / limit},
+                    # At least a fifth of the way to the sign's colour: a small weight
+                    # stays visible (and its sign readable) on the white background.
+                    line={"color": sign_colour(value, limit, floor=0.2),
+                          "width": 1.0 + 7.0 * abs(value) / limit},
                     hoverinfo="skip", showlegend=False,
                 ))
                 # Hover on the edge: an invisible marker at its middle.
                 mid_x.append(layer + 0.5)
                 mid_y.append((y0 + y1) / 2)
-                name = f"{weight_names[layer]}[{i + 1},{j + 1}]"
+                name = f"{weight_names[layer]}[{i},{j}]"
                 text = f"{name} = {_fmt(value)}"
                 text += (f"<br>dL/d{name} = {_fmt(float(grad[i, j]))}" if grad is not None
                          else "<br>gradient: press Backward")
@@ -71,18 +77,22 @@ def network_diagram(
         ))
     for layer, n in enumerate(sizes):
         values = node_values[layer]
+        rows = None if values is None else np.atleast_2d(np.asarray(values, dtype=np.float64))
         texts, hover = [], []
         for k in range(n):
-            label = f"{layer_names[layer]}[{k + 1}]"
-            if values is None:
+            label = f"{layer_names[layer]}[{k}]"
+            if rows is None:
                 texts.append(label)
                 hover.append(f"{label}: press Forward")
             else:
-                texts.append(_fmt(float(values[k])))
-                hover.append(f"{label} = {_fmt(float(values[k]))}")
-        colours = ("#ffffff" if values is None
+                texts.append(_fmt(float(rows[0, k])))
+                hover.append(f"{label} = {_fmt(float(rows[0, k]))}" if len(rows) == 1 else
+                             f"{label}<br>" + "<br>".join(
+                                 f"sample {s}: {_fmt(float(rows[s, k]))}"
+                                 for s in range(len(rows))))
+        colours = ("#ffffff" if rows is None
                    else [sample_colorscale("Greens", [0.6 * min(1.0, abs(float(v)))])[0]
-                         for v in values])
+                         for v in rows[0]])
         fig.add_trace(go.Scatter(
             x=[layer] * n, y=ys[layer], mode="markers+text", text=texts,
             textposition="middle center", textfont={"size": 12, "color": "#111111"},
@@ -97,7 +107,7 @@ def network_diagram(
         for layer, name in enumerate(layer_names)
     ]
     fig.update_layout(height=340, margin=_MARGIN, annotations=annotations,
-                      title={"text": "Edges: red +, blue −, width = size of the weight"},
+                      title={"text": f"Edges: {SIGN_LEGEND}, width = size of the weight"},
                       plot_bgcolor="#ffffff", hovermode="closest")
     return fig
 

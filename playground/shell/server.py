@@ -22,6 +22,7 @@ import os
 import threading
 from collections.abc import Iterator
 
+from playground.common.figures import DIVERGING
 from playground.shell import data
 
 SLOTS_ENV = "MLP_PLAYGROUND_TRAINING_SLOTS"
@@ -60,7 +61,7 @@ def _warm_up() -> None:
     grid = np.zeros((8, 8))
     panels = make_subplots(rows=1, cols=2)
     panels.add_trace(go.Scatter(x=[1, 2], y=[1.0, 0.5], mode="lines+markers"), row=1, col=1)
-    panels.add_trace(go.Heatmap(z=grid, colorscale="RdBu_r", zmid=0), row=1, col=2)
+    panels.add_trace(go.Heatmap(z=grid, colorscale=DIVERGING, zmid=0), row=1, col=2)
     panels.update_layout(coloraxis={"colorscale": "gray"}, annotations=[{"text": "warm"}])
     for figure in (
         panels,
