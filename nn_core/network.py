@@ -26,6 +26,13 @@ What it trades away, and why:
   the previous vector, the last weights whose loss was finite, at no copying
   cost per batch. The price is twice the parameter memory.
 * No autograd, no convolutions, no GPU: dense layers only, on purpose.
+
+Training is ``trainer.py``'s: a ``Trainer`` owns a run's settings (learning rate,
+L1, L2, batch size, epochs) and uses the network only through the public methods
+``trainer.Trainable`` lists (``checked_data``, ``use_optimizer``, ``batch_buffer``,
+``train_batch``, ``undo_step``, ``settle``, ...); ``fit`` and ``trainer`` take its
+``TrainSettings`` keywords. The network keeps what outlives a run: the parameters,
+the optimizer and its state, and the learning rate the next run starts with.
 """
 
 from __future__ import annotations

@@ -157,14 +157,15 @@ def takes_settings(**defaults: Any) -> Callable[[Callable], Callable]:
     which ``help`` and ``inspect`` show, lists them."""
 
     def decorate(function: Callable) -> Callable:
-        head = list(inspect.signature(function).parameters.values())[:-1]  # all but settings
+        own = inspect.signature(function)
+        head = list(own.parameters.values())[:-1]  # all but settings
         names = [f.name for f in fields(TrainSettings)]
         tail = [
             inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
                               default=defaults.get(f.name, f.default), annotation=f.type)
             for f in fields(TrainSettings)
         ]
-        signature = inspect.Signature(head + tail)
+        signature = inspect.Signature(head + tail, return_annotation=own.return_annotation)
 
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
