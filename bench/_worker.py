@@ -162,17 +162,18 @@ def timed(run) -> tuple[float, float, object]:
 
 
 def nn_core_runner(shape: Shape, X, y, warm: int):
-    from nn_core import MLP
+    from dataclasses import replace
 
-    sizes = [shape.n_features, shape.hidden, shape.n_classes]
+    from nn_core.recipe import Recipe
+
+    recipe = Recipe(hidden=(shape.hidden,), learning_rate=LEARNING_RATE, batch_size=shape.batch,
+                    seed=SEED)
 
     def fresh():
-        return MLP(sizes, activation="relu", seed=SEED, dtype=np.float32)
+        return recipe.network(shape.n_features, shape.n_classes)
 
     def fit(net, X_, y_, epochs):
-        history = net.fit(X_, y_, epochs=epochs, batch_size=shape.batch, optimizer="adam",
-                          learning_rate=LEARNING_RATE)
-        return history.loss[-1]
+        return replace(recipe, epochs=epochs).fit(net, X_, y_).loss[-1]
 
     if shape.epochs > 1:  # the app's run: a fresh net trained from scratch
         return (lambda: fit(fresh(), X, y, 3)), (lambda: fit(fresh(), X, y, shape.epochs))
@@ -324,12 +325,12 @@ def run_inference(calls: int = 200) -> dict:
         from nn_core.drawings.strokes import render_digit
     except ImportError as exc:
         return {"ok": False, "skipped": f"drawing modules not available yet ({exc})"}
-    from nn_core import MLP
+    from nn_core.recipe import Recipe
 
     X, y = digits_data()
-    net = MLP([64, 64, 10], activation="relu", seed=SEED, dtype=np.float32)
-    net.fit(X, y, epochs=DIGITS_EPOCHS, batch_size=32, optimizer="adam",
-            learning_rate=LEARNING_RATE)
+    recipe = Recipe(hidden=(64,), learning_rate=LEARNING_RATE, epochs=DIGITS_EPOCHS, seed=SEED)
+    net = recipe.network(64, 10)
+    recipe.fit(net, X, y)
     rng = np.random.default_rng(SEED)
     drawings = [render_digit(digit, rng) for digit in range(10)]  # 280x280 RGBA canvases
 

@@ -190,13 +190,14 @@ def preallocated(X, y, update):
 
 
 def nn_core_fit(X, y):  # 6
-    from nn_core import MLP
+    from nn_core.recipe import Recipe
 
-    net = MLP([N_IN, HIDDEN, N_OUT], seed=SEED)
+    recipe = Recipe(hidden=(HIDDEN,), learning_rate=LEARNING_RATE, batch_size=BATCH, epochs=1,
+                    seed=SEED)
+    net = recipe.network(N_IN, N_OUT)
 
     def epoch(n):
-        history = net.fit(X[:n], y[:n], epochs=1, batch_size=BATCH, optimizer="adam",
-                          learning_rate=LEARNING_RATE)
+        history = recipe.fit(net, X[:n], y[:n])
         return history.loss[-1], history.accuracy[-1]
 
     return epoch

@@ -27,6 +27,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,19 +36,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nn_core import MLP, datasets  # noqa: E402
+from nn_core.recipe import Recipe  # noqa: E402
 
 #: The reference recipes (the app's defaults follow the digits one).
 RECIPES = {
-    "digits": dict(hidden=[64], epochs=30, batch_size=32, learning_rate=3e-3, l2=1e-4),
-    "mnist": dict(hidden=[256], epochs=40, batch_size=32, learning_rate=1e-3, l2=1e-4),
+    "digits": Recipe(hidden=(64,), epochs=30, batch_size=32, learning_rate=3e-3, l2=1e-4),
+    "mnist": Recipe(hidden=(256,), epochs=40, batch_size=32, learning_rate=1e-3, l2=1e-4),
 }
 
 
-def train(ds: datasets.Dataset, recipe: dict, seed: int) -> tuple[MLP, float]:
-    net = MLP([ds.n_features, *recipe["hidden"], ds.n_classes], activation="relu", seed=seed)
+def train(ds: datasets.Dataset, recipe: Recipe, seed: int) -> tuple[MLP, float]:
+    """The recipe with ``seed`` on all of ``ds``'s training rows (no validation split)."""
+    recipe = replace(recipe, seed=seed)
+    net = recipe.network(ds.n_features, ds.n_classes)
     started = time.perf_counter()
-    net.fit(ds.X_train, ds.y_train, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
-            optimizer="adam", learning_rate=recipe["learning_rate"], l2=recipe["l2"])
+    recipe.fit(net, ds.X_train, ds.y_train)
     return net, time.perf_counter() - started
 
 
@@ -92,8 +95,8 @@ def main() -> int:
             if images is not None:
                 row["drawn"], row["drawn_per_class"] = drawn_accuracy(net, name, images, labels)
             rows.append(row)
-        arch = "-".join(map(str, [ds.n_features, *recipe["hidden"], ds.n_classes]))
-        results[name] = {"architecture": arch, "recipe": recipe, "runs": rows,
+        arch = "-".join(map(str, [ds.n_features, *recipe.hidden, ds.n_classes]))
+        results[name] = {"architecture": arch, "recipe": asdict(recipe), "runs": rows,
                          "train_size": len(ds.y_train), "test_size": len(ds.y_test)}
 
     print(f"\n| model | recipe | test accuracy (mean, min-max over {args.seeds} seeds) "

@@ -82,10 +82,11 @@ def train(name: str, X: np.ndarray, y: np.ndarray, backend: str, seed: int):
     hidden = 256 if name == "mnist" else 64
     epochs = 20 if name == "mnist" else 60
     if backend == "nn_core":
-        from nn_core import MLP
+        from nn_core.recipe import Recipe
 
-        net = MLP([X.shape[1], hidden, 10], activation="relu", seed=seed)
-        net.fit(X, y, epochs=epochs, batch_size=32, optimizer="adam", learning_rate=1e-3)
+        recipe = Recipe(hidden=(hidden,), learning_rate=1e-3, epochs=epochs, seed=seed)
+        net = recipe.network(X.shape[1], 10)
+        recipe.fit(net, X, y)
         return net
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier

@@ -24,9 +24,9 @@ from collections import defaultdict
 import numpy as np
 from _worker import SEED, synthetic_data
 
-from nn_core import MLP
 from nn_core import activations as act
 from nn_core.optimizers import make_optimizer
+from nn_core.recipe import Recipe
 
 
 def replay_epoch(X, y, hidden: int, batch: int, rng) -> dict[str, float]:
@@ -79,7 +79,7 @@ def replay_epoch(X, y, hidden: int, batch: int, rng) -> dict[str, float]:
         t6 = clock()
         act.softmax_with_loss(p, yb, loss_scratch[:m])
         int(np.count_nonzero(p.argmax(axis=1) == yb))
-        delta = act.output_delta(p, yb)
+        delta = act.fused_delta(p, yb, 1.0 / m, loss_scratch[:m])
         t7 = clock()
         np.matmul(h.T, delta, out=gw2)
         t8 = clock()
@@ -106,10 +106,12 @@ def replay_epoch(X, y, hidden: int, batch: int, rng) -> dict[str, float]:
 
 
 def fit_epoch_seconds(X, y, hidden: int, batch: int) -> float:
-    net = MLP([X.shape[1], hidden, 10], activation="relu", seed=SEED, dtype=np.float32)
-    net.fit(X[: 200 * batch], y[: 200 * batch], epochs=1, batch_size=batch, optimizer="adam")
+    """One epoch of the recipe's training (Adam at 1e-3), after a 200-batch warm-up."""
+    recipe = Recipe(hidden=(hidden,), learning_rate=1e-3, batch_size=batch, epochs=1, seed=SEED)
+    net = recipe.network(X.shape[1], 10)
+    recipe.fit(net, X[: 200 * batch], y[: 200 * batch])
     started = time.perf_counter()
-    net.fit(X, y, epochs=1, batch_size=batch)
+    recipe.fit(net, X, y)
     return time.perf_counter() - started
 
 

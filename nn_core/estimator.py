@@ -353,8 +353,7 @@ class _BaseMLP(BaseEstimator):
         if not incremental or model.optimizer_ is None or model.optimizer_.name != engine_solver:
             # A fresh optimizer (as scikit-learn makes one per fit), at learning_rate_init.
             model.learning_rate = params["learning_rate_init"]
-            model.optimizer_ = None
-            model._ensure_optimizer(engine_solver)
+            model.use_optimizer(engine_solver, fresh=True)
         self._configure_optimizer(model.optimizer_, params)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -596,10 +595,9 @@ class _EpochEnd:
         return True
 
     def _set_learning_rate(self, value: float) -> None:
-        model = self.est.model_
-        model.learning_rate = value  # used from the next batch on
-        if model.optimizer_ is not None:
-            model.optimizer_.learning_rate = value
+        # The run's learning rate (fit's trainer's): used from the next batch on, and the
+        # optimizer's once the run ends (scikit-learn's _optimizer.learning_rate).
+        self.est.model_.learning_rate = value
 
     def _update_no_improvement_count(self, loss: float) -> None:
         est, tol = self.est, self.params["tol"]

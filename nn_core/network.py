@@ -26,74 +26,32 @@ What it trades away, and why:
   the previous vector, the last weights whose loss was finite, at no copying
   cost per batch. The price is twice the parameter memory.
 * No autograd, no convolutions, no GPU: dense layers only, on purpose.
+
+Training is ``trainer.py``'s: a ``Trainer`` owns a run's settings (learning rate,
+L1, L2, batch size, epochs) and uses the network only through the public methods
+``trainer.Trainable`` lists (``checked_data``, ``use_optimizer``, ``batch_buffer``,
+``train_batch``, ``undo_step``, ``settle``, ...); ``fit`` and ``trainer`` take its
+``TrainSettings`` keywords. The network keeps what outlives a run: the parameters,
+the optimizer and its state, and the learning rate the next run starts with.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+import weakref
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from . import activations as act
+from .checks import choice, non_negative_float, positive_float
 from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
-from .trainer import Trainer
+from .trainer import History, Trainer, TrainSettings, takes_settings
 
 _INFERENCE_CHUNK = 4096  # rows per forward pass at predict time: bounds memory
 INIT_CHOICES = ("auto", "he", "glorot", "normal", "sklearn")
-
-
-@dataclass
-class History:
-    """Per-epoch record of one ``fit`` call.
-
-    ``loss``/``accuracy`` are running means over the epoch's batches (the
-    weights move during the epoch, as in Keras); ``val_loss``/``val_accuracy``
-    are computed on ``validation_data`` after each epoch (empty lists without
-    it). Both losses include the L2 penalty when ``l2 > 0``, so that the two
-    curves stay comparable. ``seconds`` is each epoch's wall time.
-    """
-
-    loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-    learning_rate: list[float] = field(default_factory=list)
-    #: True when a non-finite loss stopped training (weights were restored).
-    diverged: bool = False
-    #: (epoch, batch), both 1-based within this ``fit`` call, of the first non-finite loss.
-    diverged_at: tuple[int, int] | None = None
-    #: True when the callback stopped training by returning False.
-    stopped: bool = False
-    #: Why the run diverged, in words ("the loss exploded to ...").
-    diverged_reason: str | None = None
-    #: Every learning-rate change as (epoch, batch, new value): the 1-based epoch and
-    #: batch that first trained with the new value.
-    lr_changes: list[tuple[int, int, float]] = field(default_factory=list)
-    #: A few samples per epoch: {"epoch", "batch", "grad_norms" (per weight matrix),
-    #: "stuck" (share of dead or saturated units per hidden layer)}.
-    health: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def epochs(self) -> int:
-        return len(self.loss)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def extend(self, other: History) -> None:
-        for name in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "learning_rate",
-                     "lr_changes", "health"):
-            getattr(self, name).extend(getattr(other, name))
-        self.diverged = self.diverged or other.diverged
-        if other.diverged_at is not None:
-            self.diverged_at = other.diverged_at
-            self.diverged_reason = other.diverged_reason
-        self.stopped = other.stopped
 
 
 class _Workspace:
@@ -112,27 +70,8 @@ class _Workspace:
         self.errors = [np.empty((batch_size, n), dtype=dtype) for n in layer_sizes[1:-1]]
         self.scratch = [np.empty((batch_size, n), dtype=dtype) for n in layer_sizes[1:]]
 
-
-def _check_choice(kind: str, value: Any, valid: dict) -> str:
-    if not isinstance(value, str) or value not in valid:
-        raise ValueError(f"{kind} must be one of {', '.join(sorted(valid))}; got {value!r}")
-    return value
-
-
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
-
-def _check_positive_float(name: str, value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive number; got {value!r}") from None
-    if not math.isfinite(number) or number <= 0:
-        raise ValueError(f"{name} must be a positive, finite number; got {value!r}")
-    return number
+    def arrays(self) -> list[np.ndarray]:
+        return [self.inputs, *self.outputs, *self.errors, *self.scratch]
 
 
 class MLP:
@@ -198,17 +137,17 @@ class MLP:
                     f"layer_sizes[{i}] must be a positive integer; got {size!r} in {list(layer_sizes)!r}"
                 )
         self.layer_sizes: tuple[int, ...] = tuple(int(s) for s in layer_sizes)
-        self.activation = _check_choice("activation", activation, act.ACTIVATIONS)
-        self.output = _check_choice("output", output, act.OUTPUTS)
+        self.activation = choice("activation", activation, act.ACTIVATIONS)
+        self.output = choice("output", output, act.OUTPUTS)
         allowed = act.OUTPUT_LOSSES[self.output]
-        self.loss = allowed[0] if loss is None else _check_choice(
+        self.loss = allowed[0] if loss is None else choice(
             f"loss (with the {self.output} output)", loss, dict.fromkeys(allowed)
         )
         if not isinstance(bias, (bool, np.bool_)):
             raise ValueError(f"bias must be True or False; got {bias!r}")
         self.bias = bool(bias)
-        self.init = _check_choice("init", init, dict.fromkeys(INIT_CHOICES))
-        self.reduction = _check_choice("reduction", reduction, dict.fromkeys(("mean", "sum")))
+        self.init = choice("init", init, dict.fromkeys(INIT_CHOICES))
+        self.reduction = choice("reduction", reduction, dict.fromkeys(("mean", "sum")))
         if seed is not None and (
             isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
         ):
@@ -226,7 +165,8 @@ class MLP:
         self._allocate_parameters()
         self._initialise(np.random.default_rng(init_seq))
 
-        self.learning_rate: float = 1e-3
+        self._learning_rate = 1e-3  # the rate a run starts with, between runs
+        self._trainer: weakref.ref[Trainer] | None = None  # the latest run, see learning_rate
         self.optimizer_: Optimizer | None = None
         self.epochs_trained_: int = 0
         self.history_ = History()
@@ -255,12 +195,15 @@ class MLP:
         # Views would be pickled as independent copies: drop them and rebuild on load.
         state = self.__dict__.copy()
         for name in ("_views", "_grad_weights", "_grad_biases", "_workspace", "_l2_scratch",
-                     "_objective_workspace"):
+                     "_objective_workspace", "_trainer"):
             state.pop(name, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if "learning_rate" in state:  # pickled before the trainer owned the learning rate
+            state["_learning_rate"] = state.pop("learning_rate")
         self.__dict__.update(state)
+        self._trainer = None
         shapes = self._shapes()
         self._views = [self._layer_views(self._theta[k], shapes) for k in (0, 1)]
         self._grad_weights, self._grad_biases = self._layer_views(self._grad, shapes)
@@ -326,8 +269,74 @@ class MLP:
     def n_classes(self) -> int:
         return self.layer_sizes[-1]
 
-    def _settle(self, keep_undo: bool = False) -> None:
-        """Put the live parameters back in vector 0, so arrays handed out earlier stay live.
+    @property
+    def nbytes(self) -> int:
+        """Bytes of memory the network holds in arrays: its two parameter vectors, the
+        gradient, its optimizer's state and scratch vectors, and its per-batch buffers."""
+        arrays = [self._theta, self._grad, self._l2_scratch]
+        for workspace in (self._workspace, self._objective_workspace):
+            if workspace is not None:
+                arrays += workspace.arrays()
+        total = sum(a.nbytes for a in arrays if a is not None)
+        return total + (0 if self.optimizer_ is None else self.optimizer_.nbytes)
+
+    # --------------------------------------------- what a Trainer uses (Trainable)
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate: while a trainer made for this network is not done, that
+        trainer's (setting it here sets it there: it applies from the next batch);
+        between runs, the one the next run starts with (the last run's, 1e-3 at first)."""
+        trainer = None if self._trainer is None else self._trainer()
+        if trainer is not None and not trainer.done:
+            return trainer.learning_rate
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        trainer = None if self._trainer is None else self._trainer()
+        if trainer is not None and not trainer.done:
+            trainer.learning_rate = value
+            return
+        self._learning_rate = positive_float("learning_rate", value)
+        if self.optimizer_ is not None:
+            self.optimizer_.learning_rate = self._learning_rate
+
+    def attach_trainer(self, trainer: Trainer) -> None:
+        """Make ``trainer`` the one ``learning_rate`` reads and sets until it is done
+        (a Trainer attaches itself; held weakly, so a dropped run lets go)."""
+        self._trainer = weakref.ref(trainer)
+
+    def checked_data(
+        self, X: Any, y: Any, sample_weight: Any = None, *, names: tuple[str, str] = ("X", "y")
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``(X, y, sample_weight)`` checked (ValueError naming the problem) and converted
+        to the network's dtype (labels to integers), as training reads them."""
+        X = self._check_X(X, names[0])
+        y = self._check_y(y, X.shape[0], names[1])
+        return X, y, self._check_sample_weight(sample_weight, X.shape[0])
+
+    def permutation(self, n: int) -> np.ndarray:
+        """A shuffled ``range(n)``, drawn from the generator seeded by ``seed``: the order
+        of one epoch's rows (so a seeded network is trained the same way every time)."""
+        return self._shuffle_rng.permutation(n)
+
+    def batch_buffer(self, batch_size: int) -> np.ndarray:
+        """The input buffer for batches of ``batch_size`` rows (gather a batch into its
+        first rows, then ``train_batch``). The buffers of one batch size are made once
+        and reused: training allocates nothing per batch."""
+        return self._get_workspace(batch_size).inputs
+
+    def parameters_finite(self) -> bool:
+        """Whether every weight and bias is a finite number."""
+        return bool(np.isfinite(self._theta[self._current]).all())
+
+    def gradient_norms(self) -> list[float]:
+        """The Euclidean norm of each weight matrix's gradient from the last batch trained."""
+        return [float(np.sqrt(np.dot(g.ravel(), g.ravel()))) for g in self._grad_weights]
+
+    def settle(self, keep_undo: bool = False) -> None:
+        """After training steps, make the ``weights``/``biases`` arrays handed out earlier
+        the live ones again (the parameters are double-buffered, see the module).
 
         ``keep_undo`` swaps the two vectors instead of copying one over the other, so
         the previous parameters stay in vector 1 and one step can still be undone
@@ -344,8 +353,9 @@ class MLP:
         if not keep_undo:
             self._can_undo = False
 
-    def _undo_last_update(self) -> bool:
-        """Switch back to the parameters (and optimizer state) before the last update."""
+    def undo_step(self) -> bool:
+        """Switch back to the parameters (and optimizer state) before the last step;
+        False if there is none to undo (one step at most, and none after ``settle()``)."""
         if not self._can_undo:
             return False
         self._current = 1 - self._current
@@ -664,11 +674,8 @@ class MLP:
         ``sum_i w_i L_i / sum_i w_i``. Returns ``(loss, grad_weights, grad_biases)``,
         fresh arrays shaped like ``weights`` and ``biases``.
         """
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
-        weights = self._check_sample_weight(sample_weight, X.shape[0])
-        l2 = self._check_l2(l2)
-        l1 = self._check_l2(l1, "l1")
+        X, y, weights = self.checked_data(X, y, sample_weight)
+        l2, l1 = non_negative_float("l2", l2), non_negative_float("l1", l1)
         m = X.shape[0]
         ws = _Workspace(self.layer_sizes, m, self.dtype)
         loss = self._forward_loss(X, y, ws.outputs, ws.scratch[-1], l2, l1, weights)
@@ -705,11 +712,8 @@ class MLP:
         """``loss_and_gradients`` with the gradient as one fresh vector laid out as
         ``get_flat_params``: the objective of a full-batch optimizer over the flat vector,
         such as ``scipy.optimize.minimize(..., jac=True)``. Its buffers are kept between calls."""
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
-        weights = self._check_sample_weight(sample_weight, X.shape[0])
-        l2 = self._check_l2(l2)
-        l1 = self._check_l2(l1, "l1")
+        X, y, weights = self.checked_data(X, y, sample_weight)
+        l2, l1 = non_negative_float("l2", l2), non_negative_float("l1", l1)
         m = X.shape[0]
         ws = self._objective_workspace
         if ws is None or ws.batch_size != m:
@@ -719,35 +723,35 @@ class MLP:
             self._backward(X, y, ws, m, l2, l1, weights)
         return loss, self._grad.copy()
 
-    @staticmethod
-    def _check_l2(l2: Any, name: str = "l2") -> float:
-        try:
-            value = float(l2)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be a non-negative number; got {l2!r}") from None
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a non-negative, finite number; got {l2!r}")
-        return value
-
     # ------------------------------------------------------------- training
-    def _ensure_optimizer(self, name: str | None) -> Optimizer:
+    def use_optimizer(self, name: str | None = None, *, fresh: bool = False) -> Optimizer:
+        """The network's optimizer called ``name`` (None: the current one, Adam if there is
+        none): the current one if it has that name (its state carries on), else a fresh
+        one, at ``learning_rate``; ``fresh=True`` always starts a fresh one."""
         if name is None:
             name = self.optimizer_.name if self.optimizer_ is not None else "adam"
-        _check_choice("optimizer", name, OPTIMIZERS)
-        if self.optimizer_ is None or self.optimizer_.name != name:
-            # A new optimizer starts with fresh state; the same one continues.
+        choice("optimizer", name, OPTIMIZERS)
+        if fresh or self.optimizer_ is None or self.optimizer_.name != name:
             self.optimizer_ = make_optimizer(name, self.n_params, self.dtype, self.learning_rate)
             self._can_undo = False
         return self.optimizer_
 
-    def _train_batch(
-        self, x: np.ndarray, y: np.ndarray, ws: _Workspace, l2: float, max_loss: float = math.inf,
-        l1: float = 0.0, sample_weight: np.ndarray | None = None,
-    ):
-        """One step on a batch: returns (loss, n_correct), or (nan, 0) and no step if the
-        loss is not finite, or (loss, 0) and no step if it is above ``max_loss``.
-        With a target matrix, n_correct is 0 (there are no labels to match)."""
+    def train_batch(
+        self, x: np.ndarray, y: np.ndarray, *, l2: float = 0.0, l1: float = 0.0,
+        max_loss: float = math.inf, sample_weight: np.ndarray | None = None,
+    ) -> tuple[float, int]:
+        """One step of the optimizer (``use_optimizer``) on a batch: returns (loss, n_correct),
+        or (nan, 0) and no step if the loss is not finite, or (loss, 0) and no step if it
+        is above ``max_loss``. With a target matrix, n_correct is 0 (no labels to match).
+
+        The trainer's hot path: ``x``, ``y`` and ``sample_weight`` must be as
+        ``checked_data`` returns them (they are not checked again), ``x`` best gathered
+        into ``batch_buffer``. Call ``settle`` before reading ``weights`` again.
+        """
         m = x.shape[0]
+        ws = self._workspace
+        if ws is None or ws.batch_size < m:
+            ws = self._get_workspace(m)
         outputs = [o[:m] for o in ws.outputs]
         loss = self._forward_loss(x, y, outputs, ws.scratch[-1][:m], l2, l1, sample_weight)
         if not math.isfinite(loss):
@@ -756,9 +760,8 @@ class MLP:
             return loss, 0
         correct = int(np.count_nonzero(outputs[-1].argmax(axis=1) == y)) if y.ndim == 1 else 0
         self._backward(x, y, ws, m, l2, l1, sample_weight)
-        optimizer = self.optimizer_
-        optimizer.learning_rate = self.learning_rate
-        optimizer.update(self._theta[self._current], self._grad, self._theta[1 - self._current])
+        self.optimizer_.update(self._theta[self._current], self._grad,
+                               self._theta[1 - self._current])
         self._current = 1 - self._current
         self._can_undo = True
         return loss, correct
@@ -772,15 +775,14 @@ class MLP:
         For stepping through training one batch at a time. A non-finite loss
         raises ``FloatingPointError`` and leaves the weights unchanged.
         """
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
+        X, y, _ = self.checked_data(X, y)
+        l2, l1 = non_negative_float("l2", l2), non_negative_float("l1", l1)
         if learning_rate is not None:
-            self.learning_rate = _check_positive_float("learning_rate", learning_rate)
-        self._ensure_optimizer(optimizer)
-        ws = self._get_workspace(X.shape[0])
-        loss, _ = self._train_batch(X, y, ws, self._check_l2(l2),
-                                    l1=self._check_l2(l1, "l1"))
-        self._settle()
+            self.learning_rate = learning_rate
+        self.use_optimizer(optimizer).learning_rate = self.learning_rate
+        self._get_workspace(X.shape[0])
+        loss, _ = self.train_batch(X, y, l2=l2, l1=l1)
+        self.settle()
         if not math.isfinite(loss):
             raise FloatingPointError("the loss is not finite; the weights were left unchanged")
         return loss
@@ -789,9 +791,8 @@ class MLP:
         """``(loss, accuracy)`` on ``(X, y)`` without training: the loss as training
         computes it (mean or sum by ``reduction``, plus the penalty); the accuracy is
         NaN for a target matrix."""
-        X = self._check_X(X)
-        y = self._check_y(y, X.shape[0])
-        return self._evaluate(X, y, self._check_l2(l2), self._check_l2(l1, "l1"))
+        X, y, _ = self.checked_data(X, y)
+        return self._evaluate(X, y, non_negative_float("l2", l2), non_negative_float("l1", l1))
 
     def _evaluate(
         self, X: np.ndarray, y: np.ndarray, l2: float, l1: float = 0.0
@@ -808,54 +809,27 @@ class MLP:
         accuracy = correct / X.shape[0] if y.ndim == 1 else math.nan
         return loss + self._penalty(l2, l1), accuracy
 
-    def trainer(
-        self,
-        X: Any,
-        y: Any,
-        epochs: int = 10,
-        batch_size: int = 32,
-        optimizer: str | None = None,
-        learning_rate: float | None = None,
-        l2: float = 0.0,
-        validation_data: tuple[Any, Any] | None = None,
-        callback: Callable[[int, History], bool | None] | None = None,
-        shuffle: bool = True,
-        health_samples: int = 4,
-        rows: Any = None,
-        l1: float = 0.0,
-        sample_weight: Any = None,
-    ) -> Trainer:
-        """A :class:`~nn_core.trainer.Trainer`: ``fit``, one ``step()`` at a time.
+    @takes_settings()
+    def trainer(self, X: Any, y: Any, settings: TrainSettings) -> Trainer:
+        """A :class:`~nn_core.trainer.Trainer`: ``fit``, one ``step()`` at a time. It takes
+        the keywords of ``fit`` (:class:`~nn_core.trainer.TrainSettings`), with
+        ``health_samples=4`` and ``rows`` (train on those rows of ``X`` only).
 
         >>> trainer = net.trainer(X, y, epochs=30, batch_size=32, optimizer="adam")
         >>> while not trainer.done:
         ...     trainer.step(max_seconds=0.1)   # draw something between steps
         """
-        return Trainer(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                       learning_rate=learning_rate, l2=l2, validation_data=validation_data,
-                       callback=callback, shuffle=shuffle, health_samples=health_samples,
-                       rows=rows, l1=l1, sample_weight=sample_weight)
+        return Trainer(self, X, y, settings)
 
-    def fit(
-        self,
-        X: Any,
-        y: Any,
-        epochs: int = 10,
-        batch_size: int = 32,
-        optimizer: str | None = None,
-        learning_rate: float | None = None,
-        l2: float = 0.0,
-        validation_data: tuple[Any, Any] | None = None,
-        callback: Callable[[int, History], bool | None] | None = None,
-        shuffle: bool = True,
-        health_samples: int = 0,
-        l1: float = 0.0,
-        sample_weight: Any = None,
-    ) -> History:
+    @takes_settings(health_samples=0)
+    def fit(self, X: Any, y: Any, settings: TrainSettings) -> History:
         """Train with mini-batch gradient descent; returns this call's per-epoch ``History``.
 
-        This is ``self.trainer(...)`` stepped until done. Calling ``fit`` again
-        continues from the current weights and optimizer state
+        The keywords are :class:`~nn_core.trainer.TrainSettings`' (``epochs=10``,
+        ``batch_size=32``, ``optimizer``, ``learning_rate``, ``l2``, ``validation_data``,
+        ``callback``, ``shuffle``, ``health_samples=0``, ``l1``, ``sample_weight``,
+        ``rows``). This is ``self.trainer(...)`` stepped until done. Calling ``fit``
+        again continues from the current weights and optimizer state
         (``optimizer=None`` and ``learning_rate=None`` keep the current ones;
         naming a different optimizer starts it fresh). Batches are reshuffled
         every epoch by a generator seeded from ``seed``. ``callback(epoch,
@@ -877,16 +851,11 @@ class MLP:
         loss: a batch's loss is ``sum_i w_i L_i / sum_i w_i`` (scikit-learn's MLP
         normalises the same way), and each row's gradient scales alike.
         """
-        trainer = self.trainer(X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
-                               learning_rate=learning_rate, l2=l2,
-                               validation_data=validation_data, callback=callback,
-                               shuffle=shuffle, health_samples=health_samples, l1=l1,
-                               sample_weight=sample_weight)
+        trainer = Trainer(self, X, y, settings)
         try:
             trainer.run()
         finally:
-            self._settle()
-            trainer._finish()
+            trainer.finish()
         return trainer.history
 
     # ---------------------------------------------------------- persistence

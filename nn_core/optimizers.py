@@ -86,6 +86,11 @@ class Optimizer:
             self._current = 1 - self._current
         self._can_rollback = False
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of memory in the optimizer's arrays: its double-buffered state and scratch."""
+        return self._scratch.nbytes + sum(buffer.nbytes for buffer in self._state.values())
+
     def _step(self, params: np.ndarray, grads: np.ndarray, out: np.ndarray) -> None:
         raise NotImplementedError
 

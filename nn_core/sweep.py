@@ -1,7 +1,8 @@
 """Hyperparameter sweeps: many settings trained by the engine, here or on a Dask cluster.
 
 ``run_sweep(grid, dataset="digits", ...)`` trains one network per config with the
-engine's own training loop (``MLP.trainer``, the loop ``fit`` runs) and returns one
+project's one training recipe (``nn_core.recipe.Recipe.start``: the network, the
+validation split and the trainer the app's Train page uses too) and returns one
 result dict per config: its settings plus ``val_accuracy``, ``test_accuracy``,
 ``train_seconds``, ``worker`` and ``status``. ``start_sweep`` does the same without
 blocking and returns a :class:`Sweep` handle to poll (``results()``, ``done``,
@@ -19,7 +20,8 @@ Where it runs:
 
 Every task trains with one BLAS thread, and a config's network, batch order and
 validation rows all come from its ``seed``. So a config gives the same accuracies,
-bit for bit, on any backend, and the same as the app's Train page with those settings.
+bit for bit, on any backend, and the same as any other user of the recipe (the app's
+Train page) with those settings.
 
 What it trades away: a config that is already running when a sweep is cancelled runs
 to its end on a Dask worker (its result is dropped); local processes are terminated.
@@ -29,43 +31,38 @@ The local pool does not retry a config whose process died; it reports an error.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import itertools
 import math
 import os
+import shutil
+import signal
 import socket
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-#: The settings a sweep may vary (the Train page's controls, minus the dataset).
-GRID_KEYS = (
-    "hidden", "activation", "optimizer", "learning_rate", "batch_size", "l2", "epochs", "seed",
-)
+from .recipe import DEFAULT, VALIDATION_FRACTION, Recipe, split_validation
+
+#: The settings a sweep may vary: the recipe's fields.
+GRID_KEYS = tuple(f.name for f in dataclasses.fields(Recipe))
 #: Every result has these keys besides the config's.
 RESULT_KEYS = ("val_accuracy", "test_accuracy", "train_seconds", "worker")
-#: Settings a config doesn't name (the Train page's defaults).
-DEFAULTS: dict[str, Any] = {
-    "hidden": (64,),
-    "activation": "relu",
-    "optimizer": "adam",
-    "learning_rate": 3e-3,
-    "batch_size": 32,
-    "l2": 0.0,
-    "epochs": 30,
-    "seed": 0,
-}
-#: Share of the training rows held out (seeded by the config's seed), as on the Train page.
-VALIDATION_FRACTION = 0.1
+#: Settings a config doesn't name: the recipe's defaults.
+DEFAULTS: dict[str, Any] = {key: getattr(DEFAULT, key) for key in GRID_KEYS}
 OK = "ok"
 DIVERGED = "diverged"
 DASK_MISSING = (
     'Running a sweep on a Dask scheduler needs dask.distributed: pip install "dask[distributed]"'
 )
 _POLL_SECONDS = 0.05
+_CANCELLED = "cancelled"  # the mark a cancel leaves in a local pool's roll of workers
 
 ProgressCallback = Callable[[int, int, dict], None]
 
@@ -75,18 +72,6 @@ class SweepError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- configs
-
-
-def split_validation(n: int, fraction: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Indices ``(train, validation)``: a seeded ``fraction`` of ``range(n)`` held out.
-
-    The one validation split of the project: the app's runs and the sweeps use it.
-    """
-    if n < 2:
-        raise ValueError("need at least two training examples")
-    n_val = min(max(1, int(round(n * fraction))), n - 1)
-    order = np.random.default_rng(seed).permutation(n)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 
 def _positive_int(key: str, value: Any) -> int:
@@ -197,46 +182,26 @@ def train_config(
 ) -> dict:
     """Train one config on ``dataset`` (an ``nn_core.data.datasets.Dataset``) in this process.
 
-    The same network, validation rows and training as a Train-page run with these
-    settings, so the same accuracies. Returns the config plus ``status`` ("ok" or
-    "diverged"), ``val_accuracy``, ``test_accuracy`` (None if the weights overflow),
-    ``train_seconds`` and ``epochs_done``.
+    ``Recipe.start``, as for a Train-page run with these settings: the same network,
+    validation rows and training, so the same accuracies. Returns the config plus
+    ``status`` ("ok" or "diverged"), ``val_accuracy``, ``test_accuracy`` (None if the
+    weights overflow), ``train_seconds`` and ``epochs_done``.
     """
-    from .network import MLP
-
     cfg = normalize_config(config)
-    n_classes = int(getattr(dataset, "n_classes", 0) or int(dataset.y_train.max()) + 1)
-    net = MLP(
-        [int(dataset.X_train.shape[1]), *cfg["hidden"], n_classes],
-        activation=cfg["activation"],
-        output="softmax",
-        seed=cfg["seed"],
-        dtype=np.float32,
-    )
-    train_idx, val_idx = split_validation(len(dataset.y_train), validation_fraction, cfg["seed"])
-    X_val, y_val = dataset.X_train[val_idx], dataset.y_train[val_idx]
-    trainer = net.trainer(
-        dataset.X_train,
-        dataset.y_train,
-        rows=train_idx,
-        epochs=cfg["epochs"],
-        batch_size=cfg["batch_size"],
-        optimizer=cfg["optimizer"],
-        learning_rate=cfg["learning_rate"],
-        l2=cfg["l2"],
-        validation_data=(X_val, y_val),
-        health_samples=0,
+    training = Recipe(**cfg).start(
+        dataset.X_train, dataset.y_train, n_classes=getattr(dataset, "n_classes", None),
+        validation_fraction=validation_fraction, health_samples=0,
     )
     started = time.perf_counter()
-    trainer.run()
+    training.trainer.run()
     seconds = time.perf_counter() - started
     return {
         **cfg,
-        "status": DIVERGED if trainer.history.diverged else OK,
-        "val_accuracy": _score(net, X_val, y_val),
-        "test_accuracy": _score(net, dataset.X_test, dataset.y_test),
+        "status": DIVERGED if training.trainer.history.diverged else OK,
+        "val_accuracy": _score(training.net, training.X_val, training.y_val),
+        "test_accuracy": _score(training.net, dataset.X_test, dataset.y_test),
         "train_seconds": seconds,
-        "epochs_done": trainer.epoch,
+        "epochs_done": training.trainer.epoch,
     }
 
 
@@ -262,8 +227,18 @@ def worker_dataset(name: str) -> Any:
         return dataset
 
 
+def _start_worker(dataset: Any, roll: str) -> None:
+    """Local pool initializer: sign the roll (a directory: one file per worker, named by
+    its PID, so that a cancel can end it), leave at once if the sweep was cancelled
+    meanwhile, and keep the dataset the parent sent."""
+    Path(roll, str(os.getpid())).touch()
+    if Path(roll, _CANCELLED).exists():  # checked after signing: see _LocalBackend.cancel
+        os._exit(0)
+    _install_dataset(dataset)
+
+
 def _install_dataset(dataset: Any) -> None:
-    """Pool initializer: keep the dataset the parent sent, as if loaded here."""
+    """Keep ``dataset`` (sent by the parent) in this worker, as if loaded here."""
     for array in (dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test):
         array.flags.writeable = False
     with _datasets_lock:
@@ -328,9 +303,18 @@ class _LocalBackend:
 
     Loky starts each worker as a fresh interpreter that does not re-run the caller's
     main script (``multiprocessing``'s spawn and forkserver do: under Streamlit, that
-    is the app), and can kill its workers, which is how a cancel stops running configs.
-    The dataset, already in this process, goes to each worker once as it starts
-    (cheaper than loading it there: the digits need all of scikit-learn imported).
+    is the app). The dataset, already in this process, goes to each worker once as it
+    starts (cheaper than loading it there: the digits need all of scikit-learn imported).
+
+    A cancel must end the running configs' processes. Loky names them only in a private
+    attribute, and its public way, ``shutdown(kill_workers=True)``, kills its manager
+    thread (a ``KeyError`` or ``InvalidStateError`` in loky 3.6) when configs are still
+    queued. So each worker signs a roll as it starts (the pool's initializer writes a
+    file named by its PID into a temporary directory) and a cancel ends every signed
+    worker with ``os.kill``; loky then treats the pool as broken, as for any worker that
+    died: it kills the rest and fails the remaining futures. A worker's PID cannot go
+    to another process before loky has reaped it, which it does only once the pool is
+    broken or shut down.
     """
 
     def __init__(self, n_jobs: int, dataset: Any) -> None:
@@ -340,15 +324,23 @@ class _LocalBackend:
         self.where = f"this machine ({n_jobs} process{'es' if n_jobs != 1 else ''})"
         one_thread = {name: "1" for name in
                       ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+        self.roll = tempfile.mkdtemp(prefix="nn-sweep-workers-")
         self.executor = ProcessPoolExecutor(
-            n_jobs, env=one_thread, initializer=_install_dataset, initargs=(dataset,)
+            n_jobs, env=one_thread, initializer=_start_worker, initargs=(dataset, self.roll)
         )
+        # A cancel may come while the configs are going out: after it, none go out.
+        self._lock = threading.Lock()
+        self._cancelled = False
 
     def submit_all(self, configs: list[dict], dataset: str, validation_fraction: float) -> list:
-        return [
-            self.executor.submit(run_config, i, config, dataset, validation_fraction)
-            for i, config in enumerate(configs)
-        ]
+        futures = []
+        for i, config in enumerate(configs):
+            with self._lock:
+                if self._cancelled:
+                    break
+                futures.append(
+                    self.executor.submit(run_config, i, config, dataset, validation_fraction))
+        return futures
 
     def ready(self, pending: set, timeout: float) -> Iterable[Any]:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -364,18 +356,29 @@ class _LocalBackend:
         return ("error", exc) if exc is not None else ("ok", future.result())
 
     def cancel(self, futures: Sequence[Any]) -> None:
-        for future in futures:
-            future.cancel()  # the pending ones
-        # A running config would otherwise train to its end: end its process. (Loky then
-        # fails the running configs' futures and shuts the pool down by itself.)
-        for process in list(getattr(self.executor, "_processes", {}).values()):
-            if process.is_alive():
-                process.terminate()  # (loky's processes have no kill())
+        with self._lock:
+            for future in futures:
+                future.cancel()  # the pending ones
+            if self._cancelled:  # the workers once, and never after close (no roll left)
+                return
+            self._cancelled = True
+            # The mark first, then the roll: a worker signing after the roll was read
+            # sees the mark and leaves by itself (see _start_worker).
+            Path(self.roll, _CANCELLED).touch()
+            for entry in os.listdir(self.roll):
+                if entry.isdigit():
+                    try:
+                        os.kill(int(entry), signal.SIGTERM)
+                    except ProcessLookupError:  # gone already
+                        pass
 
     def close(self, cancelled: bool) -> None:
         # The results are in: the idle workers exit on their own, nobody waits for them.
         # (After a cancel they are dead already.)
-        self.executor.shutdown(wait=False)
+        with self._lock:
+            self._cancelled = True
+            self.executor.shutdown(wait=False)
+            shutil.rmtree(self.roll, ignore_errors=True)
 
 
 class _DaskBackend:
@@ -599,9 +602,9 @@ def _start(
 def start_sweep(
     grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     dataset: Any = "digits",
-    epochs: int = 30,
-    batch_size: int = 32,
-    seed: int = 0,
+    epochs: int = DEFAULT.epochs,
+    batch_size: int = DEFAULT.batch_size,
+    seed: int = DEFAULT.seed,
     scheduler: Any = None,
     n_jobs: int | None = None,
     *,
@@ -628,9 +631,9 @@ def _drive_quietly(sweep: Sweep) -> None:
 def run_sweep(
     grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     dataset: Any = "digits",
-    epochs: int = 30,
-    batch_size: int = 32,
-    seed: int = 0,
+    epochs: int = DEFAULT.epochs,
+    batch_size: int = DEFAULT.batch_size,
+    seed: int = DEFAULT.seed,
     scheduler: Any = None,
     n_jobs: int | None = None,
     progress: ProgressCallback | None = None,
@@ -673,14 +676,12 @@ def batch_seconds(
     measured on a few batches of ``dataset`` within about ``budget`` seconds."""
     from threadpoolctl import threadpool_limits
 
-    from .network import MLP
-
     n_classes = int(getattr(dataset, "n_classes", 0) or int(dataset.y_train.max()) + 1)
-    net = MLP([int(dataset.X_train.shape[1]), *hidden, n_classes], activation=activation, seed=0)
+    recipe = Recipe(hidden=tuple(hidden), activation=activation, optimizer=optimizer,
+                    learning_rate=1e-4, batch_size=int(batch_size), epochs=1000)
+    net = recipe.network(dataset.X_train.shape[1], n_classes)
     rows = np.arange(min(len(dataset.y_train), 64 * int(batch_size)))
-    trainer = net.trainer(dataset.X_train, dataset.y_train, rows=rows, epochs=1000,
-                          batch_size=int(batch_size), optimizer=optimizer, learning_rate=1e-4,
-                          health_samples=0)
+    trainer = recipe.trainer(net, dataset.X_train, dataset.y_train, rows=rows, health_samples=0)
     with threadpool_limits(1, user_api="blas"):
         trainer.step(max_batches=1)  # allocates the buffers
         started = time.perf_counter()

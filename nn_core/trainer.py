@@ -9,29 +9,42 @@ changed between steps apply at a defined point. So ``fit`` in one go, steps of
 random sizes, pauses, and a learning-rate change applied at the same batch all
 give bit-identical weights and history.
 
-What may change between steps, and when it applies:
+A run's keywords are one dataclass, :class:`TrainSettings`: ``MLP.fit``,
+``MLP.trainer`` and ``Trainer`` take exactly its fields (``takes_settings`` makes
+their signatures from it). The trainer owns the settings that may change between
+steps, and says when a change applies:
 
-* ``net.learning_rate``: from the next batch (recorded in ``history.lr_changes``);
-* ``trainer.l2``: from the next batch;
+* ``trainer.learning_rate``: from the next batch (recorded in ``history.lr_changes``);
+  while this is the network's latest unfinished trainer, ``net.learning_rate`` is
+  the same setting;
+* ``trainer.l1``, ``trainer.l2``: from the next batch;
 * ``trainer.batch_size``: from the next epoch (an epoch's batches are one partition);
 * ``trainer.epochs`` (the target): at once; lowering it below the epochs done
   ends the run at the end of the current epoch.
 
+The trainer reaches the network only through :class:`Trainable`, a short public
+interface, and imports nothing from ``network.py`` (which imports this module).
+
 What it trades away: a step boundary falls between batches, never inside one,
-so ``max_seconds`` is honoured to within one batch's time.
+so ``max_seconds`` is honoured to within one batch's time. The signatures made
+from the dataclass are visible to ``help`` and ``inspect``, not to static type
+checkers.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .network import MLP, History
+from . import checks
+from .optimizers import OPTIMIZERS, Optimizer
 
 #: A batch loss above this many times the reference loss counts as a blow-up.
 EXPLOSION_FACTOR = 10.0
@@ -42,10 +55,194 @@ HEALTH_PROBE_ROWS = 256
 SATURATION = {"sigmoid": 0.01, "tanh": 0.01}
 
 
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
+@dataclass
+class History:
+    """Per-epoch record of one ``fit`` call (or one trainer's run).
+
+    ``loss``/``accuracy`` are running means over the epoch's batches (the
+    weights move during the epoch, as in Keras); ``val_loss``/``val_accuracy``
+    are computed on ``validation_data`` after each epoch (empty lists without
+    it). Both losses include the L2 penalty when ``l2 > 0``, so that the two
+    curves stay comparable. ``seconds`` is each epoch's wall time.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+    #: True when a non-finite loss stopped training (weights were restored).
+    diverged: bool = False
+    #: (epoch, batch), both 1-based within this ``fit`` call, of the first non-finite loss.
+    diverged_at: tuple[int, int] | None = None
+    #: True when the callback stopped training by returning False.
+    stopped: bool = False
+    #: Why the run diverged, in words ("the loss exploded to ...").
+    diverged_reason: str | None = None
+    #: Every learning-rate change as (epoch, batch, new value): the 1-based epoch and
+    #: batch that first trained with the new value.
+    lr_changes: list[tuple[int, int, float]] = field(default_factory=list)
+    #: A few samples per epoch: {"epoch", "batch", "grad_norms" (per weight matrix),
+    #: "stuck" (share of dead or saturated units per hidden layer)}.
+    health: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def extend(self, other: History) -> None:
+        for name in ("loss", "accuracy", "val_loss", "val_accuracy", "seconds", "learning_rate",
+                     "lr_changes", "health"):
+            getattr(self, name).extend(getattr(other, name))
+        self.diverged = self.diverged or other.diverged
+        if other.diverged_at is not None:
+            self.diverged_at = other.diverged_at
+            self.diverged_reason = other.diverged_reason
+        self.stopped = other.stopped
+
+
+@dataclass(frozen=True, eq=False)
+class TrainSettings:
+    """Every keyword of a training run, checked: what ``MLP.fit``, ``MLP.trainer`` and
+    ``Trainer`` take (their signatures are made from these fields, in this order).
+
+    ``optimizer=None`` and ``learning_rate=None`` keep the network's current ones.
+    ``rows`` trains on those rows of ``X`` only; ``sample_weight`` weighs each row of
+    ``X`` (both are checked against ``X`` by the trainer).
+    """
+
+    epochs: int = 10
+    batch_size: int = 32
+    optimizer: str | None = None
+    learning_rate: float | None = None
+    l2: float = 0.0
+    validation_data: tuple[Any, Any] | None = None
+    callback: Callable[[int, History], bool | None] | None = None
+    shuffle: bool = True
+    health_samples: int = 4
+    l1: float = 0.0
+    sample_weight: Any = None
+    rows: Any = None
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)
+
+        put("epochs", checks.positive_int("epochs", self.epochs))
+        put("batch_size", checks.positive_int("batch_size", self.batch_size))
+        if self.optimizer is not None:
+            checks.choice("optimizer", self.optimizer, OPTIMIZERS)
+        if self.learning_rate is not None:
+            put("learning_rate", checks.positive_float("learning_rate", self.learning_rate))
+        put("l2", checks.non_negative_float("l2", self.l2))
+        put("l1", checks.non_negative_float("l1", self.l1))
+        if self.callback is not None and not callable(self.callback):
+            raise ValueError(f"callback must be callable or None; got {self.callback!r}")
+        put("shuffle", bool(self.shuffle))
+        put("health_samples", checks.non_negative_int("health_samples", self.health_samples))
+
+    def keywords(self) -> dict[str, Any]:
+        """The settings as keywords (no copies of the arrays they hold)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def takes_settings(**defaults: Any) -> Callable[[Callable], Callable]:
+    """Decorator for ``function(self, X, y, settings)``: call it with :class:`TrainSettings`'
+    fields as parameters instead (by keyword or, after the others, by position), with
+    ``defaults`` in place of some of the dataclass's defaults. The wrapper's signature,
+    which ``help`` and ``inspect`` show, lists them."""
+
+    def decorate(function: Callable) -> Callable:
+        own = inspect.signature(function)
+        head = list(own.parameters.values())[:-1]  # all but settings
+        names = [f.name for f in fields(TrainSettings)]
+        tail = [
+            inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              default=defaults.get(f.name, f.default), annotation=f.type)
+            for f in fields(TrainSettings)
+        ]
+        signature = inspect.Signature(head + tail, return_annotation=own.return_annotation)
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)  # a TypeError for a wrong keyword
+            given = bound.arguments
+            settings = TrainSettings(**{**defaults, **{n: given.pop(n) for n in names if n in given}})
+            return function(*given.values(), settings)
+
+        wrapper.__signature__ = signature  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+@runtime_checkable
+class Trainable(Protocol):
+    """What a :class:`Trainer` uses of its network (``MLP`` is one), and nothing else."""
+
+    n_classes: int
+    dtype: np.dtype
+    activation: str
+    epochs_trained_: int
+    history_: History
+    optimizer_: Optimizer | None
+    #: The learning rate a trainer given none starts with.
+    learning_rate: float
+
+    def checked_data(self, X: Any, y: Any, sample_weight: Any = None, *,
+                     names: tuple[str, str] = ("X", "y")) -> tuple[np.ndarray, np.ndarray,
+                                                                   np.ndarray | None]:
+        """``(X, y, sample_weight)`` checked and converted to the network's dtype."""
+        ...
+
+    def use_optimizer(self, name: str | None = None) -> Optimizer:
+        """The optimizer called ``name`` (None: the current one), kept or made fresh."""
+        ...
+
+    def attach_trainer(self, trainer: Trainer) -> None:
+        """From now until it is done, ``learning_rate`` reads and sets ``trainer``'s."""
+        ...
+
+    def permutation(self, n: int) -> np.ndarray:
+        """A shuffled ``range(n)`` from the network's seeded generator."""
+        ...
+
+    def batch_buffer(self, batch_size: int) -> np.ndarray:
+        """The network's reusable input buffer of ``batch_size`` rows (per-batch buffers
+        allocated here, once per batch size)."""
+        ...
+
+    def train_batch(self, x: np.ndarray, y: np.ndarray, *, l2: float = 0.0, l1: float = 0.0,
+                    max_loss: float = math.inf,
+                    sample_weight: np.ndarray | None = None) -> tuple[float, int]:
+        """One optimizer step on a checked batch: ``(loss, n_correct)``; no step if the
+        loss is not finite (``(nan, 0)``) or above ``max_loss`` (``(loss, 0)``)."""
+        ...
+
+    def undo_step(self) -> bool:
+        """Back to the parameters and optimizer state before the last step."""
+        ...
+
+    def settle(self, keep_undo: bool = False) -> None:
+        """Make the parameter arrays handed out earlier live again after steps."""
+        ...
+
+    def parameters_finite(self) -> bool:
+        ...
+
+    def gradient_norms(self) -> list[float]:
+        """The norm of each weight matrix's gradient from the last batch."""
+        ...
+
+    def forward_trace(self, X: Any) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        ...
+
+    def evaluate(self, X: Any, y: Any, l2: float = 0.0, l1: float = 0.0) -> tuple[float, float]:
+        ...
 
 
 def stuck_units(activation: str, hidden: np.ndarray) -> float:
@@ -68,14 +265,27 @@ def stuck_units(activation: str, hidden: np.ndarray) -> float:
     return float(np.mean(stuck))
 
 
+def _live_setting(name: str, when: str) -> property:
+    """A setting the trainer owns, read from and written (checked) into its settings."""
+
+    def get(self: Trainer) -> Any:
+        return getattr(self.settings, name)
+
+    def put(self: Trainer, value: Any) -> None:
+        self.settings = replace(self.settings, **{name: value})
+
+    return property(get, put, doc=f"The run's {name}; a change applies {when}.")
+
+
 class Trainer:
     """Mini-batch gradient descent over ``(X, y)`` for ``net``, one ``step`` at a time.
 
-    Build it with ``net.trainer(...)`` (same arguments as ``fit``), then call
-    ``step(max_batches=None, max_seconds=None)`` until ``done``. ``epoch`` counts
-    finished epochs, ``batch`` the batches done in the current one, and
-    ``history`` is the run's :class:`~nn_core.network.History`, growing epoch by
-    epoch.
+    Build it with ``net.trainer(...)`` (the keywords of ``fit``, :class:`TrainSettings`),
+    or as ``Trainer(net, X, y, settings)`` or ``Trainer(net, X, y, **keywords)``; then
+    call ``step(max_batches=None, max_seconds=None)`` until ``done``. ``epoch`` counts
+    finished epochs, ``batch`` the batches done in the current one, and ``history`` is
+    the run's :class:`History`, growing epoch by epoch; ``settings`` holds the run's
+    settings as they are now.
 
     A run stops early, with ``history.diverged`` set and the weights (and
     optimizer state) rolled back to those before the last step, when a batch's
@@ -94,55 +304,35 @@ class Trainer:
     training rows (one small forward pass each time).
     """
 
-    def __init__(
-        self,
-        net: MLP,
-        X: Any,
-        y: Any,
-        epochs: int = 10,
-        batch_size: int = 32,
-        optimizer: str | None = None,
-        learning_rate: float | None = None,
-        l2: float = 0.0,
-        validation_data: tuple[Any, Any] | None = None,
-        callback: Callable[[int, History], bool | None] | None = None,
-        shuffle: bool = True,
-        health_samples: int = 4,
-        rows: Any = None,
-        l1: float = 0.0,
-        sample_weight: Any = None,
-    ) -> None:
-        from .network import History, _check_positive_float
+    learning_rate = _live_setting("learning_rate", "from the next batch")
+    l2 = _live_setting("l2", "from the next batch")
+    l1 = _live_setting("l1", "from the next batch")
+    batch_size = _live_setting("batch_size", "from the next epoch")
+    epochs = _live_setting("epochs", "at once (the target number of epochs)")
 
+    def __init__(self, net: Trainable, X: Any, y: Any, settings: TrainSettings | None = None,
+                 /, **keywords: Any) -> None:
+        if settings is None:
+            settings = TrainSettings(**keywords)
+        elif keywords or not isinstance(settings, TrainSettings):
+            raise TypeError("give the settings as one TrainSettings or as keywords, not both")
         self.net = net
-        self.X = net._check_X(X)
-        self.y = net._check_y(y, self.X.shape[0])
-        self.rows = None if rows is None else self._check_rows(rows, self.X.shape[0])
+        self.X, self.y, self.sample_weight = net.checked_data(X, y, settings.sample_weight)
+        self.rows = None if settings.rows is None else self._check_rows(settings.rows,
+                                                                        self.X.shape[0])
         self.n = self.X.shape[0] if self.rows is None else self.rows.shape[0]
-        self.sample_weight = net._check_sample_weight(sample_weight, self.X.shape[0])
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.l2 = l2
-        self.l1 = l1
-        if learning_rate is not None:
-            net.learning_rate = _check_positive_float("learning_rate", learning_rate)
         self.validation = None
-        if validation_data is not None:
+        if settings.validation_data is not None:
             try:
-                X_val, y_val = validation_data
+                X_val, y_val = settings.validation_data
             except (TypeError, ValueError):
                 raise ValueError("validation_data must be a pair (X_val, y_val)") from None
-            X_val = net._check_X(X_val, "X_val")
-            self.validation = (X_val, net._check_y(y_val, X_val.shape[0], "y_val"))
-        if callback is not None and not callable(callback):
-            raise ValueError(f"callback must be callable or None; got {callback!r}")
-        self.callback = callback
-        self.shuffle = bool(shuffle)
-        if isinstance(health_samples, bool) or not isinstance(health_samples, (int, np.integer)) \
-                or health_samples < 0:
-            raise ValueError(f"health_samples must be a non-negative integer; got {health_samples!r}")
-        self.health_samples = int(health_samples)
-        net._ensure_optimizer(optimizer)
+            self.validation = net.checked_data(X_val, y_val, names=("X_val", "y_val"))[:2]
+        optimizer = net.use_optimizer(settings.optimizer)
+        rate = net.learning_rate if settings.learning_rate is None else settings.learning_rate
+        #: The run's settings as they are now (the live ones change by the properties).
+        self.settings = replace(settings, optimizer=optimizer.name, learning_rate=rate)
+        net.attach_trainer(self)
 
         self.history = History()
         self.epoch = 0
@@ -157,7 +347,18 @@ class Trainer:
         self._lr_in_use: float | None = None
         probe_rows = np.arange(min(HEALTH_PROBE_ROWS, self.n))
         self._probe = self.X[probe_rows if self.rows is None else self.rows[probe_rows]]
-        self._probe_outputs: list[np.ndarray] | None = None
+
+    @property
+    def callback(self) -> Callable[[int, History], bool | None] | None:
+        return self.settings.callback
+
+    @property
+    def shuffle(self) -> bool:
+        return self.settings.shuffle
+
+    @property
+    def health_samples(self) -> int:
+        return self.settings.health_samples
 
     @staticmethod
     def _check_rows(rows: Any, n: int) -> np.ndarray:
@@ -169,47 +370,6 @@ class Trainer:
         if index.min() < 0 or index.max() >= n:
             raise ValueError(f"rows must be row numbers in 0..{n - 1}; got {index.min()}..{index.max()}")
         return index.astype(np.intp, copy=False)
-
-    # ------------------------------------------------------------- settings
-    @property
-    def epochs(self) -> int:
-        """Target number of epochs; may change between steps."""
-        return self._epochs
-
-    @epochs.setter
-    def epochs(self, value: int) -> None:
-        self._epochs = _check_positive_int("epochs", value)
-
-    @property
-    def batch_size(self) -> int:
-        """Batch size; a change applies from the next epoch."""
-        return self._batch_size
-
-    @batch_size.setter
-    def batch_size(self, value: int) -> None:
-        self._batch_size = _check_positive_int("batch_size", value)
-
-    @property
-    def l2(self) -> float:
-        """L2 strength; a change applies from the next batch."""
-        return self._l2
-
-    @l2.setter
-    def l2(self, value: float) -> None:
-        from .network import MLP
-
-        self._l2 = MLP._check_l2(value)
-
-    @property
-    def l1(self) -> float:
-        """L1 strength; a change applies from the next batch."""
-        return self._l1
-
-    @l1.setter
-    def l1(self, value: float) -> None:
-        from .network import MLP
-
-        self._l1 = MLP._check_l2(value, "l1")
 
     @property
     def batches_per_epoch(self) -> int:
@@ -234,14 +394,13 @@ class Trainer:
         started = time.perf_counter()
         deadline = None if max_seconds is None else started + float(max_seconds)
         done_batches = 0
-        net = self.net
         try:
             # Overflow is expected when a run diverges; it is detected and handled below.
             with np.errstate(over="ignore", invalid="ignore"):
                 while not self.done:
                     if self._order is None:
                         if self.epoch >= self.epochs:
-                            self._finish()
+                            self.finish()
                             break
                         self._start_epoch()
                     if not self._train_next_batch():
@@ -255,11 +414,11 @@ class Trainer:
                     if deadline is not None and time.perf_counter() >= deadline:
                         break
                 if not self.done and self._order is None and self.epoch >= self.epochs:
-                    self._finish()
+                    self.finish()
         finally:
             if self._order is not None:
                 self._epoch_seconds += time.perf_counter() - started
-            net._settle(keep_undo=True)
+            self.net.settle(keep_undo=True)
         return done_batches
 
     def run(self) -> History:
@@ -268,14 +427,24 @@ class Trainer:
             self.step()
         return self.history
 
-    def _start_epoch(self) -> None:
-        from .network import _check_positive_float
+    def finish(self) -> None:
+        """End the run here (it ends by itself once its epochs are done, it diverged or
+        the callback stopped it): its history joins the network's ``history_``, its
+        learning rate stays the network's, and its last step can no longer be undone.
+        Calling it again does nothing."""
+        if self.done:
+            return
+        self.done = True
+        self._order = None
+        net = self.net
+        net.settle()
+        net.history_.extend(self.history)
+        net.learning_rate = self.learning_rate  # the next run starts where this one ended
 
-        _check_positive_float("learning_rate", self.net.learning_rate)
+    def _start_epoch(self) -> None:
         self._epoch_batch_size = min(self.batch_size, self.n)
-        self.net._get_workspace(self._epoch_batch_size)
-        rng = self.net._shuffle_rng
-        order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
+        self.net.batch_buffer(self._epoch_batch_size)
+        order = self.net.permutation(self.n) if self.shuffle else np.arange(self.n)
         self._order = order if self.rows is None else self.rows[order]
         self.batch = 0
         n_batches = math.ceil(self.n / self._epoch_batch_size)
@@ -287,32 +456,28 @@ class Trainer:
 
     def _train_next_batch(self) -> bool:
         """One batch; False (and the run is over) when it diverged."""
-        from .network import _check_positive_float
-
-        net = self.net
-        learning_rate = net.learning_rate
-        if learning_rate != self._lr_in_use:
-            learning_rate = _check_positive_float("learning_rate", learning_rate)
+        net, settings = self.net, self.settings
+        if settings.learning_rate != self._lr_in_use:
+            # The optimizer steps with the trainer's rate: handed over when it changes.
             if self._lr_in_use is not None:
-                self.history.lr_changes.append((self.epoch + 1, self.batch + 1, learning_rate))
-            self._lr_in_use = learning_rate
+                self.history.lr_changes.append(
+                    (self.epoch + 1, self.batch + 1, settings.learning_rate))
+            self._lr_in_use = settings.learning_rate
+            net.optimizer_.learning_rate = settings.learning_rate
         size = self._epoch_batch_size
         start = self.batch * size
         index = self._order[start : start + size]
         m = index.shape[0]
-        ws = net._workspace
-        x = ws.inputs[:m]
+        x = net.batch_buffer(size)[:m]
         # Gather into the preallocated batch buffer: no per-batch allocation.
         np.take(self.X, index, axis=0, out=x, mode="clip")
         labels = self.y[index]
         limit = math.inf if self._reference_loss is None else EXPLOSION_FACTOR * self._reference_loss
         # Past the limit the batch takes no step: rolling back then restores the weights
         # from before the previous step, the last whose loss was in bounds.
-        if self.sample_weight is None:
-            loss, correct = net._train_batch(x, labels, ws, self._l2, max_loss=limit, l1=self._l1)
-        else:
-            loss, correct = net._train_batch(x, labels, ws, self._l2, max_loss=limit, l1=self._l1,
-                                             sample_weight=self.sample_weight[index])
+        weights = None if self.sample_weight is None else self.sample_weight[index]
+        loss, correct = net.train_batch(x, labels, l2=settings.l2, l1=settings.l1,
+                                        max_loss=limit, sample_weight=weights)
         if not math.isfinite(loss):
             return self._diverge("the loss stopped being a finite number")
         if loss > limit:
@@ -330,25 +495,25 @@ class Trainer:
         return True
 
     def _diverge(self, reason: str) -> bool:
-        self.net._undo_last_update()
+        self.net.undo_step()
         history = self.history
         history.diverged, history.diverged_at = True, (self.epoch + 1, self.batch + 1)
         history.diverged_reason = reason
-        self._finish()
+        self.finish()
         return False
 
     def _end_epoch(self, started: float) -> None:
         net, history = self.net, self.history
         # The last update of the epoch has not been checked by a forward pass yet.
-        if not np.isfinite(net._theta[net._current]).all():
+        if not net.parameters_finite():
             self.batch -= 1
             self._diverge("the weights stopped being finite numbers")
             return
         history.loss.append(self._loss_sum / self.n)
         history.accuracy.append(self._correct / self.n if self.y.ndim == 1 else math.nan)
-        history.learning_rate.append(float(net.learning_rate))
+        history.learning_rate.append(float(self._lr_in_use))
         if self.validation is not None:
-            val_loss, val_accuracy = net._evaluate(*self.validation, self._l2, self._l1)
+            val_loss, val_accuracy = net.evaluate(*self.validation, self.l2, self.l1)
             history.val_loss.append(val_loss)
             history.val_accuracy.append(val_accuracy)
         history.seconds.append(self._epoch_seconds + time.perf_counter() - started)
@@ -358,28 +523,17 @@ class Trainer:
         net.epochs_trained_ += 1
         if self.callback is not None and self.callback(self.epoch, history) is False:
             history.stopped = True
-            self._finish()
+            self.finish()
         elif self.epoch >= self.epochs:
-            self._finish()
-
-    def _finish(self) -> None:
-        if not self.done:
-            self.done = True
-            self._order = None
-            self.net.history_.extend(self.history)
+            self.finish()
 
     def _sample_health(self) -> None:
         net = self.net
-        norms = [float(np.sqrt(np.dot(g.ravel(), g.ravel()))) for g in net._grad_weights]
-        if self._probe_outputs is None:
-            self._probe_outputs = [
-                np.empty((self._probe.shape[0], n), dtype=net.dtype) for n in net.layer_sizes[1:]
-            ]
-        net._logits(self._probe, self._probe_outputs)
-        stuck = [stuck_units(net.activation, a) for a in self._probe_outputs[:-1]]
-        self.history.health.append(
-            {"epoch": self.epoch + 1, "batch": self.batch, "grad_norms": norms, "stuck": stuck}
-        )
+        _, activations = net.forward_trace(self._probe)
+        stuck = [stuck_units(net.activation, a) for a in activations[1:-1]]
+        self.history.health.append({"epoch": self.epoch + 1, "batch": self.batch,
+                                    "grad_norms": net.gradient_norms(), "stuck": stuck})
 
 
-__all__ = ["Trainer", "stuck_units", "EXPLOSION_FACTOR"]
+__all__ = ["EXPLOSION_FACTOR", "History", "TrainSettings", "Trainable", "Trainer",
+           "stuck_units", "takes_settings"]

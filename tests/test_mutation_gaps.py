@@ -116,13 +116,13 @@ def test_epoch_loss_and_accuracy_are_means_over_the_samples():
 def _record_batches(net):
     """Spy on the rows each training batch holds (column 0 of X carries the row number)."""
     seen: list[np.ndarray] = []
-    train_batch = net._train_batch
+    train_batch = net.train_batch
 
     def spy(x, *args, **kwargs):
         seen.append(np.rint(x[:, 0] * 256).astype(int))
         return train_batch(x, *args, **kwargs)
 
-    net._train_batch = spy
+    net.train_batch = spy
     return seen
 
 

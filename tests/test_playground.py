@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from nn_core.recipe import split_validation
 from playground.common import metrics
 from playground.common.models import (
     ActiveModel,
@@ -17,7 +18,7 @@ from playground.common.models import (
     load_model_bytes,
     model_to_bytes,
 )
-from playground.common.runs import TrainingRun, split_validation
+from playground.common.runs import TrainingRun
 from playground.common.state import MAX_RUNS_KEPT, STATE_KEY, Playground, get_playground
 from playground.common.vocab import (
     ACTIVATIONS,

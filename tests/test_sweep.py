@@ -78,13 +78,11 @@ def test_a_bad_grid_is_refused_naming_the_problem(grid, message):
         expand_grid(grid)
 
 
-def test_the_validation_split_is_the_apps():
-    from playground.common.runs import split_validation
+def test_the_validation_split_is_the_recipes():
+    from nn_core import recipe
 
-    for seed in (0, 7):
-        for mine, apps in zip(sweep.split_validation(1347, 0.1, seed),
-                              split_validation(1347, 0.1, seed), strict=True):
-            np.testing.assert_array_equal(mine, apps)
+    assert sweep.split_validation is recipe.split_validation
+    assert sweep.VALIDATION_FRACTION is recipe.VALIDATION_FRACTION
     train, val = sweep.split_validation(1347, 0.1, 7)
     assert len(val) == 135 and len(np.intersect1d(train, val)) == 0
     assert len(np.union1d(train, val)) == 1347
@@ -156,6 +154,42 @@ def test_cancelling_a_local_sweep_stops_the_running_and_pending_configs():
     print(f"cancel took {time.perf_counter() - started:.2f} s")
     # Each config takes about a minute here: none can have finished.
     assert handle.cancelled and handle.completed == 0 and handle.error is None
+
+
+def _pool_workers(psutil):
+    """This process's loky worker processes that are still running."""
+    workers = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "popen_loky" in " ".join(child.cmdline()) and child.status() != "zombie":
+                workers.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return workers
+
+
+def test_a_cancel_kills_the_worker_processes_at_once():
+    """A cancel ends the running configs' processes (loky's public shutdown with
+    kill_workers), not only the sweep's wait: they would otherwise train for minutes."""
+    psutil = pytest.importorskip("psutil")
+    earlier = {p.pid for p in _pool_workers(psutil)}
+    slow = [{"hidden": (256, 256), "batch_size": 8, "epochs": 100, "seed": s} for s in range(4)]
+    handle = start_sweep(slow, n_jobs=2)
+    deadline = time.perf_counter() + 30
+    while len(workers := [p for p in _pool_workers(psutil) if p.pid not in earlier]) < 2:
+        assert time.perf_counter() < deadline, "the pool's two workers never started"
+        time.sleep(0.05)
+    time.sleep(0.3)  # both are training a config now
+    handle.cancel()
+    assert handle.wait(30) and handle.error is None and handle.completed == 0
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == [], f"still running after the cancel: {alive}"
+
+
+def test_a_cancel_while_the_configs_go_out_stops_them_cleanly():
+    handle = start_sweep([{"hidden": (16,), "epochs": 50, "seed": s} for s in range(40)], n_jobs=2)
+    handle.cancel()  # at once: the sweep's thread is still starting the pool
+    assert handle.wait(30) and handle.cancelled and handle.error is None
 
 
 def test_run_sweep_stops_when_its_cancel_event_is_set():

@@ -245,9 +245,12 @@ def test_trainer_rejects_bad_settings_with_named_errors():
     trainer = net.trainer(X, y)
     with pytest.raises(ValueError, match="l2"):
         trainer.l2 = -1
-    net.learning_rate = float("nan")
+    # A bad learning rate is refused when it is set, through the trainer or its network.
     with pytest.raises(ValueError, match="learning_rate"):
-        trainer.step(max_batches=1)
+        trainer.learning_rate = float("nan")
+    with pytest.raises(ValueError, match="learning_rate"):
+        net.learning_rate = 0.0
+    assert trainer.learning_rate == net.learning_rate == 1e-3
 
 
 def test_rows_train_on_a_subset_without_copying_it():

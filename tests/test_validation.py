@@ -130,7 +130,7 @@ def test_divergence_restores_exactly_the_weights_before_the_bad_step():
     replay = MLP([6, 32, 3], seed=3)
     if epoch > 1:
         replay.fit(X, y, epochs=epoch - 1, batch_size=8, optimizer="sgd", learning_rate=3.0)
-    order = replay._shuffle_rng.permutation(64)  # the permutation the failing epoch drew
+    order = replay.permutation(64)  # the permutation the failing epoch drew
     for b in range(batch - 2):
         index = order[b * 8 : (b + 1) * 8]
         replay.train_step(X[index], y[index], optimizer="sgd", learning_rate=3.0)

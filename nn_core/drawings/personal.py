@@ -233,4 +233,5 @@ def fine_tune(
     trainer = net.trainer(X, y, epochs=epochs, batch_size=int(batch_size), optimizer=None,
                           learning_rate=learning_rate, health_samples=0)
     done = trainer.step(max_batches=steps)
+    trainer.finish()  # the run is these steps: the network keeps its learning rate
     return done, trainer.history

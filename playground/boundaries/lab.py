@@ -3,7 +3,7 @@ on the engine.
 
 A :class:`BoundaryLab` is one tab's experiment: the points (``nn_core.data.datasets2d``),
 their input features, the network and the engine's :class:`~nn_core.trainer.Trainer`
-that trains it. The page steps it one frame at a time (``lab.frame()``, a few epochs)
+that trains it, both made by the engine's training recipe (``nn_core.recipe.Recipe``). The page steps it one frame at a time (``lab.frame()``, a few epochs)
 from a fragment, and draws what :meth:`BoundaryLab.boundary` and
 :meth:`BoundaryLab.neuron_maps` compute over the plane.
 
@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from nn_core import MLP
 from nn_core.data import datasets2d as d2
+from nn_core.recipe import Recipe
 from playground.common.metrics import confusion_matrix
 from playground.common.urlstate import (
     MAX_SEED,
@@ -120,6 +120,12 @@ class BoundaryConfig:
 
     def layer_sizes(self) -> list[int]:
         return [len(self.features), *self.hidden, self.n_classes]
+
+    def recipe(self) -> Recipe:
+        """The engine's training recipe for these settings (a run plays until paused)."""
+        return Recipe(hidden=self.hidden, activation=self.activation, optimizer=self.optimizer,
+                      learning_rate=self.learning_rate, batch_size=self.batch_size, l2=self.l2,
+                      epochs=MAX_EPOCHS, seed=self.seed)
 
     def changed(self, other: BoundaryConfig) -> list[str]:
         return [f.name for f in fields(self) if getattr(self, f.name) != getattr(other, f.name)]
@@ -295,8 +301,7 @@ class BoundaryLab:
         """A fresh network (seeded) and its trainer on the current points."""
         c = self.config
         self.F = d2.features(self.X, c.features)
-        self.net = MLP(c.layer_sizes(), activation=c.activation, output="softmax",
-                       seed=c.seed, dtype=np.float32)
+        self.net = c.recipe().network(len(c.features), c.n_classes)
         self.trainer = self._new_trainer()
         self._past: dict[str, list[float]] = {k: [] for k in _CURVES}
         #: Train loss and accuracy on all training points at each epoch's end (the
@@ -307,13 +312,17 @@ class BoundaryLab:
         self.train_seconds = 0.0
 
     def _new_trainer(self):
-        c = self.config
+        """The recipe's trainer on the training points, scoring the test points after
+        each epoch (the page's own split, not the recipe's validation share)."""
         test = (self.F[self.test_rows], self.y[self.test_rows])
-        return self.net.trainer(
-            self.F, self.y, epochs=MAX_EPOCHS, batch_size=c.batch_size,
-            optimizer=c.optimizer, learning_rate=c.learning_rate, l2=c.l2, l1=c.l1,
-            validation_data=test, health_samples=0, rows=self.train_rows,
+        return self.config.recipe().trainer(
+            self.net, self.F, self.y, l1=self.config.l1, validation_data=test,
+            health_samples=0, rows=self.train_rows,
         )
+
+    def networks(self) -> tuple[Any, ...]:
+        """The networks this experiment holds (``sessions.playground_bytes`` counts them)."""
+        return (self.net,)
 
     # ------------------------------------------------------------------ settings
     def apply(self, config: BoundaryConfig) -> list[str]:
@@ -329,7 +338,7 @@ class BoundaryLab:
         elif any(f in NETWORK_FIELDS for f in changed):
             self._build()
         else:
-            self.net.learning_rate = config.learning_rate
+            self.trainer.learning_rate = config.learning_rate
             self.trainer.batch_size = config.batch_size
             self.trainer.l1 = config.l1
             self.trainer.l2 = config.l2

@@ -1,9 +1,9 @@
 """Training runs the Train page steps a little at a time.
 
-The training loop is the engine's own (``nn_core.trainer.Trainer``); a
-:class:`TrainingRun` only owns what the app adds around it: the run's status
-(running, paused, ...), the held-out validation rows, the clock, and the final
-test score. The page steps it for a fraction of a second per screen refresh
+The network, its held-out validation rows and its trainer come from the engine's
+one training recipe (``nn_core.recipe.Recipe.start``, which the sweeps use too); a
+:class:`TrainingRun` only owns what the app adds around them: the run's status
+(running, paused, ...), the clock, and the final test score. The page steps it for a fraction of a second per screen refresh
 (``run.step(budget_seconds=...)``), never past the end of an epoch, so a
 Pause or Stop click is answered within one refresh and at most one more epoch
 trains after it. Because the engine's loop does not care how it is stepped, the
@@ -41,26 +41,8 @@ from playground.common.vocab import (
 
 
 def build_network(config: TrainConfig, n_features: int, n_classes: int = 10) -> Any:
-    """A fresh, untrained ``nn_core.MLP`` for ``config`` (softmax output, float32)."""
-    from nn_core import MLP
-
-    return MLP(
-        config.layer_sizes(n_features, n_classes),
-        activation=config.activation,
-        output="softmax",
-        seed=config.seed,
-        dtype=np.float32,
-    )
-
-
-def split_validation(
-    n: int, fraction: float = 0.1, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Indices ``(train, validation)``: a seeded ``fraction`` of ``range(n)`` held out
-    (the engine's split, which sweeps use too, so their accuracies match a run's)."""
-    from nn_core.sweep import split_validation as engine_split
-
-    return engine_split(n, fraction, seed)
+    """The fresh, untrained network Train builds for ``config`` (the recipe's)."""
+    return config.network(n_features, n_classes)
 
 
 def _percent(value: float) -> float | None:
@@ -134,10 +116,9 @@ class TrainingRun:
     """One training run of one network on one dataset, steppable and pausable.
 
     ``dataset`` is an ``nn_core.data.datasets.Dataset`` (anything with ``X_train``,
-    ``y_train``, ``X_test``, ``y_test``, ``n_features``/``n_classes``). The
-    network is built here from ``config``; pass ``net_factory`` to build it
-    differently (tests). A seeded tenth of the training rows is held out for the
-    validation curve; the engine trains on the rest, in place (no copy of the data).
+    ``y_train``, ``X_test``, ``y_test``, ``n_classes``). ``config`` is a recipe
+    (``TrainConfig`` is one): ``Recipe.start`` holds out the validation rows, builds the
+    network and its trainer, which trains on the other rows in place (no copy).
     """
 
     def __init__(
@@ -146,44 +127,18 @@ class TrainingRun:
         dataset: Any,
         run_id: int = 1,
         *,
-        validation_fraction: float = 0.1,
         clock: Callable[[], float] = time.perf_counter,
-        net_factory: Callable[..., Any] | None = None,
     ) -> None:
         config.validate()
         self.config = config
         self.dataset = dataset
         self.run_id = run_id
         self.clock = clock
-        n_features = int(dataset.X_train.shape[1])
-        n_classes = int(getattr(dataset, "n_classes", None) or int(dataset.y_train.max()) + 1)
-        self.n_classes = n_classes
-        if net_factory is None:
-            self.net = build_network(config, n_features, n_classes)
-        else:
-            self.net = net_factory(
-                config.layer_sizes(n_features, n_classes),
-                activation=config.activation,
-                output="softmax",
-                seed=config.seed,
-                dtype=np.float32,
-            )
-        self.train_idx, val_idx = split_validation(
-            len(dataset.y_train), validation_fraction, config.seed
-        )
-        self.X_val = np.asarray(dataset.X_train[val_idx])
-        self.y_val = np.asarray(dataset.y_train[val_idx])
-        self.trainer = self.net.trainer(
-            dataset.X_train,
-            dataset.y_train,
-            rows=self.train_idx,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            optimizer=config.optimizer,
-            learning_rate=config.learning_rate,
-            l2=config.l2,
-            validation_data=(self.X_val, self.y_val),
-        )
+        training = config.start(dataset.X_train, dataset.y_train,
+                                n_classes=getattr(dataset, "n_classes", None))
+        self.net, self.trainer = training.net, training.trainer
+        self.n_classes = self.net.n_classes
+        self.train_idx, self.X_val, self.y_val = training.train_rows, training.X_val, training.y_val
 
         self.status = READY
         self.train_seconds = 0.0  # time inside the trainer's steps only
@@ -211,7 +166,7 @@ class TrainingRun:
 
     @property
     def learning_rate(self) -> float:
-        return float(self.net.learning_rate)
+        return float(self.trainer.learning_rate)
 
     @property
     def batch_size(self) -> int:
@@ -320,8 +275,8 @@ class TrainingRun:
         if not self.is_active:
             return changed
         trainer = self.trainer
-        if config.learning_rate != self.net.learning_rate:
-            self.net.learning_rate = float(config.learning_rate)
+        if config.learning_rate != trainer.learning_rate:
+            trainer.learning_rate = float(config.learning_rate)
             changed.append("learning_rate")
         floor = max(1, trainer.epoch + (1 if trainer.batch else 0))
         wanted = max(int(config.epochs), floor)
@@ -373,6 +328,7 @@ class TrainingRun:
     def _finish(self, status: str) -> None:
         self._last_step_end = None
         self.status = status
+        self.trainer.finish()  # a stopped run ends here for the engine too
         idx = self.train_idx
         if idx.size > 20_000:  # a large sample is as good an estimate and much faster
             idx = np.random.default_rng(0).choice(idx, 20_000, replace=False)

@@ -9,8 +9,15 @@ token. A reload finds it again.
 What it keeps, and for how long (the README repeats this):
 
 * at most ``MAX_SESSIONS`` tabs, each for ``TTL_SECONDS`` after its last page run;
-* at most ``MAX_BYTES`` of networks in all (weights, optimizer state), counted
-  per tab; past either bound the tabs unused for longest are dropped first.
+* at most ``MAX_BYTES`` of networks in all (weights, gradients, optimizer state,
+  per-batch buffers: ``MLP.nbytes``), counted per tab over every network it holds
+  (its model, its run, the last good model, and the networks of its features' rooms);
+  past either bound the tabs unused for longest are dropped first.
+
+A feature whose room state holds networks says so with a ``networks()`` method
+returning them (the Boundaries lab does); a room without one holds none. What the
+count leaves out: a run's copy of its validation rows and the datasets, which all
+tabs share.
 
 It holds the same objects the live session uses (no copies), so while a tab is
 open the store costs nothing extra; it only keeps a closed tab's state alive
@@ -44,27 +51,25 @@ def is_token(text: Any) -> bool:
 
 
 def network_bytes(net: Any) -> int:
-    """Memory held by a network: its parameter buffers and optimizer state."""
-    if net is None:
-        return 0
-    total = 0
-    for name in ("_theta", "_grad"):
-        array = getattr(net, name, None)
-        total += int(getattr(array, "nbytes", 0))
-    optimizer = getattr(net, "optimizer_", None)
-    for buffer in getattr(optimizer, "_state", {}).values():
-        total += int(getattr(buffer, "nbytes", 0))
-    return total
+    """Memory held by a network (``MLP.nbytes``); 0 for None."""
+    return 0 if net is None else int(net.nbytes)
+
+
+def tab_networks(pg: Any) -> list[Any]:
+    """Every network a tab's state holds, each once: its model's, its run's, the last
+    good model's, and those its rooms' states give by ``networks()``."""
+    found = [getattr(getattr(pg, name, None), "net", None)
+             for name in ("model", "run", "last_good_model")]
+    for room in getattr(pg, "rooms", {}).values():
+        networks = getattr(room, "networks", None)
+        if callable(networks):
+            found.extend(networks())
+    return list({id(net): net for net in found if net is not None}.values())
 
 
 def playground_bytes(pg: Any) -> int:
     """Memory a tab's state holds beyond the shared datasets (its networks)."""
-    nets = {id(n): n for n in (
-        getattr(getattr(pg, "model", None), "net", None),
-        getattr(getattr(pg, "run", None), "net", None),
-        getattr(getattr(pg, "last_good_model", None), "net", None),
-    ) if n is not None}
-    return sum(network_bytes(n) for n in nets.values())
+    return sum(network_bytes(net) for net in tab_networks(pg))
 
 
 class SessionStore:

@@ -1,7 +1,8 @@
 """The app's one vocabulary: the choices every page offers, their labels, the
 defaults (:class:`TrainConfig`, :data:`DEFAULT_MODEL_CONFIG`), run statuses, the
-dataset names, and short number formats. No Streamlit, no engine: pages, features
-and tests all read their choices from here, so they agree.
+dataset names, and short number formats. No Streamlit; of the engine only its training
+recipe (``nn_core.recipe``), whose defaults the Train page's are. Pages, features and
+tests all read their choices from here, so they agree.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from nn_core.recipe import Recipe
 
 # Choices offered by the Train page (kept here so tests and pages agree).
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "identity")
@@ -93,21 +96,11 @@ def format_seconds(seconds: float) -> str:
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Everything the Train page's controls set. Defaults train digits to ~97% in ~1 s."""
+class TrainConfig(Recipe):
+    """Everything the Train page's controls set: the engine's training recipe (its fields
+    and defaults, which train digits to ~97% in ~1 s) and the dataset it trains on."""
 
     dataset: str = "digits"
-    hidden: tuple[int, ...] = (64,)
-    activation: str = "relu"
-    optimizer: str = "adam"
-    learning_rate: float = 3e-3
-    epochs: int = 30
-    batch_size: int = 32
-    l2: float = 0.0
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad setting."""

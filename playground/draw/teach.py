@@ -57,7 +57,9 @@ class TeachState:
     taught: dict[int, int] = field(default_factory=dict)
     result: FineTuneResult | None = None
     #: The network the last fine-tune made (weakly held: its result is shown while it
-    #: answers) and the set it was fine-tuned on.
+    #: answers) and the set it was fine-tuned on. Being weak, it keeps no memory alive:
+    #: this state has no ``networks()`` for the session store to count (the tab's model,
+    #: which holds that network, is counted).
     _tuned: Any = None
     tuned_on: Any = None
     #: The canvas (its version) the last fine-tune read "This drawing" on.

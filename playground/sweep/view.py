@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from playground.common.vocab import (
@@ -156,8 +156,10 @@ def dask_available() -> bool:
 
 
 def base_settings(config: TrainConfig) -> dict[str, Any]:
-    """The Train page's settings as the defaults of a sweep's configs."""
-    return {key: value for key, value in config.as_dict().items() if key != "dataset"}
+    """The Train page's settings as the defaults of a sweep's configs: its recipe."""
+    from nn_core.recipe import Recipe
+
+    return asdict(Recipe.of(config))
 
 
 def build_configs(
