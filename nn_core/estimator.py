@@ -69,7 +69,7 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .activations import ACTIVATIONS
 from .network import MLP
@@ -88,6 +88,20 @@ _NONFINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may contain large "
     "values and need to be preprocessed."
 )
+
+
+def _sample_weights(sample_weight: Any, n_samples: int, dtype: Any) -> np.ndarray:
+    """scikit-learn's rule for ``sample_weight``, with its public ``check_array``: one
+    number weighs every sample alike, else one finite weight per sample (the network
+    checks the values again: non-negative, not all zero)."""
+    if isinstance(sample_weight, (int, float, np.number)):
+        return np.full(n_samples, float(sample_weight), dtype=dtype)
+    weights = check_array(sample_weight, ensure_2d=False, dtype=dtype, input_name="sample_weight")
+    if weights.ndim != 1 or weights.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight.shape == {weights.shape}, expected {(n_samples,)}!"
+        )
+    return weights
 
 
 class _BaseMLP(BaseEstimator):
@@ -127,7 +141,7 @@ class _BaseMLP(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, targets = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = _sample_weights(sample_weight, X.shape[0], X.dtype)
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(X, targets, params)

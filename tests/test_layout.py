@@ -161,6 +161,11 @@ def test_each_rule_catches_its_break(tmp_path):
 
 # --------------------------------------------------------------------------- private names
 
+#: Underscore names that are documented public API (reviewed): ``os._exit`` ends a
+#: worker process without running the parent's exit handlers.
+DOCUMENTED = {"os._exit"}
+
+
 def private_uses(path: Path) -> list[str]:
     """Private names reached from outside their own module.
 
@@ -187,7 +192,7 @@ def private_uses(path: Path) -> list[str]:
                 continue
             if isinstance(base, ast.Call) and getattr(base.func, "id", "") == "super":
                 continue
-            if node.attr not in own:
+            if node.attr not in own and ast.unparse(node) not in DOCUMENTED:
                 found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
         elif isinstance(node, ast.Call):
             found += [f"{path.name}:{node.lineno} {k.arg}= (a private keyword)"
