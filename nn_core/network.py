@@ -272,7 +272,8 @@ class MLP:
     @property
     def nbytes(self) -> int:
         """Bytes of memory the network holds in arrays: its two parameter vectors, the
-        gradient, its optimizer's state and scratch vectors, and its per-batch buffers."""
+        gradient, its optimizer's state and scratch vectors, and its per-batch buffers
+        (not the few bytes of its shuffling generator's state)."""
         arrays = [self._theta, self._grad, self._l2_scratch]
         for workspace in (self._workspace, self._objective_workspace):
             if workspace is not None:
