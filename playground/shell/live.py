@@ -4,7 +4,8 @@ the Sweep's results and the Optimizers race.
 The engine owns the step, the UI owns the clock (TensorFlow Playground's Player): a
 page says what one frame's step is and how to draw its panel, and this module runs
 them in a Streamlit fragment that the browser reruns every ``every`` seconds while the
-panel is live. It owns what each page once did on its own, three times differently:
+panel is live. It owns what four pages once did each on its own (with three names for
+one flag, and one page without the stale-page guard):
 
 * the timer: ``st.fragment(run_every=...)`` only while the panel is live, so a paused
   panel costs nothing;
@@ -17,9 +18,11 @@ panel is live. It owns what each page once did on its own, three times different
   one flag: written only by full page runs, read by frames.
 
 And the clicks. While the timer runs, a click on a button outside the panel can reach
-the server twice: if the browser's fragment timer fires between the click and the
-browser's own message for it, the timer's message carries the click too (it sends
-every widget's state), and Streamlit runs the button's callback for each. Measured on
+the server twice. Streamlit's browser side sends a click a moment later (its widget
+updates are batched in a zero-delay timeout) and only then forgets it; a fragment
+timer that fires in between sends every widget's state, the click included, for a
+fragment run. The click's own message then starts a full run (``runner.fastReruns``
+starts it at once), and Streamlit runs the button's callback in both. Measured on
 Train before this module: 1 Pause in 18 was paused by a fragment run, then resumed by
 the click's full run 90 ms later (the run went on, the button still said Pause). So
 the callback of a control only queues its action, once (the same action already
