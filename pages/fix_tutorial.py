@@ -9,7 +9,7 @@ from playground.learn import figures as learn_figures
 from playground.learn import tutorial_fix as tf
 from playground.shell import data, server, ui
 
-HISTORY = "learn-fix-history"
+HISTORY_ROOM = "learn-fix-history"  # the tab's room: the configurations tried, oldest first
 KEEP_CURVES = 5
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "bench" / "results"
 RESULTS_FILE = RESULTS_DIR / "fix_tutorial.json"
@@ -78,7 +78,7 @@ def train_current(dataset, fixes: frozenset, seed: int) -> tf.TutorialResult:
 
 
 def remember(fixes: frozenset, seed: int) -> list:
-    history = st.session_state.setdefault(HISTORY, [])
+    history = pg.room(HISTORY_ROOM, list)  # kept with the tab: a reload finds it
     entry = (fixes, seed)
     if entry in history:
         history.remove(entry)

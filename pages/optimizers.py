@@ -4,11 +4,12 @@ import streamlit as st
 
 from playground.learn import figures as learn_figures
 from playground.learn import optimizer_race as race
-from playground.shell import data, server, ui
+from playground.shell import data, live, ui
 
-RACE_STATE = "learn-network-race"
+RACE_ROOM = "learn-network-race"  # the tab's room holding its network race
 TICK_SECONDS = 0.15
 PIECE_SECONDS = 0.03  # training per network between two progress-bar updates
+SLOT_WAIT_SECONDS = 0.5  # longest wait for a training slot while other sessions train
 LR_CHOICES = sorted({1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5,
                      0.9, 1.0, 1.5, 2.0, *(lr for s in race.SURFACES.values()
                                             for lr in s.learning_rates.values())})
@@ -16,41 +17,8 @@ NET_LR_CHOICES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
 TOLERANCES = [0.1, 0.05, 0.01, 0.001]
 
 pg = ui.playground()
+panel = live.LivePanel(pg, "optimizers")  # it carries out the Race click
 
-EXPLAINERS = {
-    "sgd": (
-        "Steps straight down the gradient. One learning rate for every weight: too big and "
-        "it zig-zags across steep directions, too small and it crawls along flat ones.",
-        r"\theta \leftarrow \theta - \eta\, g",
-    ),
-    "momentum": (
-        "Keeps a running velocity: gradients that agree from step to step add up, ones that "
-        "flip sign cancel. It rolls along a valley instead of bouncing across it, and can "
-        "overshoot (or roll over a hump).",
-        r"v \leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta\, v",
-    ),
-    "adagrad": (
-        "Divides each weight's step by the root of the sum of all its squared gradients so "
-        "far: steep directions get small steps, flat ones big steps. The sum only grows, so "
-        "its steps shrink for ever.",
-        r"s \leftarrow s + g^2, \qquad \theta \leftarrow \theta - \frac{\eta\, g}"
-        r"{\sqrt{s} + \epsilon}",
-    ),
-    "rmsprop": (
-        "AdaGrad with a memory that fades: a running mean of squared gradients, so the steps "
-        "do not die out. Near a minimum its step stays about η, so it hovers there.",
-        r"s \leftarrow \rho s + (1 - \rho) g^2, \qquad \theta \leftarrow \theta - "
-        r"\frac{\eta\, g}{\sqrt{s} + \epsilon}",
-    ),
-    "adam": (
-        "Momentum and RMSProp together, with both averages corrected for starting at zero. "
-        "Its first steps are about η in every direction whatever the gradient's size: that "
-        "is why a tiny or a huge gradient moves it alike, and why it is not SGD.",
-        r"\begin{aligned} & m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow "
-        r"\beta_2 v + (1 - \beta_2) g^2, \\ & \theta \leftarrow \theta - \eta\,"
-        r"\frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)} + \epsilon} \end{aligned}",
-    ),
-}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -176,53 +144,48 @@ def network_race() -> None:
         help="Passes over the 1,347 training digits, for each network.",
     )
     st.button("Race", key="btn-net-race", type="primary",
-              on_click=ui.guarded("starting the race")(start_race),
+              on_click=panel.click("btn-net-race", start_race),
               help="Train the five networks side by side (a few seconds in all).")
-    current = st.session_state.get(RACE_STATE)
+    current = pg.room(RACE_ROOM)
     if current is None:
         st.info("Press **Race** to train the five networks.", icon=":material/flag:")
         return
-    running = not current.done
-    st.fragment(race_panel, run_every=TICK_SECONDS if running else None)()
+    panel.show(
+        live=lambda: pg.room(RACE_ROOM) is current and not current.done,
+        step=lambda checkpoint: current.step(PIECE_SECONDS, between=checkpoint),
+        draw=lambda: race_results(current),
+        progress=lambda: (current.progress, progress_text(current)),
+        every=TICK_SECONDS,
+        slot_wait=SLOT_WAIT_SECONDS,
+        doing="racing the optimizers",
+    )
 
 
+@ui.guarded("starting the race")
 def start_race() -> None:
-    """The Race button: the settings as they are now (a callback runs before the page)."""
+    """The Race button: the settings as they are now (read before the page draws them)."""
     state = st.session_state
     rates = {name: float(state.get(f"net-lr-{name}", race.USUAL_LEARNING_RATES[name]))
              for name in race.OPTIMIZER_NAMES}
     current = race.NetworkRace(rates, epochs=int(state.get("net-epochs", 20)))
     current.start(data.load_dataset("digits"))
-    st.session_state[RACE_STATE] = current
+    pg.rooms[RACE_ROOM] = current  # kept with the tab: a reload finds it
 
 
-def race_panel() -> None:
-    with ui.friendly_errors("racing the optimizers"):
-        current = st.session_state.get(RACE_STATE)
-        if current is None:
-            return
-        bar = st.progress(current.progress, text=progress_text(current))
-        if not current.done:
-            with server.training_slot(timeout=0.5) as slot:
-                if slot:
-                    current.step(PIECE_SECONDS, between=lambda: bar.progress(
-                        current.progress, text=progress_text(current)))
-            if current.done:
-                st.rerun()  # the whole page, so the fragment stops ticking
-        left, right = st.columns(2)
-        left.plotly_chart(
-            learn_figures.curves(current.curves("val_loss"), "test loss",
-                                 "Test loss per epoch"),
-            key="chart-net-loss", config={"displayModeBar": False})
-        right.plotly_chart(
-            learn_figures.curves(current.curves("val_accuracy"), "test accuracy",
-                                 "Test accuracy per epoch", percent=True),
-            key="chart-net-accuracy", config={"displayModeBar": False})
-        st.dataframe(current.table(), hide_index=True, width="stretch",
-                     column_config={
-                         "best test accuracy": st.column_config.NumberColumn(format="%.3f"),
-                         "learning rate": st.column_config.NumberColumn(format="%g"),
-                     })
+def race_results(current: race.NetworkRace) -> None:
+    left, right = st.columns(2)
+    left.plotly_chart(
+        learn_figures.curves(current.curves("val_loss"), "test loss", "Test loss per epoch"),
+        key="chart-net-loss", config={"displayModeBar": False})
+    right.plotly_chart(
+        learn_figures.curves(current.curves("val_accuracy"), "test accuracy",
+                             "Test accuracy per epoch", percent=True),
+        key="chart-net-accuracy", config={"displayModeBar": False})
+    st.dataframe(current.table(), hide_index=True, width="stretch",
+                 column_config={
+                     "best test accuracy": st.column_config.NumberColumn(format="%.3f"),
+                     "learning rate": st.column_config.NumberColumn(format="%g"),
+                 })
 
 
 def progress_text(current: race.NetworkRace) -> str:
@@ -240,7 +203,7 @@ def explainers() -> None:
     st.caption("g is the gradient of the loss for the current batch, η the learning rate, "
                "θ the parameters; every operation is per parameter.")
     for name in race.OPTIMIZER_NAMES:
-        text, formula = EXPLAINERS[name]
+        text, formula = race.EXPLAINERS[name]
         left, right = st.columns([2, 3])
         left.markdown(f"**{race.OPTIMIZER_LABELS[name]}**: {text}")
         right.latex(formula)

@@ -365,7 +365,7 @@ MUTATIONS: tuple[Mutation, ...] = (
       "an uploaded model with other than 10 outputs is taken for a digits/MNIST model",
       ("tests/test_playground.py",)),
     # ------------------------------------------------------------------ pages/
-    M("output-heatmap-from-1", "pages/train.py",
+    M("output-heatmap-from-1", "playground/train/panel.py",
       "to_names=names if last else None,",
       "to_names=None,",
       "the Train page's output heatmap numbers the classes 1-10 instead of 0-9",
@@ -537,6 +537,30 @@ MUTATIONS: tuple[Mutation, ...] = (
       "            pass\n",
       "a Boundaries model in the sidebar gets the generic 'use Download model' refusal",
       ("tests/test_app_pages.py", "-k", "boundaries")),
+    # ----------------------------------------------- the live loop (playground/shell/live.py)
+    M("live-click-counted-twice", "playground/shell/live.py",
+      "            if any(queued == name for queued, _ in self.clicks):\n"
+      "                return False\n",
+      "",
+      "a click that reaches the server twice (fragment timer, then its own message) is "
+      "carried out twice: a Pause pauses, then resumes",
+      ("tests/test_live.py",)),
+    M("live-fragment-carries-out-clicks", "playground/shell/live.py",
+      "    if live():\n        with _slot(slot_wait) as slot:\n",
+      "    state.carry_out()\n    if live():\n        with _slot(slot_wait) as slot:\n",
+      "a fragment run carries out queued clicks (the first of two deliveries acts at once)",
+      ("tests/test_live.py",)),
+    M("live-stale-page-kept", "playground/shell/live.py",
+      "    if state.page_is_stale(bool(live())):\n        rerun()\n",
+      "    if False:\n        rerun()\n",
+      "a frame that finds the page drawn for another state (run ended, paused elsewhere) "
+      "never asks for a full rerun: buttons and sidebar stay stale",
+      ("tests/test_live.py",)),
+    M("live-steps-without-slot", "playground/shell/live.py",
+      "            if slot:\n                step(checkpoint)\n",
+      "            step(checkpoint)\n",
+      "a frame trains even when every training slot is busy with other tabs",
+      ("tests/test_live.py",)),
 )
 
 

@@ -32,10 +32,12 @@ def test_a_sweep_fills_the_heatmap_live_and_best_opens_train(browser, tmp_path):
     with browser.serve_app() as url, sync_playwright() as p:
         chromium = browser.launch(p)
         page = chromium.new_page(viewport={"width": 1400, "height": 1300})
-        # The link's 60 epochs become the sweep's epochs per run: 15 runs, long enough
-        # (about 4 s here) for the heatmap to be seen filling in, a frame every 0.5 s.
-        page.goto(f"{url}/sweep?epochs=60")
-        page.get_by_role("heading", name="Sweep").first.wait_for(timeout=60_000)
+        # A Train link's 60 epochs (a link's settings belong to the page in its path)
+        # become the sweep's epochs per run: 15 runs, long enough (about 4 s here) for
+        # the heatmap to be seen filling in, a frame every 0.5 s.
+        page.goto(f"{url}/?epochs=60")
+        page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
+        browser.goto_page(page, "Sweep")
         budget = page.get_by_text(re.compile(r"15 runs, about .* on this machine"))
         budget.first.wait_for(timeout=30_000)
 

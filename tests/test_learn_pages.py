@@ -22,6 +22,8 @@ from streamlit.testing.v1 import AppTest
 
 from nn_core import MLP, datasets
 from nn_core.optimizers import make_optimizer
+from playground.common.state import STATE_KEY
+from playground.common.urlstate import SESSION_PARAM
 from playground.learn import backprop as bp
 from playground.learn import optimizer_race as race
 from playground.learn import tutorial_fix as tf
@@ -31,8 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 
 
-def open_page(path: str) -> AppTest:
+def open_page(path: str, **query) -> AppTest:
+    """``path`` in a new session; ``query``: the address's parameters (a reload passes
+    the ones the tab had, its ``sid`` among them)."""
     app = AppTest.from_file(APP, default_timeout=60)
+    for name, value in query.items():
+        app.query_params[name] = value
     app.run()
     app.switch_page(path).run()
     assert_calm(app)
@@ -291,6 +297,23 @@ def test_network_race_trains_each_optimizer_like_fit():
     assert table["epochs to 95%"].iloc[4] == (str(reached) if reached else "not in 5")
 
 
+def test_a_reload_keeps_the_network_race():
+    app = open_page("pages/optimizers.py")
+    app.number_input(key="net-epochs").set_value(5).run()
+    app.button(key="btn-net-race").click().run()
+    assert_calm(app)
+    run_until(app, lambda a: any("Race finished" in p.proto.text for p in a.get("progress")))
+    pg = app.session_state[STATE_KEY]
+    shown = chart(app, "chart-net-loss")
+    address = dict(app.query_params.items())
+    assert address[SESSION_PARAM] == pg.token
+    reloaded = open_page("pages/optimizers.py", **address)  # a new session, same address
+    assert reloaded.session_state[STATE_KEY] is pg
+    assert any("Race finished" in p.proto.text for p in reloaded.get("progress"))
+    assert chart(reloaded, "chart-net-loss")["data"] == shown["data"]
+    assert list(reloaded.dataframe[-1].value["epochs done"]) == [5] * 5
+
+
 # --------------------------------------------------------------------------- fix the tutorial
 
 
@@ -325,6 +348,21 @@ def test_fix_the_tutorial_page():
     mnist = json.loads((ROOT / "bench" / "results" / "fix_tutorial_mnist_sample.json")
                        .read_text())
     assert app.dataframe[-1].value.to_dict("records") == tf.table_rows(mnist)
+
+
+def test_a_reload_keeps_the_configurations_tried():
+    app = open_page("pages/fix_tutorial.py")
+    app.toggle(key="fix-minibatch").set_value(True).run()
+    app.toggle(key="fix-bias").set_value(True).run()
+    assert_calm(app)
+    tried = [t["name"] for t in chart(app, "chart-fix-curves")["data"]]
+    assert len(tried) == 3  # one-hot alone (the defaults), + mini-batches, + biases
+    reloaded = open_page("pages/fix_tutorial.py", **dict(app.query_params.items()))
+    assert reloaded.session_state[STATE_KEY] is app.session_state[STATE_KEY]
+    # The reload shows the default toggles again; the curves tried before it stay drawn.
+    assert sorted(t["name"] for t in chart(reloaded, "chart-fix-curves")["data"]) == sorted(tried)
+    fresh = open_page("pages/fix_tutorial.py")  # a new tab: only its own curve
+    assert len(chart(fresh, "chart-fix-curves")["data"]) == 1
 
 
 @pytest.mark.parametrize("path", ["pages/backprop.py", "pages/optimizers.py",

@@ -283,8 +283,6 @@ class BoundaryLab:
         self.config = config or BoundaryConfig()
         self.config.validate()
         self.playing = False
-        #: The page around the live panel was last drawn while playing (see the page).
-        self.page_shows_playing = False
         self.message: str | None = None
         self.frames = 0
         self.train_seconds = 0.0

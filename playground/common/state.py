@@ -37,7 +37,6 @@ class Playground:
     next_run_id: int = 1
     uploaded_file_id: str | None = None
     notices: list[tuple[str, str]] = field(default_factory=list)  # (level, text) shown once
-    page_shows_running: bool = False  # the Train page was last drawn around a running run
     #: The model that answered before the current one, kept while the current one reads
     #: digits at chance, so Draw and Inspect can offer it back.
     last_good_model: ActiveModel | None = None

@@ -31,6 +31,43 @@ OPTIMIZER_LABELS = {
     "adam": "Adam",
 }
 #: A point farther than this from the origin has left the picture for good: diverged.
+#: What each optimizer changes: a sentence or three and its update rule (LaTeX), for the
+#: page's "What each one changes".
+EXPLAINERS = {
+    "sgd": (
+        "Steps straight down the gradient. One learning rate for every weight: too big and "
+        "it zig-zags across steep directions, too small and it crawls along flat ones.",
+        r"\theta \leftarrow \theta - \eta\, g",
+    ),
+    "momentum": (
+        "Keeps a running velocity: gradients that agree from step to step add up, ones that "
+        "flip sign cancel. It rolls along a valley instead of bouncing across it, and can "
+        "overshoot (or roll over a hump).",
+        r"v \leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta\, v",
+    ),
+    "adagrad": (
+        "Divides each weight's step by the root of the sum of all its squared gradients so "
+        "far: steep directions get small steps, flat ones big steps. The sum only grows, so "
+        "its steps shrink for ever.",
+        r"s \leftarrow s + g^2, \qquad \theta \leftarrow \theta - \frac{\eta\, g}"
+        r"{\sqrt{s} + \epsilon}",
+    ),
+    "rmsprop": (
+        "AdaGrad with a memory that fades: a running mean of squared gradients, so the steps "
+        "do not die out. Near a minimum its step stays about η, so it hovers there.",
+        r"s \leftarrow \rho s + (1 - \rho) g^2, \qquad \theta \leftarrow \theta - "
+        r"\frac{\eta\, g}{\sqrt{s} + \epsilon}",
+    ),
+    "adam": (
+        "Momentum and RMSProp together, with both averages corrected for starting at zero. "
+        "Its first steps are about η in every direction whatever the gradient's size: that "
+        "is why a tiny or a huge gradient moves it alike, and why it is not SGD.",
+        r"\begin{aligned} & m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow "
+        r"\beta_2 v + (1 - \beta_2) g^2, \\ & \theta \leftarrow \theta - \eta\,"
+        r"\frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)} + \epsilon} \end{aligned}",
+    ),
+}
+
 ESCAPE_RADIUS = 1e6
 
 

@@ -226,6 +226,14 @@ def measured_batch_seconds(dataset: Any) -> Callable[[tuple[int, ...], int, str,
     return measure
 
 
+def start_errors() -> tuple[type[Exception], ...]:
+    """What starting a sweep raises for a reason to tell the person: a bad or unreachable
+    scheduler address, a dataset that can't be read."""
+    from nn_core.sweep import SweepError
+
+    return (SweepError, ValueError, OSError)
+
+
 def budget_line(n_runs: int, seconds: float) -> str:
     """``30 runs, about 12 s on this machine``."""
     return f"{n_runs} run{'s' if n_runs != 1 else ''}, about {format_seconds(seconds)} on this machine"
@@ -249,8 +257,6 @@ class SweepState:
     error: str | None = None
     seconds: float = 0.0
     started: float = field(default_factory=time.perf_counter)
-    #: The page was last drawn (buttons and all) while this sweep was running.
-    shown_running: bool = False
 
     @classmethod
     def start(

@@ -1,6 +1,7 @@
 """The Train page's logic, without Streamlit: what a tick trains, what the page says.
 
-The page (``pages/train.py``) only lays out widgets and charts and calls these.
+The page (``pages/train.py``), its controls (``settings``) and its run panel (``panel``)
+lay out widgets and charts and call these.
 """
 
 from __future__ import annotations

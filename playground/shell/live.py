@@ -1,0 +1,187 @@
+"""One live loop for every panel that moves on its own: Train's run, Boundaries' Play,
+the Sweep's results and the Optimizers race.
+
+The engine owns the step, the UI owns the clock (TensorFlow Playground's Player): a
+page says what one frame's step is and how to draw its panel, and this module runs
+them in a Streamlit fragment that the browser reruns every ``every`` seconds while the
+panel is live. It owns what four pages once did each on its own (with three names for
+one flag, and one page without the stale-page guard):
+
+* the timer: ``st.fragment(run_every=...)`` only while the panel is live, so a paused
+  panel costs nothing;
+* the training slot (``server.training_slot``): a frame that gets none in
+  ``slot_wait`` seconds (other tabs are training) draws now and steps next time;
+* the stale page: the page around the panel (its buttons, the sidebar) is drawn by full
+  page runs, the panel by its own fragment runs. When a frame finds the panel no
+  longer in the state the page was drawn for (the run ended, or a full rerun asked for
+  earlier lost a race with the timer), it asks for a full rerun. ``drawn_live`` is the
+  one flag: written only by full page runs, read by frames.
+
+And the clicks. While the timer runs, a click on a button outside the panel can reach
+the server twice. Streamlit's browser side sends a click a moment later (its widget
+updates are batched in a zero-delay timeout) and only then forgets it; a fragment
+timer that fires in between sends every widget's state, the click included, for a
+fragment run. The click's own message then starts a full run (``runner.fastReruns``
+starts it at once), and Streamlit runs the button's callback in both. Measured on
+Train before this module: 1 Pause in 18 was paused by a fragment run, then resumed by
+the click's full run 90 ms later (the run went on, the button still said Pause). So
+the callback of a control only queues its action, once (the same action already
+waiting is the same click), and the next full page run carries it out before drawing;
+a fragment run never does. Every click thus acts once, in a full run, at the cost that
+two clicks of one button within a single page run (tens of milliseconds) count once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from playground.shell import server, ui
+
+#: The tab's room (``pg.rooms``) holding every live panel's :class:`PanelState`, by name.
+ROOM = "live-panels"
+
+Checkpoint = Callable[[], None]
+_lock = threading.Lock()  # callbacks and page runs of one tab may run in two threads
+
+
+@dataclass
+class PanelState:
+    """How a live panel's page was last drawn, and the clicks waiting for a full page run."""
+
+    #: The last full page run drew the page around the panel while the panel was live.
+    drawn_live: bool = False
+    #: ``(name, action)`` queued by controls' callbacks, oldest first.
+    clicks: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
+
+    def queue(self, name: str, action: Callable[[], Any]) -> bool:
+        """Queue a control's action; False if the control's click already waits (one
+        click delivered twice)."""
+        with _lock:
+            if any(queued == name for queued, _ in self.clicks):
+                return False
+            self.clicks.append((name, action))
+            return True
+
+    def carry_out(self) -> int:
+        """Do the queued actions in order (a full page run, before it draws); returns
+        how many there were."""
+        with _lock:
+            clicks, self.clicks = self.clicks, []
+        for _, action in clicks:
+            action()
+        return len(clicks)
+
+    def page_is_stale(self, live_now: bool) -> bool:
+        """Whether the page around the panel was drawn for another state than ``live_now``."""
+        return live_now != self.drawn_live
+
+
+def panel_state(pg: Any, name: str) -> PanelState:
+    """The tab's state of the live panel ``name`` (made on first use, kept across reloads)."""
+    panels = pg.room(ROOM, dict)
+    state = panels.get(name)
+    if not isinstance(state, PanelState):
+        state = panels[name] = PanelState()
+    return state
+
+
+@contextlib.contextmanager
+def _slot(wait: float | None) -> Iterator[bool]:
+    if wait is None:  # nothing to train in this process (the sweep's workers train)
+        yield True
+        return
+    with server.training_slot(timeout=wait) as slot:
+        yield slot
+
+
+def run_frame(
+    state: PanelState,
+    live: Callable[[], bool],
+    step: Callable[[Checkpoint], Any],
+    checkpoint: Checkpoint,
+    slot_wait: float | None,
+    rerun: Callable[[], Any],
+) -> None:
+    """One frame's logic, without drawing: step if live (holding a training slot), then
+    ``rerun()`` the whole page if it shows the panel in another state than it is now."""
+    if live():
+        with _slot(slot_wait) as slot:
+            if slot:
+                step(checkpoint)
+    if state.page_is_stale(bool(live())):
+        rerun()
+
+
+def _frame(
+    state: PanelState,
+    live: Callable[[], bool],
+    step: Callable[[Checkpoint], Any],
+    draw: Callable[[], Any],
+    progress: Callable[[], tuple[float, str]] | None,
+    slot_wait: float | None,
+    doing: str,
+) -> None:
+    with ui.friendly_errors(doing):
+        bar = None
+        if progress is not None:
+            value, text = progress()
+            bar = st.progress(value, text=text)
+
+        def checkpoint() -> None:
+            # An element update is where Streamlit stops a script whose user just clicked.
+            if bar is not None:
+                value, text = progress()
+                bar.progress(value, text=text)
+
+        run_frame(state, live, step, checkpoint, slot_wait, st.rerun)
+        checkpoint()
+        draw()
+
+
+class LivePanel:
+    """One page's live panel. Make it at the top of the page: that carries out the
+    clicks its controls queued (see the module docstring), before anything is drawn."""
+
+    def __init__(self, pg: Any, name: str) -> None:
+        self.name = name
+        self.state = panel_state(pg, name)
+        self.state.carry_out()
+
+    def click(self, name: str, action: Callable[[], Any]) -> Callable[[], None]:
+        """An ``on_click`` / ``on_change`` for a control outside the panel: queues
+        ``action()`` for the next full page run. ``name`` (the widget's key) says which
+        control it is."""
+        state = self.state
+
+        def queue() -> None:
+            state.queue(name, action)
+
+        return queue
+
+    def show(
+        self,
+        *,
+        live: Callable[[], bool],
+        step: Callable[[Checkpoint], Any],
+        draw: Callable[[], Any],
+        every: float,
+        progress: Callable[[], tuple[float, str]] | None = None,
+        slot_wait: float | None = None,
+        doing: str,
+    ) -> None:
+        """Draw the panel, and keep it moving while ``live()``.
+
+        Each frame: a progress bar from ``progress()`` (if given), then while live
+        ``step(checkpoint)`` (holding a training slot unless ``slot_wait`` is None;
+        call ``checkpoint()`` between pieces of work so a click is noticed), then
+        ``draw()``. ``doing`` names the work in an error message.
+        """
+        self.state.drawn_live = bool(live())
+        fragment = st.fragment(_frame, run_every=every if self.state.drawn_live else None)
+        fragment(self.state, live, step, draw, progress, slot_wait, doing)

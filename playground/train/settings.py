@@ -1,0 +1,236 @@
+"""The Train page's controls: the settings column and the buttons that steer a run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.common import vocab
+from playground.common.state import Playground
+from playground.common.urlstate import share_link
+from playground.common.vocab import (
+    ACTIVATION_LABELS,
+    ACTIVATIONS,
+    BATCH_SIZES,
+    L2_VALUES,
+    LAYER_SIZES,
+    LEARNING_RATES,
+    MAX_EPOCHS,
+    MAX_HIDDEN_LAYERS,
+    OPTIMIZER_LABELS,
+    OPTIMIZERS,
+    PAUSED,
+    RUNNING,
+    TrainConfig,
+    config_from_widgets,
+    format_l2,
+    format_lr,
+)
+from playground.shell import data, ui
+from playground.shell.live import LivePanel
+
+
+def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
+    """The settings column; returns the chosen config and whether its dataset is ready."""
+    names = vocab.dataset_names()
+    dataset = st.radio(
+        "Dataset",
+        names,
+        index=names.index(current.dataset) if current.dataset in names else 0,
+        format_func=vocab.dataset_label,
+        key="cfg-dataset",
+        help="Digits: small 8×8 images, bundled, trains in about a second. "
+        "MNIST: the classic 28×28 digits, bigger and slower, downloaded once.",
+    )
+    ready = dataset == "digits" or data.is_available(dataset)
+    if not ready:
+        shown = vocab.DISPLAY_NAMES.get(dataset, dataset)
+        st.info(
+            f"{shown} isn't on this machine yet: download it once "
+            f"(about {vocab.DOWNLOAD_MB.get(dataset, 12)} MB)."
+        )
+        if st.button(
+            f"Download {shown}",
+            key=f"download-{dataset}",
+            icon=":material/download:",
+            help="Fetch the dataset files once; they are kept for next time.",
+        ):
+            ui.download_with_progress(dataset)
+            ready = data.is_available(dataset)
+
+    n_layers = st.radio(
+        "Hidden layers",
+        list(range(1, MAX_HIDDEN_LAYERS + 1)),
+        index=min(len(current.hidden), MAX_HIDDEN_LAYERS) - 1,
+        horizontal=True,
+        key="cfg-layers",
+        help="How many layers of hidden units sit between the pixels and the 10 outputs.",
+    )
+    hidden = []
+    for i in range(n_layers):
+        default = current.hidden[i] if i < len(current.hidden) else 32
+        hidden.append(
+            st.select_slider(
+                f"Units in hidden layer {i + 1}",
+                LAYER_SIZES,
+                value=default if default in LAYER_SIZES else 64,
+                key=f"cfg-hidden-{i}",
+                help="More units can learn more patterns, but train slower and can overfit.",
+            )
+        )
+    left, right = st.columns(2)
+    activation = left.selectbox(
+        "Activation",
+        ACTIVATIONS,
+        index=ACTIVATIONS.index(current.activation),
+        format_func=lambda a: ACTIVATION_LABELS.get(a, a),
+        key="cfg-activation",
+        help="The bend each hidden unit applies to its input. ReLU is fast and a good default.",
+    )
+    optimizer = right.selectbox(
+        "Optimizer",
+        OPTIMIZERS,
+        index=OPTIMIZERS.index(current.optimizer),
+        format_func=lambda o: OPTIMIZER_LABELS.get(o, o),
+        key="cfg-optimizer",
+        help="How the weights are nudged after each batch. Adam adapts its step size; "
+        "plain SGD usually wants a larger learning rate.",
+    )
+    learning_rate = st.select_slider(
+        "Learning rate",
+        LEARNING_RATES,
+        value=current.learning_rate,
+        format_func=format_lr,
+        key="cfg-lr",
+        help="Step size of each update (log scale). Too small: slow learning. Too big: the "
+        "loss jumps around or blows up. You can change it while a run is going: it applies "
+        "from the next batch.",
+    )
+    epochs = st.slider(
+        "Epochs",
+        1,
+        MAX_EPOCHS,
+        value=current.epochs,
+        key="cfg-epochs",
+        help="How many times the network sees the whole training set. You can change it "
+        "while a run is going.",
+    )
+    left, right = st.columns(2)
+    batch_size = left.select_slider(
+        "Batch size",
+        BATCH_SIZES,
+        value=current.batch_size,
+        key="cfg-batch",
+        help="Images per weight update. Small batches: more, noisier updates per epoch. "
+        "A change while a run is going applies from the next epoch.",
+    )
+    l2 = right.select_slider(
+        "L2",
+        L2_VALUES,
+        value=current.l2,
+        format_func=format_l2,
+        key="cfg-l2",
+        help="Weight decay: pulls weights towards 0 to fight overfitting. 'off' = none. "
+        "A change while a run is going applies from the next batch.",
+    )
+    seed = st.number_input(
+        "Seed",
+        min_value=0,
+        max_value=2**31 - 1,
+        value=current.seed,
+        step=1,
+        key="cfg-seed",
+        help="Fixes the random starting weights and shuffling, so a run can be repeated exactly.",
+    )
+    config = TrainConfig(
+        dataset=dataset,
+        hidden=tuple(hidden),
+        activation=activation,
+        optimizer=optimizer,
+        learning_rate=float(learning_rate),
+        epochs=int(epochs),
+        batch_size=int(batch_size),
+        l2=float(l2),
+        seed=int(seed),
+    )
+    return config, ready
+
+
+# ----------------------------------------------------------------------------- buttons
+
+
+@ui.guarded("starting the run")
+def start(pg: Playground) -> None:
+    # The widgets' current values, not pg.config: a setting changed just before the click
+    # may not have reached pg.config yet (its rerun was cut short by the click).
+    pg.start_training(config_from_widgets(st.session_state, pg.config), data.load_dataset)
+
+
+@ui.guarded("pausing or resuming the run")
+def pause_or_resume(pg: Playground) -> None:
+    pg.toggle_pause()
+
+
+@ui.guarded("stopping the run")
+def stop(pg: Playground) -> None:
+    record = pg.stop()
+    if record is not None:
+        pg.notify("info", f"Stopped run #{record.run_id} after {record.epochs_done} epochs; its weights are kept.")
+
+
+@ui.guarded("resetting")
+def reset(pg: Playground) -> None:
+    pg.reset()
+    pg.notify("info", "Reset. Press **Train** to start a new network with the settings on the left.")
+
+
+def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
+    """Train, Pause/Resume, Stop, Reset and Copy link. Their clicks wait for the next full
+    page run (``panel.click``): while the run trains, one click can arrive twice."""
+    run = pg.run
+    running = run is not None and run.status == RUNNING
+    paused = run is not None and run.status == PAUSED
+    cols = st.columns([1.3, 1, 1, 1, 1.2])
+    cols[0].button(
+        "Train",
+        type="primary",
+        icon=":material/play_arrow:",
+        key="btn-train",
+        on_click=panel.click("btn-train", lambda: start(pg)),
+        disabled=running or not ready,
+        width="stretch",
+        help="Start a new run from fresh random weights with the settings on the left.",
+    )
+    cols[1].button(
+        "Resume" if paused else "Pause",
+        icon=":material/pause:" if not paused else ":material/play_circle:",
+        key="btn-pause",
+        on_click=panel.click("btn-pause", lambda: pause_or_resume(pg)),
+        disabled=not (running or paused),
+        width="stretch",
+        help="Pause training and look around; Resume carries on from the same weights.",
+    )
+    cols[2].button(
+        "Stop",
+        icon=":material/stop:",
+        key="btn-stop",
+        on_click=panel.click("btn-stop", lambda: stop(pg)),
+        disabled=not (running or paused),
+        width="stretch",
+        help="End the run now and keep the weights it has learned so far.",
+    )
+    cols[3].button(
+        "Reset",
+        icon=":material/restart_alt:",
+        key="btn-reset",
+        on_click=panel.click("btn-reset", lambda: reset(pg)),
+        disabled=run is None,
+        width="stretch",
+        help="Clear the current run so the next Train builds a new network.",
+    )
+    with cols[4].popover("Copy link", icon=":material/link:", width="stretch",
+                         help="A link that opens this page with these settings."):
+        st.code(share_link(st.context.url, pg.config), language=None, wrap_lines=True)
+        st.caption(
+            "Opening this link sets every control above; pressing **Train** then gives the "
+            "same curves and weights, bit for bit. It carries settings only, not your runs."
+        )

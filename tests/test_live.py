@@ -1,0 +1,126 @@
+"""The one live loop (``playground.shell.live``) without a browser: a click delivered twice
+acts once, frames step only while live and redraw a stale page, a frame without a
+training slot draws without stepping.
+
+The double delivery is the one measured in the browser before the loop existed: the
+fragment timer's message carried a Pause click (a fragment run paused the run), then the
+click's own message did (the full run resumed it). Here the two deliveries are the two
+calls of the button's callback, with a fragment frame between them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from playground.common.state import Playground
+from playground.common.vocab import PAUSED, RUNNING, TrainConfig
+from playground.shell import live, server
+from playground.train import view as train_view
+
+SMALL = TrainConfig(hidden=(16,), epochs=30, batch_size=32)
+
+
+@pytest.fixture
+def running_pg(digits):
+    pg = Playground()
+    pg.start_run(SMALL, digits)
+    return pg
+
+
+def frame(state, pg, rerun, slot_wait=None):
+    """One fragment run of the Train panel (what ``LivePanel.show`` runs every tick)."""
+    run = pg.run
+    live.run_frame(
+        state,
+        live=lambda: pg.run is run and run.status == RUNNING,
+        step=lambda checkpoint: train_view.tick(run, checkpoint=lambda _: checkpoint(),
+                                                budget_seconds=0.02),
+        checkpoint=lambda: None,
+        slot_wait=slot_wait,
+        rerun=lambda: rerun.append(True),
+    )
+
+
+def test_a_pause_click_delivered_twice_pauses_once(running_pg):
+    pg = running_pg
+    panel = live.LivePanel(pg, "train")  # a full page run: the page drawn with the run going
+    panel.state.drawn_live = True
+    on_pause = panel.click("btn-pause", pg.toggle_pause)
+    reruns: list[bool] = []
+
+    on_pause()  # 1st delivery: the fragment timer's message, so a fragment run follows
+    frame(panel.state, pg, reruns)
+    assert pg.run.status == RUNNING and reruns == []  # a fragment run carries out nothing
+    on_pause()  # 2nd delivery: the click's own message, so a full page run follows
+    live.LivePanel(pg, "train")
+    assert pg.run.status == PAUSED
+    # The page run draws the page for a paused run; the next frame finds it up to date.
+    panel.state.drawn_live = False
+    frame(panel.state, pg, reruns)
+    assert pg.run.status == PAUSED and reruns == []
+
+
+def test_clicks_wait_in_order_for_the_next_page_run_and_each_control_counts(running_pg):
+    pg = running_pg
+    panel = live.LivePanel(pg, "train")
+    done: list[str] = []
+    panel.click("btn-stop", lambda: done.append("stop"))()
+    panel.click("btn-pause", lambda: done.append("pause"))()
+    panel.click("btn-stop", lambda: done.append("stop again"))()  # the same click, again
+    assert done == []
+    assert panel.state.carry_out() == 2 and done == ["stop", "pause"]
+    assert panel.state.carry_out() == 0 and done == ["stop", "pause"]
+    # Clicks made after a page run carried out the last ones count again.
+    panel.click("btn-pause", lambda: done.append("resume"))()
+    live.LivePanel(pg, "train")
+    assert done == ["stop", "pause", "resume"]
+    # Each panel has its own queue, kept in the tab (a reload finds it).
+    other = live.LivePanel(pg, "boundaries")
+    assert other.state is not panel.state
+    assert pg.room(live.ROOM)["train"] is panel.state
+
+
+def test_frames_step_only_while_live_and_redraw_a_stale_page(running_pg):
+    pg = running_pg
+    state = live.panel_state(pg, "train")
+    reruns: list[bool] = []
+
+    state.drawn_live = True
+    progress = pg.run.trainer.progress
+    frame(state, pg, reruns)  # running, and drawn so: a step, no redraw
+    assert pg.run.trainer.progress > progress and reruns == []
+
+    pg.run.pause()  # paused outside this panel's frames (a full run of another tab, say)
+    progress = pg.run.trainer.progress
+    frame(state, pg, reruns)  # the page still shows it running: redraw the page
+    assert reruns == [True] and pg.run.trainer.progress == progress
+
+    state.drawn_live = False  # what that full page run writes
+    frame(state, pg, reruns)
+    assert reruns == [True]
+
+    pg.run.resume()
+    pg.run.trainer.epochs = pg.run.epochs_done + 1  # the run ends during the next frame
+    state.drawn_live = True
+    for _ in range(200):
+        frame(state, pg, reruns)
+        if not pg.run.is_active:
+            break
+    assert pg.run.is_done and reruns == [True, True]  # it ended: redraw the page once
+
+
+def test_a_frame_without_a_training_slot_does_not_step(running_pg):
+    pg = running_pg
+    state = live.panel_state(pg, "train")
+    state.drawn_live = True
+    reruns: list[bool] = []
+    progress = pg.run.trainer.progress
+    with contextlib.ExitStack() as held:
+        for _ in range(server.SLOTS):  # every slot busy with other tabs' training
+            assert held.enter_context(server.training_slot(timeout=1.0))
+        frame(state, pg, reruns, slot_wait=0.01)
+    assert pg.run.trainer.progress == progress and reruns == []
+    frame(state, pg, reruns, slot_wait=0.01)  # a slot is free again
+    assert pg.run.trainer.progress > progress
