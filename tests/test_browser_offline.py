@@ -19,6 +19,7 @@ public setting of ``streamlit run`` avoids it. The test checks that those are th
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -44,7 +45,7 @@ def test_page_paths_are_the_navigation_pages():
 
 def test_app_icon_needs_no_download():
     # A ":material/...:" favicon is the one icon Streamlit fetches from the internet.
-    source = (__import__("pathlib").Path(__file__).resolve().parents[1] / "app.py").read_text()
+    source = (Path(__file__).resolve().parents[1] / "app.py").read_text(encoding="utf-8")
     icon = re.search(r"page_icon=(['\"])(.*?)\1", source).group(2)
     assert not icon.startswith(":material/") and len(icon) == 1, icon
 
