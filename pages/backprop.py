@@ -43,7 +43,7 @@ def press(action: str) -> None:
 
 
 def controls(w: bp.BackpropWalk) -> None:
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = st.columns([1.25, 1, 1, 1])  # c1's select boxes show their whole value
     c1.selectbox(
         "Hidden activation f", bp.ACTIVATIONS, key="bp-activation",
         index=bp.ACTIVATIONS.index(w.activation), format_func=bp.ACTIVATION_LABELS.get,
@@ -54,8 +54,8 @@ def controls(w: bp.BackpropWalk) -> None:
         "Output layer and loss", bp.OUTPUTS, key="bp-output",
         index=bp.OUTPUTS.index(w.output), format_func=bp.OUTPUT_LABELS.get,
         help="Softmax turns the outputs into probabilities that sum to 1; sigmoid gives each "
-        "output its own yes/no probability. Both, with their cross-entropy, give the error "
-        "p - y at z2.",
+        "output its own yes/no probability (the tutorial's section 4.2). Both, with their "
+        "cross-entropy, give the error p - y at z2.",
     )
     c2.radio(
         "Outputs", (2, 3), key="bp-outputs", index=(2, 3).index(w.n_outputs), horizontal=True,

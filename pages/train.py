@@ -90,8 +90,8 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
                 help="More units can learn more patterns, but train slower and can overfit.",
             )
         )
-    left, right = st.columns(2)
-    activation = left.selectbox(
+    # One select box a row: side by side in the settings column they clipped their text.
+    activation = st.selectbox(
         "Activation",
         ACTIVATIONS,
         index=ACTIVATIONS.index(current.activation),
@@ -99,7 +99,7 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
         key="cfg-activation",
         help="The bend each hidden unit applies to its input. ReLU is fast and a good default.",
     )
-    optimizer = right.selectbox(
+    optimizer = st.selectbox(
         "Optimizer",
         OPTIMIZERS,
         index=OPTIMIZERS.index(current.optimizer),

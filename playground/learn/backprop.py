@@ -30,7 +30,7 @@ ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 OUTPUTS = ("softmax", "sigmoid")
 OUTPUT_LABELS = {
     "softmax": "softmax + cross-entropy",
-    "sigmoid": "sigmoid + binary cross-entropy (tutorial 4.2)",
+    "sigmoid": "sigmoid + binary cross-entropy",
 }
 N_INPUTS, N_HIDDEN = 2, 3
 STAGES = ("start", "forward", "backward", "update")
