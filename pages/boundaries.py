@@ -8,6 +8,7 @@ from playground.boundaries import component as boundary_component
 from playground.boundaries import lab as bd
 from playground.common.vocab import ACTIVATION_LABELS, OPTIMIZER_LABELS
 from playground.shell import server, ui
+from playground.shell.copy_link import copy_link_button
 
 FRAME_SECONDS = 0.1  # how often the live panel redraws while playing
 SLOT_WAIT_SECONDS = 0.5  # longest wait for a training slot while other sessions train
@@ -173,11 +174,10 @@ def buttons(lab: bd.BoundaryLab) -> None:
         help="Features and a network that learn this dataset: "
         f"{bd.preset_summary(lab.config.data)}.",
     )
-    with cols[4].popover("Copy link", icon=":material/link:", width="stretch",
-                         help="A link that opens this page with these settings."):
-        st.code(bd.share_link(st.context.url, lab.config), language=None, wrap_lines=True)
-        st.caption("Opening it sets every control; **Play** then trains the same network "
-                   "on the same points, bit for bit.")
+    with cols[4]:
+        copy_link_button(bd.share_link(st.context.url, lab.config), key="bd-copy-link",
+                         help="Copies a link that sets every control; Play then trains the "
+                         "same network on the same points, bit for bit.")
 
 
 def view_row(lab: bd.BoundaryLab) -> None:

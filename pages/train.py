@@ -30,6 +30,7 @@ from playground.common.vocab import (
     format_seconds,
 )
 from playground.shell import data, server, ui
+from playground.shell.copy_link import copy_link_button
 from playground.train import figures
 from playground.train import view as train_view
 
@@ -233,13 +234,10 @@ def buttons(ready: bool) -> None:
         width="stretch",
         help="Clear the current run so the next Train builds a new network.",
     )
-    with cols[4].popover("Copy link", icon=":material/link:", width="stretch",
-                         help="A link that opens this page with these settings."):
-        st.code(share_link(st.context.url, pg.config), language=None, wrap_lines=True)
-        st.caption(
-            "Opening this link sets every control above; pressing **Train** then gives the "
-            "same curves and weights, bit for bit. It carries settings only, not your runs."
-        )
+    with cols[4]:
+        copy_link_button(share_link(st.context.url, pg.config), key="train-copy-link",
+                         help="Copies a link that sets these controls; Train then gives the "
+                         "same curves and weights, bit for bit (settings only, not your runs).")
 
 
 # ----------------------------------------------------------------------------- live panel

@@ -40,3 +40,18 @@ def plotly_figures(app) -> list[dict]:
         return value
 
     return [decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")]
+
+
+def components(app, name: str) -> list[dict]:
+    """The data of every custom component (``st.components.v2``) called ``name``."""
+    import json
+
+    return [json.loads(c.proto.json) for c in app.get("bidi_component")
+            if c.proto.component_name == name]
+
+
+def copy_links(app) -> list[str]:
+    """The link each **Copy link** button on the page copies."""
+    from playground.shell import copy_link
+
+    return [data["link"] for data in components(app, copy_link.NAME)]
