@@ -20,7 +20,9 @@ server.prepare_process()
 
 st.set_page_config(
     page_title="MLP Playground",
-    page_icon=":material/neurology:",
+    # An emoji, which Streamlit draws as an inline SVG: a ":material/...:" favicon is
+    # fetched from fonts.gstatic.com (every other icon uses Streamlit's bundled font).
+    page_icon="🧠",
     layout="wide",
     initial_sidebar_state="auto",  # collapsed on phones
 )

@@ -29,7 +29,7 @@ def press(action: str) -> None:
 
 
 def controls(w: bp.BackpropWalk) -> None:
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = st.columns([1.25, 1, 1, 1])  # c1's select boxes show their whole value
     c1.selectbox(
         "Hidden activation f", bp.ACTIVATIONS, key="bp-activation",
         index=bp.ACTIVATIONS.index(w.activation), format_func=bp.ACTIVATION_LABELS.get,

@@ -5,7 +5,8 @@
   feature keeps its state in ``pg.room(name, factory)``), ``sessions``, ``urlstate``,
   ``diagnosis``, ``metrics``, ``models``, ``figures`` (palette and shared figure helpers).
 * ``shell`` - the Streamlit floor: ``navigation`` (page list, routing), ``ui`` (sidebar,
-  friendly errors, persist), ``data`` (cached datasets), ``server`` (warm-up, training slots).
+  friendly errors, persist), ``data`` (cached datasets), ``server`` (warm-up, training slots),
+  ``copy_link`` (the one-click **Copy link** button).
 * The rooms, one per feature: ``train``, ``inspect``, ``draw``, ``boundaries``, ``sweep``,
   ``learn``. Each holds its page's logic (without Streamlit where it can) and its figures.
 

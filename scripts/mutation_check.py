@@ -272,6 +272,12 @@ MUTATIONS: tuple[Mutation, ...] = (
       '            changed.append("l2")\n',
       "TrainingRun.apply_live says L2 changed but the trainer keeps the old L2",
       ("tests/test_playground.py", "tests/test_steering.py")),
+    M("run-built-without-l2", "playground/common/runs.py",
+      "            l2=config.l2,\n",
+      "            l2=0.0,\n",
+      "TrainingRun builds its trainer with L2 = 0 whatever the run's L2 (a mid-run change "
+      "still applies)",
+      ("tests/test_run_settings_at_build.py",)),
     M("widgets-ignore-l2", "playground/common/vocab.py",
       'l2=float(get("cfg-l2", fallback.l2)),',
       "l2=float(fallback.l2),",

@@ -69,3 +69,18 @@ def read_gallery(body: str) -> list[tuple[object, str]]:
         png = Image.open(io.BytesIO(base64.b64decode(uri)))
         tiles.append((np.asarray(png, dtype=np.float32) / 255.0, html.unescape(caption)))
     return tiles
+
+
+def components(app, name: str) -> list[dict]:
+    """The data of every custom component (``st.components.v2``) called ``name``."""
+    import json
+
+    return [json.loads(c.proto.json) for c in app.get("bidi_component")
+            if c.proto.component_name == name]
+
+
+def copy_links(app) -> list[str]:
+    """The link each **Copy link** button on the page copies."""
+    from playground.shell import copy_link
+
+    return [data["link"] for data in components(app, copy_link.NAME)]

@@ -8,7 +8,6 @@ AppTest runs the page once per ``app.run()``: a playing lab trains one frame eac
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +15,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core.data import datasets2d as d2
+from playground.boundaries import component as boundary_component
 from playground.boundaries import figures as bf
 from playground.boundaries import lab as bd
 from playground.common.state import STATE_KEY
 from playground.common.vocab import TrainConfig
-from tests.apptest_helpers import metrics, run_until
+from tests.apptest_helpers import components, copy_links, metrics, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -49,9 +49,9 @@ def lab(app) -> bd.BoundaryLab:
 
 
 def payload(app) -> dict:
-    components = app.get("bidi_component")
-    assert len(components) == 1
-    return json.loads(components[0].proto.json)
+    panels = components(app, boundary_component.NAME)
+    assert len(panels) == 1
+    return panels[0]
 
 
 def percent(text: str) -> float:
@@ -212,5 +212,5 @@ def test_the_download_button_and_the_copy_link():
     app = open_page()
     labels = [b.proto.label for b in app.get("download_button")]
     assert "Download model" in labels
-    codes = [c.value for c in app.code]
-    assert any("/boundaries?data=circle" in c for c in codes)
+    links = copy_links(app)
+    assert len(links) == 1 and "/boundaries?data=circle" in links[0] and "sid=" not in links[0]

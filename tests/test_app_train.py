@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from playground.common.state import STATE_KEY
 from playground.common.urlstate import SESSION_PARAM
-from tests.apptest_helpers import metrics, plotly_figures, run_until
+from tests.apptest_helpers import copy_links, metrics, plotly_figures, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -89,7 +89,7 @@ def test_a_reload_keeps_settings_model_and_runs():
 
 def test_copy_link_shows_a_link_with_the_settings_and_no_token():
     app = new_app(hidden="64-64", seed="7")
-    links = [c.value for c in app.code if "hidden=" in c.value]
+    links = copy_links(app)
     assert len(links) == 1 and "hidden=64-64" in links[0] and "seed=7" in links[0]
     assert SESSION_PARAM not in links[0]
 

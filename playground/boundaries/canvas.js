@@ -159,20 +159,99 @@ function boundaryHover(state, event) {
 
 // ----------------------------------------------------------------------------- network
 
+// Layer titles are DOM text over the canvas (so they can wrap and be measured); each
+// is tried in ever shorter forms until neighbours keep this gap between them.
+const TITLE_GAP = 8;
+const TITLE_LINE = 15;
+const NET_LEFT = 46;
+const NET_RIGHT = 52;
+// A deep network's diagram takes the panel's whole width when its one-line titles
+// would not fit in the left column at this many px per column.
+const DEEP_MIN_PITCH = 70;
+
+function titleForms(col, c) {
+  // "Hidden 2 (8)"; "Hidden 2" over "(8)"; "H2" over "(8)"; the last again, smaller.
+  if (col.kind !== "hidden") return [[[col.title], 12], [[col.title], 12], [[col.title], 12], [[col.title], 10]];
+  const units = `(${col.units.length})`;
+  return [[[`${col.title} ${units}`], 12], [[col.title, units], 12], [[`H${c}`, units], 12], [[`H${c}`, units], 10]];
+}
+
+function showTitles(titles, forms, form, xs, tooltips) {
+  // Lays out every column's title in one form; returns their widths.
+  titles.textContent = "";
+  const lines = Math.max(...forms.map((f) => f[form][0].length));
+  titles.style.height = `${lines * TITLE_LINE}px`;
+  return forms.map((f, c) => {
+    const [text, size] = f[form];
+    const span = document.createElement("span");
+    span.className = "bd-net-title";
+    span.style.left = `${xs[c]}px`;
+    span.style.fontSize = `${size}px`;
+    span.title = tooltips[c];
+    text.forEach((line, i) => {
+      if (i) span.appendChild(document.createElement("br"));
+      span.appendChild(document.createTextNode(line));
+    });
+    titles.appendChild(span);
+    return span.getBoundingClientRect().width;
+  });
+}
+
+function titlesFit(widths, xs) {
+  for (let c = 1; c < widths.length; c++) {
+    if (xs[c] - xs[c - 1] < (widths[c - 1] + widths[c]) / 2 + TITLE_GAP) return false;
+  }
+  return true;
+}
+
+function placeNetwork(state, columns) {
+  // Whether the diagram spans the panel (a deep network, in the two-column layout),
+  // decided again only when the layers or the panel's width change.
+  const { box, titles } = state.network;
+  const root = state.root;
+  const forms = columns.map(titleForms);
+  const key = JSON.stringify(forms) + "|" + root.clientWidth;
+  if (state.network.placed === key) return forms;
+  state.network.placed = key;
+  state.network.titlesKey = null;
+  root.classList.remove("bd-deep");
+  const twoColumns = getComputedStyle(root.querySelector(".bd-grid")).gridTemplateColumns.split(" ").length > 1;
+  if (twoColumns && columns.length > 1) {
+    const oneLine = showTitles(titles, forms, 0, forms.map(() => 0), forms.map(() => ""));
+    let need = DEEP_MIN_PITCH;
+    for (let c = 1; c < oneLine.length; c++) need = Math.max(need, (oneLine[c - 1] + oneLine[c]) / 2 + TITLE_GAP);
+    const wanted = NET_LEFT + NET_RIGHT + 44 + (columns.length - 1) * need;
+    if (wanted > box.clientWidth) root.classList.add("bd-deep");
+  }
+  return forms;
+}
+
 function drawNetwork(state, data) {
-  const { box, canvas } = state.network;
+  const { box, canvas, titles } = state.network;
   const net = data.network;
   const columns = net.columns;
   const nCols = columns.length;
   const tallest = Math.max(...columns.map((c) => c.units.length));
+  const forms = placeNetwork(state, columns);
   const width = Math.max(300, box.clientWidth || 560);
-  const left = 46;
-  const right = 52;
-  const top = 22;
+  const left = NET_LEFT;
+  const right = NET_RIGHT;
+  const top = 4;
   const tile = Math.max(20, Math.min(44, Math.floor((width - left - right) / (nCols * 2.3))));
   const rowPitch = Math.round(tile * 1.3);
   const height = top + tallest * rowPitch + 8;
   const pitch = nCols > 1 ? (width - left - right - tile) / (nCols - 1) : 0;
+  // The titles: the longest form whose neighbours do not touch.
+  const xs = columns.map((_, c) => left + c * pitch + tile / 2);
+  const tooltips = columns.map((col) =>
+    col.kind === "hidden" ? `${col.title}: ${col.units.length} units` : col.title);
+  const layoutKey = `${JSON.stringify(forms)}|${width}`;
+  if (state.network.titlesKey !== layoutKey) {
+    state.network.titlesKey = layoutKey;
+    let form = 0;
+    while (form < forms[0].length - 1 && !titlesFit(showTitles(titles, forms, form, xs, tooltips), xs)) form++;
+    if (form === forms[0].length - 1) showTitles(titles, forms, form, xs, tooltips);
+  }
   const ctx = setup(canvas, width, height);
   const colours = { negative: rgb(data.palette.negative), positive: rgb(data.palette.positive) };
   const cols = data.colours.map(rgb);
@@ -224,13 +303,6 @@ function drawNetwork(state, data) {
     });
   });
   ctx.fillStyle = state.textColour;
-  ctx.font = "12px sans-serif";
-  ctx.textAlign = "center";
-  ctx.textBaseline = "bottom";
-  columns.forEach((col, c) => {
-    const label = col.kind === "hidden" ? `${col.title} (${col.units.length})` : col.title;
-    ctx.fillText(label, left + c * pitch + tile / 2, top - 6);
-  });
   ctx.font = "11px sans-serif";
   ctx.textBaseline = "middle";
   ctx.textAlign = "right";
@@ -380,7 +452,7 @@ function build(parent) {
   root.className = "bd-root";
   root.innerHTML = `
     <div class="bd-grid">
-      <div class="bd-net"><canvas role="img" aria-label="The network: each unit's output over the plane, and the weights between units"></canvas></div>
+      <div class="bd-net"><div class="bd-net-titles"></div><canvas role="img" aria-label="The network: each unit's output over the plane, and the weights between units"></canvas></div>
       <div class="bd-out"><div class="bd-title"></div><canvas role="img" aria-label="The decision boundary with the points"></canvas><div class="bd-legend"></div></div>
       <div class="bd-curves"><canvas role="img" aria-label="Train and test loss and accuracy per epoch"></canvas></div>
       <div class="bd-cm"><div class="bd-cm-title">Confusion matrix (test points)</div><div class="bd-cm-table"></div></div>
@@ -391,7 +463,7 @@ function build(parent) {
   const state = {
     root,
     tip: q(".bd-tip"),
-    network: { box: q(".bd-net"), canvas: q(".bd-net canvas") },
+    network: { box: q(".bd-net"), canvas: q(".bd-net canvas"), titles: q(".bd-net-titles") },
     boundary: { box: q(".bd-out"), canvas: q(".bd-out canvas"), title: q(".bd-title"), legend: q(".bd-legend") },
     curves: { box: q(".bd-curves"), canvas: q(".bd-curves canvas") },
     confusion: { box: q(".bd-cm-table") },

@@ -19,8 +19,16 @@ _CSS = """
 .bd-root { position: relative; color: var(--st-text-color, #31333f);
            font-family: var(--st-font, sans-serif); font-size: 13px; }
 .bd-grid { display: grid; grid-template-columns: minmax(0, 1.35fr) minmax(0, 1fr);
-           gap: 14px 24px; align-items: start; }
+           grid-template-areas: "net out" "curves cm"; gap: 14px 24px; align-items: start; }
+.bd-net { grid-area: net; } .bd-out { grid-area: out; }
+.bd-curves { grid-area: curves; } .bd-cm { grid-area: cm; }
 .bd-net, .bd-out, .bd-curves, .bd-cm { min-width: 0; }
+/* A deep network's diagram spans the panel (canvas.js sets bd-deep when its layer
+   titles would not fit in the left column), the curves too, under the boundary. */
+.bd-deep .bd-grid { grid-template-areas: "net net" "out cm" "curves curves"; }
+.bd-net-titles { position: relative; font-size: 12px; line-height: 15px; }
+.bd-net-title { position: absolute; top: 0; transform: translateX(-50%);
+                white-space: nowrap; text-align: center; }
 .bd-title { font-weight: 600; margin: 0 0 4px 34px; }
 .bd-legend { margin-left: 34px; display: flex; gap: 12px; flex-wrap: wrap; }
 .bd-legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%;
@@ -34,7 +42,10 @@ _CSS = """
           background: rgba(255, 255, 255, 0.96); color: #222; border: 1px solid #999;
           border-radius: 4px; padding: 6px 8px; font: 12px/1.4 monospace; max-width: 360px; }
 canvas { display: block; }
-@media (max-width: 760px) { .bd-grid { grid-template-columns: minmax(0, 1fr); } }
+@media (max-width: 760px) {
+  .bd-grid, .bd-deep .bd-grid { grid-template-columns: minmax(0, 1fr);
+                                grid-template-areas: "net" "out" "curves" "cm"; }
+}
 """
 
 _component = st.components.v2.component(NAME, html="", css=_CSS, js=_JS)

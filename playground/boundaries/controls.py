@@ -12,6 +12,7 @@ from nn_core.data import datasets2d as d2
 from playground.boundaries import lab as bd
 from playground.common.vocab import ACTIVATION_LABELS, OPTIMIZER_LABELS
 from playground.shell import ui
+from playground.shell.copy_link import copy_link_button
 from playground.shell.live import LivePanel
 
 
@@ -178,11 +179,10 @@ def buttons(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
         help="Features and a network that learn this dataset: "
         f"{bd.preset_summary(lab.config.data)}.",
     )
-    with cols[4].popover("Copy link", icon=":material/link:", width="stretch",
-                         help="A link that opens this page with these settings."):
-        st.code(bd.share_link(st.context.url, lab.config), language=None, wrap_lines=True)
-        st.caption("Opening it sets every control; **Play** then trains the same network "
-                   "on the same points, bit for bit.")
+    with cols[4]:
+        copy_link_button(bd.share_link(st.context.url, lab.config), key="bd-copy-link",
+                         help="Copies a link that sets every control; Play then trains the "
+                         "same network on the same points, bit for bit.")
 
 
 def view_row(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:

@@ -208,6 +208,12 @@ def dataset_label(name: str) -> str:
     return DATASET_LABELS.get(name, name)
 
 
+def dataset_short_label(name: str) -> str:
+    """The label without its size note ("Digits 8×8"): what fits a select box, whose
+    one line clips longer text (the radio buttons on Train wrap the long label)."""
+    return DATASET_LABELS.get(name, name).split(" (")[0]
+
+
 def dataset_names() -> tuple[str, ...]:
     from nn_core import datasets
 

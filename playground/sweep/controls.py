@@ -132,9 +132,9 @@ def controls(pg: Playground) -> Plan:
         "Dataset",
         names,
         index=names.index(pg.config.dataset) if pg.config.dataset in names else 0,
-        format_func=vocab.dataset_label,
+        format_func=vocab.dataset_short_label,
         key="sweep-dataset",
-        help="The images every run learns from. Digits trains fastest.",
+        help="The images every run learns from. Digits (bundled) trains fastest.",
     )
     axes = st.multiselect(
         "Settings to sweep",

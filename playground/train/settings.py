@@ -26,6 +26,7 @@ from playground.common.vocab import (
     format_lr,
 )
 from playground.shell import data, ui
+from playground.shell.copy_link import copy_link_button
 from playground.shell.live import LivePanel
 
 
@@ -77,8 +78,8 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
                 help="More units can learn more patterns, but train slower and can overfit.",
             )
         )
-    left, right = st.columns(2)
-    activation = left.selectbox(
+    # One select box a row: side by side in the settings column they clipped their text.
+    activation = st.selectbox(
         "Activation",
         ACTIVATIONS,
         index=ACTIVATIONS.index(current.activation),
@@ -86,7 +87,7 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
         key="cfg-activation",
         help="The bend each hidden unit applies to its input. ReLU is fast and a good default.",
     )
-    optimizer = right.selectbox(
+    optimizer = st.selectbox(
         "Optimizer",
         OPTIMIZERS,
         index=OPTIMIZERS.index(current.optimizer),
@@ -227,10 +228,7 @@ def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
         width="stretch",
         help="Clear the current run so the next Train builds a new network.",
     )
-    with cols[4].popover("Copy link", icon=":material/link:", width="stretch",
-                         help="A link that opens this page with these settings."):
-        st.code(share_link(st.context.url, pg.config), language=None, wrap_lines=True)
-        st.caption(
-            "Opening this link sets every control above; pressing **Train** then gives the "
-            "same curves and weights, bit for bit. It carries settings only, not your runs."
-        )
+    with cols[4]:
+        copy_link_button(share_link(st.context.url, pg.config), key="train-copy-link",
+                         help="Copies a link that sets these controls; Train then gives the "
+                         "same curves and weights, bit for bit (settings only, not your runs).")
