@@ -813,10 +813,10 @@ class MLP:
             np.matmul(a_prev.T, delta, out=self._grad_weights[layer])
             if layer == 0:
                 break  # no gradient for the input
-            error = ws.errors[layer - 1][:m]
-            np.matmul(delta, weights[layer].T, out=error)
-            kernels.relu_backward_bias(error, a_prev, self._grad_biases[layer - 1])
-            delta = error
+            back = ws.errors[layer - 1][:m]  # dL/da of the layer below
+            np.matmul(delta, weights[layer].T, out=back)
+            kernels.relu_backward_bias(back, a_prev, self._grad_biases[layer - 1])
+            delta = back
         if l2 > 0 or l1 > 0:
             self._penalty_gradient(l2, l1)
         self.optimizer_.update(self._theta[self._current], self._grad,
