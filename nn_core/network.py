@@ -46,6 +46,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from . import activations as act
+from . import kernels
 from .checks import choice, non_negative_float, positive_float
 from .optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from .trainer import History, Trainer, TrainSettings, takes_settings
@@ -648,16 +649,20 @@ class MLP:
         if not self.bias:
             self._grad[self._n_weights :] = 0.0  # biases held at zero
         if l2 > 0 or l1 > 0:
-            w = self._theta[self._current, : self._n_weights]
-            if self._l2_scratch is None:
-                self._l2_scratch = np.empty(self._n_weights, dtype=self.dtype)
-            if l2 > 0:
-                np.multiply(w, l2, out=self._l2_scratch)
-                self._grad[: self._n_weights] += self._l2_scratch
-            if l1 > 0:  # d|w|/dw = sign(w), taken as 0 at 0
-                np.sign(w, out=self._l2_scratch)
-                self._l2_scratch *= l1
-                self._grad[: self._n_weights] += self._l2_scratch
+            self._penalty_gradient(l2, l1)
+
+    def _penalty_gradient(self, l2: float, l1: float) -> None:
+        """Add the L2/L1 penalty's gradient, ``l2 * w + l1 * sign(w)``, to the weights'."""
+        w = self._theta[self._current, : self._n_weights]
+        if self._l2_scratch is None:
+            self._l2_scratch = np.empty(self._n_weights, dtype=self.dtype)
+        if l2 > 0:
+            np.multiply(w, l2, out=self._l2_scratch)
+            self._grad[: self._n_weights] += self._l2_scratch
+        if l1 > 0:  # d|w|/dw = sign(w), taken as 0 at 0
+            np.sign(w, out=self._l2_scratch)
+            self._l2_scratch *= l1
+            self._grad[: self._n_weights] += self._l2_scratch
 
     def _get_workspace(self, batch_size: int) -> _Workspace:
         if self._workspace is None or self._workspace.batch_size != batch_size:
@@ -753,6 +758,8 @@ class MLP:
         ws = self._workspace
         if ws is None or ws.batch_size < m:
             ws = self._get_workspace(m)
+        if sample_weight is None and y.ndim == 1 and self._fusable():
+            return self._train_batch_fused(x, y, ws, m, l2, l1, max_loss)
         outputs = [o[:m] for o in ws.outputs]
         loss = self._forward_loss(x, y, outputs, ws.scratch[-1][:m], l2, l1, sample_weight)
         if not math.isfinite(loss):
@@ -766,6 +773,58 @@ class MLP:
         self._current = 1 - self._current
         self._can_undo = True
         return loss, correct
+
+    def _fusable(self) -> bool:
+        """Whether ``_train_batch_fused`` can train this network: the compiled kernels
+        are there and it is the common case they cover (ReLU, softmax + cross-entropy,
+        biases on); any other network takes the general NumPy path."""
+        return (kernels.ENABLED and self.activation == "relu" and self.output == "softmax"
+                and self.loss == "cross_entropy" and self.bias)
+
+    def _train_batch_fused(
+        self, x: np.ndarray, y: np.ndarray, ws: _Workspace, m: int, l2: float, l1: float,
+        max_loss: float,
+    ) -> tuple[float, int]:
+        """``train_batch`` for integer labels and no sample weights with the fused kernels:
+        the same matrix products, and one pass (not several NumPy calls) for each layer's
+        bias and ReLU, for softmax with the loss, accuracy, error and output bias
+        gradient, and for each hidden layer's ReLU derivative with its bias gradient."""
+        weights, biases = self.weights, self.biases
+        last = len(weights) - 1
+        a = x
+        hidden = []
+        for layer in range(last):
+            z = ws.outputs[layer][:m]
+            np.matmul(a, weights[layer], out=z)
+            kernels.bias_relu(z, biases[layer])
+            hidden.append(z)
+            a = z
+        delta = ws.outputs[last][:m]
+        np.matmul(a, weights[last], out=delta)
+        scale = self.dtype.type(1.0 / m if self.reduction == "mean" else 1.0)
+        total, correct = kernels.softmax_cross_entropy(
+            delta, biases[last], y, scale, self._grad_biases[last])
+        loss = (total / m if self.reduction == "mean" else total) + self._penalty(l2, l1)
+        if not math.isfinite(loss):
+            return math.nan, 0
+        if loss > max_loss:
+            return loss, 0
+        for layer in range(last, -1, -1):
+            a_prev = x if layer == 0 else hidden[layer - 1]
+            np.matmul(a_prev.T, delta, out=self._grad_weights[layer])
+            if layer == 0:
+                break  # no gradient for the input
+            back = ws.errors[layer - 1][:m]  # dL/da of the layer below
+            np.matmul(delta, weights[layer].T, out=back)
+            kernels.relu_backward_bias(back, a_prev, self._grad_biases[layer - 1])
+            delta = back
+        if l2 > 0 or l1 > 0:
+            self._penalty_gradient(l2, l1)
+        self.optimizer_.update(self._theta[self._current], self._grad,
+                               self._theta[1 - self._current])
+        self._current = 1 - self._current
+        self._can_undo = True
+        return loss, int(correct)
 
     def train_step(
         self, X: Any, y: Any, optimizer: str | None = None, learning_rate: float | None = None,

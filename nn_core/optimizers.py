@@ -37,6 +37,8 @@ import math
 
 import numpy as np
 
+from . import kernels
+
 
 class Optimizer:
     """Base class: owns double-buffered state vectors and a scratch vector."""
@@ -211,6 +213,17 @@ class Adam(Optimizer):
         v_old, v = self._old_new("v")
         tmp = self._scratch
         t = self.steps + 1
+        # p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), as PyTorch computes it,
+        # with sqrt(bc2) moved into the step size and eps: one pass over the vector fewer.
+        root_bc2 = math.sqrt(1.0 - b2**t)
+        step_size = self.learning_rate * root_bc2 / (1.0 - b1**t)
+        eps = self.eps if self.eps_hat else self.eps * root_bc2
+        if kernels.ENABLED:  # the same operations as below, in one pass instead of twelve
+            scalar = self.dtype.type  # as NumPy rounds a Python float next to an array
+            kernels.adam_step(params, grads, m_old, v_old, m, v, out, scalar(b1),
+                              scalar(1.0 - b1), scalar(b2), scalar(1.0 - b2), scalar(eps),
+                              scalar(step_size))
+            return
         # m = b1 m + (1 - b1) g
         np.multiply(m_old, b1, out=m)
         np.multiply(grads, 1.0 - b1, out=tmp)
@@ -220,12 +233,8 @@ class Adam(Optimizer):
         np.multiply(grads, grads, out=tmp)
         tmp *= 1.0 - b2
         v += tmp
-        # p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps), as PyTorch computes it,
-        # with sqrt(bc2) moved into the step size and eps: one pass over the vector fewer.
-        root_bc2 = math.sqrt(1.0 - b2**t)
-        step_size = self.learning_rate * root_bc2 / (1.0 - b1**t)
         np.sqrt(v, out=tmp)
-        tmp += self.eps if self.eps_hat else self.eps * root_bc2
+        tmp += eps
         np.divide(m, tmp, out=tmp)
         tmp *= step_size
         np.subtract(params, tmp, out=out)
