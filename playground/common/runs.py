@@ -378,3 +378,11 @@ class TrainingRun:
             train_seconds=self.train_seconds,
             lr_changes=list(self.lr_changes),
         )
+
+
+def warm_up_engine() -> None:
+    """Load the engine's compiled training kernels now (``nn_core.kernels``; about a
+    second), so no one's first run waits for them."""
+    from nn_core import kernels
+
+    kernels.warm_up()

@@ -230,14 +230,3 @@ DEFAULT_MODEL_CONFIG = TrainConfig(
     learning_rate=1e-3, epochs=15, batch_size=32, l2=1e-4, seed=0,
 )
 
-#: The full-MNIST headline recipe (``bench/mnist.py``'s ``RECIPE``): the Train page's
-#: "MNIST in N seconds" preset. N is *projected*, not measured (full MNIST was absent
-#: where it was chosen): 10 epochs (published runs of 784-512-10 with Adam at 1e-3
-#: pass 98% around epochs 8-10) at ~0.4 s each on 2 cores (4x the 784-128-10 GEMM time
-#: of bench/speed.py, times nn_core's measured overhead). Re-measure with bench/mnist.py.
-MNIST_PRESET = TrainConfig(
-    dataset="mnist", hidden=(512,), activation="relu", optimizer="adam",
-    learning_rate=1e-3, epochs=10, batch_size=128, l2=0.0, seed=0,
-)
-MNIST_PRESET_SECONDS = 4
-MNIST_PRESET_LABEL = f"MNIST in {MNIST_PRESET_SECONDS} seconds"

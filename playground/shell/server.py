@@ -22,6 +22,7 @@ import os
 import threading
 from collections.abc import Iterator
 
+from playground.common import runs
 from playground.common.figures import DIVERGING
 from playground.shell import data
 
@@ -57,6 +58,7 @@ def _warm_up() -> None:
     from plotly.subplots import make_subplots
 
     data.load_dataset("digits")
+    runs.warm_up_engine()
     pa.Table.from_pandas(pd.DataFrame([{"run": "#1", "test accuracy %": 97.0}]))
     grid = np.zeros((8, 8))
     panels = make_subplots(rows=1, cols=2)
