@@ -241,20 +241,22 @@ def test_optimizer_paths_are_nn_core_optimizers_stepped_by_hand():
     app = open_page("pages/optimizers.py")
     assert [t.value for t in app.title] == ["Optimizers"]
     valley = race.SURFACES["valley"]
-    expected = hand_paths(valley, valley.learning_rates, valley.steps)
+    expected = hand_paths(valley, valley.learning_rates, valley.steps, momentum=0.5)
     shown = race_paths(app)
     assert list(shown) == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
     for name, points in expected.items():
         np.testing.assert_array_equal(shown[name], points)
     table = app.dataframe[0].value
     assert list(table["optimizer"]) == list(shown)
-    assert list(table["steps to within 0.01"])[:3] == ["70", "122", "50"]  # measured
+    assert list(table["steps to within 0.01"])[:3] == ["70", "18", "50"]  # measured
+    assert "left the saddle" not in " ".join(table.columns)
+    assert valley.blurb in " ".join(c.value for c in app.caption)
 
     # Another surface, one learning rate for all, other momentum and betas.
     app.selectbox(key="opt-surface").select("saddle").run()
     app.toggle(key="opt-same-lr").set_value(True).run()
     app.select_slider(key="opt-lr-all-saddle").set_value(0.05)
-    app.slider(key="opt-momentum").set_value(0.5)
+    app.slider(key="opt-momentum-saddle").set_value(0.5)
     app.slider(key="opt-beta1").set_value(0.8)
     app.select_slider(key="opt-beta2").set_value(0.99)
     app.slider(key="opt-steps-saddle").set_value(120)
@@ -274,6 +276,15 @@ def test_optimizer_paths_are_nn_core_optimizers_stepped_by_hand():
     fig = chart(app, "chart-race")
     assert fig["frames"][-1]["name"] == "30"
     assert saddle.formula in latex(app)
+    table = app.dataframe[0].value
+    assert list(table[race.escape_title(saddle)]) == [
+        str(race.left_saddle_at(race.Path(n, 0.05, p), 1, 0.5) or "not yet")
+        for n, p in zip(race.OPTIMIZER_NAMES, expected.values(), strict=True)]
+    # The momentum map is the bench's grid, with its optimum marked first.
+    saved = json.loads((ROOT / "bench" / "results" / "momentum_map.json").read_text())
+    grid = chart(app, "chart-momentum-map")
+    assert grid["data"][1]["x"] == [saved["optimum"]["learning_rate"]]
+    assert grid["data"][1]["y"] == [saved["optimum"]["momentum"]]
 
 
 def test_network_race_trains_each_optimizer_like_fit():
@@ -287,14 +298,20 @@ def test_network_race_trains_each_optimizer_like_fit():
     assert [t["name"] for t in loss["data"]] == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
     digits = datasets.load("digits")
     net = MLP([64, 64, 10], activation="relu", seed=0)
+    fit_rows, held_out = race.validation_split(len(digits.y_train))
     history = net.fit(digits.X_train, digits.y_train, epochs=5, batch_size=32, optimizer="adam",
-                      learning_rate=1e-3, validation_data=(digits.X_test, digits.y_test))
+                      learning_rate=1e-3, rows=fit_rows,
+                      validation_data=(digits.X_train[held_out], digits.y_train[held_out]))
     np.testing.assert_allclose(loss["data"][4]["y"], history.val_loss, rtol=1e-12)
     np.testing.assert_allclose(accuracy["data"][4]["y"], history.val_accuracy, rtol=1e-12)
     table = app.dataframe[-1].value
-    assert list(table["epochs done"]) == [5] * 5
     reached = race.epochs_to_reach(history.val_accuracy)
-    assert table["epochs to 95%"].iloc[4] == (str(reached) if reached else "not in 5")
+    assert table["epochs to 95% (validation)"].iloc[4] == (str(reached) if reached
+                                                           else "not in 5")
+    best = race.best_epoch(history.val_accuracy)
+    assert table["at epoch"].iloc[4] == best
+    assert "test accuracies at the epochs the validation data picks" in " ".join(
+        m.value for m in app.markdown)
 
 
 def test_a_reload_keeps_the_network_race():
@@ -311,7 +328,8 @@ def test_a_reload_keeps_the_network_race():
     assert reloaded.session_state[STATE_KEY] is pg
     assert any("Race finished" in p.proto.text for p in reloaded.get("progress"))
     assert chart(reloaded, "chart-net-loss")["data"] == shown["data"]
-    assert list(reloaded.dataframe[-1].value["epochs done"]) == [5] * 5
+    assert list(reloaded.dataframe[-1].value["at epoch"]) == list(
+        app.dataframe[-1].value["at epoch"])
 
 
 # --------------------------------------------------------------------------- fix the tutorial
