@@ -437,7 +437,7 @@ def _minimum_name(surface: Surface, index: int) -> str:
     return f"{kind} ({x:.2f}, {y:.2f})"
 
 
-def contour_grid(surface: Surface, resolution: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def contour_grid(surface: Surface, resolution: int = 70) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(xs, ys, z)`` for the contour plot; ``z`` is ``f - f_min`` (or its ``log1p``)."""
     xs = np.linspace(*surface.x_range, resolution)
     ys = np.linspace(*surface.y_range, resolution)
