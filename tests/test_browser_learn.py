@@ -205,6 +205,15 @@ def test_fix_the_tutorial_lr_0001_alone_learns(page, browser, lb):
     assert browser.page_problems(page) == []
 
 
+def _controls_clear_of_ticks(tab) -> None:
+    ticks = [b for b in _boxes(tab, ".js-plotly-plot g.xtick text") if b["width"]]
+    titles = [b for b in _boxes(tab, ".js-plotly-plot .g-xtitle") if b["width"]]
+    controls = (_boxes(tab, ".js-plotly-plot .updatemenu-button")
+                + _boxes(tab, ".js-plotly-plot .slider-container"))
+    assert ticks and controls
+    assert not [(c, t) for c in controls for t in ticks + titles if _overlap(c, t)]
+
+
 def _boxes(page, selector: str) -> list[dict]:
     return page.evaluate(
         "(sel) => [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect())"
@@ -230,11 +239,7 @@ def test_optimizers_layout(page, viewport):
         tab.goto(origin + "/optimizers")
         tab.locator(".js-plotly-plot .updatemenu-button").first.wait_for(timeout=90_000)
         tab.wait_for_timeout(800)
-        ticks = [b for b in _boxes(tab, ".js-plotly-plot g.xtick text") if b["width"]]
-        controls = (_boxes(tab, ".js-plotly-plot .updatemenu-button")
-                    + _boxes(tab, ".js-plotly-plot .slider-container"))
-        assert ticks and controls
-        assert not [(c, t) for c in controls for t in ticks if _overlap(c, t)]
+        _controls_clear_of_ticks(tab)
         # At 1400 px every column of the race table is in view (its grid's scroller does
         # not scroll); on a phone the grid scrolls sideways, as a wide table must.
         clipped = tab.evaluate(
@@ -246,5 +251,11 @@ def test_optimizers_layout(page, viewport):
         # Equal units: the valley's plot area (x -10..10, y -4..4) is 20/8 as wide as tall.
         plot = _boxes(tab, ".js-plotly-plot .draglayer .nsewdrag")[0]
         assert plot["width"] / plot["height"] == pytest.approx(20 / 8, rel=0.03)
+        # A square surface fills the chart's height: its ticks sit lowest.
+        tab.get_by_role("combobox", name="Surface").click()
+        tab.get_by_role("option", name="Rosenbrock").click()
+        tab.get_by_text("banana valley").first.wait_for(timeout=60_000)
+        tab.wait_for_timeout(1500)
+        _controls_clear_of_ticks(tab)
     finally:
         context.close()
