@@ -1,19 +1,14 @@
 """Fix the tutorial: why the seed tutorial's first network fails, fixed one toggle at a time."""
 
-import json
-from pathlib import Path
-
 import streamlit as st
 
 from playground.learn import figures as learn_figures
 from playground.learn import tutorial_fix as tf
+from playground.learn import tutorial_fix_view as view
 from playground.shell import data, server, ui
 
 HISTORY_ROOM = "learn-fix-history"  # the tab's room: the configurations tried, oldest first
 KEEP_CURVES = 5
-RESULTS_DIR = Path(__file__).resolve().parents[1] / "bench" / "results"
-RESULTS_FILE = RESULTS_DIR / "fix_tutorial.json"
-MNIST_RESULTS_FILE = RESULTS_DIR / "fix_tutorial_mnist_sample.json"
 TUTORIAL_LOOP = """\
 self.weights = np.random.randn(n_features, self.n_hidden) * 0.01
 self.weights2 = np.random.randn(self.n_hidden, 10) * 0.01
@@ -60,8 +55,8 @@ def step_zero(dataset) -> None:
     )
 
 
-def train_current(dataset, fixes: frozenset, seed: int) -> tf.TutorialResult:
-    found = tf.RESULTS.get(dataset.name, fixes, seed)
+def train_current(dataset, fixes: frozenset, seed: int, lr: float) -> tf.TutorialResult:
+    found = tf.RESULTS.get(dataset.name, fixes, seed, lr)
     if found is not None:
         return found
     bar = st.progress(0.0, text=f"Training: {tf.describe(fixes)}…")
@@ -69,7 +64,7 @@ def train_current(dataset, fixes: frozenset, seed: int) -> tf.TutorialResult:
     # page has nothing else to show, and a run is about a second.
     with server.training_slot(timeout=5.0):
         result = tf.train_tutorial(
-            dataset, fixes, seed=seed,
+            dataset, fixes, seed=seed, learning_rate=lr,
             progress=lambda f: bar.progress(f, text=f"Training: {tf.describe(fixes)} ({f:.0%})"),
         )
     bar.empty()
@@ -77,9 +72,9 @@ def train_current(dataset, fixes: frozenset, seed: int) -> tf.TutorialResult:
     return result
 
 
-def remember(fixes: frozenset, seed: int) -> list:
+def remember(fixes: frozenset, seed: int, lr: float) -> list:
     history = pg.room(HISTORY_ROOM, list)  # kept with the tab: a reload finds it
-    entry = (fixes, seed)
+    entry = (fixes, seed, lr)
     if entry in history:
         history.remove(entry)
     history.append(entry)
@@ -87,25 +82,30 @@ def remember(fixes: frozenset, seed: int) -> list:
     return history
 
 
-def effect(dataset) -> None:
+def effect(dataset, results: dict | None) -> None:
     st.subheader("Fix it, one toggle at a time")
     settings, main = st.columns([1, 2.4], gap="large")
     with settings, st.container(border=True):
         fixes = fixes_chosen()
+        lr = st.select_slider(
+            "Learning rate", tf.LEARNING_RATES, value=tf.LEARNING_RATE, key="fix-lr",
+            help="The step size the tutorial's trainer uses (the tutorial's is 0.01).",
+        )
         seed = st.number_input(
             "Seed", 0, 99, 0, key="fix-seed",
             help="Picks the starting weights and the order of the mini-batches.",
         )
+        if "one_hot" in fixes:
+            st.caption("Effective step: "
+                       + tf.step_readout(fixes, lr, len(dataset.y_train)))
     with main:
-        show_effect(dataset, fixes, int(seed))
-    with st.expander("Why each fix helps"):
-        for fix in tf.FIXES:
-            st.markdown(f"- **{fix.label}**: {fix.why}")
+        show_effect(dataset, fixes, int(seed), float(lr))
+    view.why_each_fix(results)
 
 
-def show_effect(dataset, fixes: frozenset, seed: int) -> None:
-    result = train_current(dataset, fixes, seed)
-    history = remember(fixes, seed)
+def show_effect(dataset, fixes: frozenset, seed: int, lr: float) -> None:
+    result = train_current(dataset, fixes, seed, lr)
+    history = remember(fixes, seed, lr)
     if result.error:
         st.warning(
             "Without one-hot labels the tutorial's code stops at the broadcasting error "
@@ -116,17 +116,26 @@ def show_effect(dataset, fixes: frozenset, seed: int) -> None:
         if old is not None and not old.error:
             previous = old
             break
-    m1, m2, m3 = st.columns(3)
+    m1, m2, m3, m4 = st.columns(4)
+    change = (None if result.error or previous is None
+              else round((result.final_accuracy - previous.final_accuracy) * 100, 1))
     m1.metric(
         "Test accuracy",
         "—" if result.error else f"{result.final_accuracy:.1%}",
-        delta=None if result.error or previous is None
-        else f"{(result.final_accuracy - previous.final_accuracy) * 100:+.1f} points",
+        delta=None if change is None else f"{change:+.1f} points",
+        # No change is no news: grey and without an arrow, not a green "up".
+        delta_color="off" if change == 0 else "normal",
+        delta_arrow="off" if change == 0 else "auto",
         help="Share of the 450 test digits read right after the last epoch (chance: 10%).",
     )
     m2.metric("Epochs", 0 if result.error else len(result.test_accuracy),
               help="Passes over the training set (the tutorial's n_iterations = 100).")
-    m3.metric("Training time", "—" if result.error else f"{result.seconds:.2f} s",
+    m3.metric("Saturated after pass 1",
+              "—" if result.saturated_after_first_pass is None
+              else f"{result.saturated_after_first_pass:.0%}",
+              help="Hidden units below 0.01 or above 0.99 on every one of 256 probe images "
+                   "after the first pass (the engine's health record).")
+    m4.metric("Training time", "—" if result.error else f"{result.seconds:.2f} s",
               help="How long the engine took to train this configuration.")
     st.caption(f"This run: {result.label}, seed {result.seed}.")
     if result.diverged:
@@ -135,8 +144,8 @@ def show_effect(dataset, fixes: frozenset, seed: int) -> None:
     series = []
     for entry in history:
         old = tf.RESULTS.get(dataset.name, *entry)
-        if old is not None and not old.error:
-            series.append((f"{old.label} (seed {old.seed})", old.test_accuracy))
+        if old is not None and not old.error:  # short names: the part that differs shows
+            series.append((f"{old.short_label}, seed {old.seed}", old.test_accuracy))
     if series:
         st.plotly_chart(
             learn_figures.curves(series, "test accuracy",
@@ -144,40 +153,6 @@ def show_effect(dataset, fixes: frozenset, seed: int) -> None:
                                  percent=True, height=420),
             key="chart-fix-curves", config={"displayModeBar": False},
         )
-
-
-def which_fix_matters() -> None:
-    st.subheader("Which fix matters most")
-    try:
-        results = json.loads(RESULTS_FILE.read_text())
-        rows = tf.table_rows(results)
-    except (OSError, ValueError, KeyError, TypeError):
-        st.info("No measurements yet: run `python bench/fix_tutorial.py` to make the table.",
-                icon=":material/table:")
-        return
-    st.caption(
-        f"Measured by `{results.get('command', 'python bench/fix_tutorial.py')}`: every "
-        f"configuration trained {len(results['seeds'])} times (seeds "
-        f"{results['seeds'][0]}-{results['seeds'][-1]}), {results['epochs']} epochs on the "
-        f"digits ({results['n_train']:,} training, {results['n_test']} test images): the "
-        "median test accuracy and, in brackets, its range in percent. \"Blew up\": runs the "
-        "engine stopped because the loss exploded (their last good weights are scored). "
-        f"As written, the tutorial's code does not run: {tf.as_written(results)}."
-    )
-    st.dataframe(rows, hide_index=True, width="stretch")
-    try:
-        mnist = json.loads(MNIST_RESULTS_FILE.read_text())
-        mnist_rows = tf.table_rows(mnist)
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    with st.expander(f"The same on {mnist['n_train']:,} MNIST digits, raw pixels 0-255 as in "
-                     "the tutorial"):
-        st.caption(
-            f"Measured by `{mnist['command']}`: {len(mnist['seeds'])} seeds, "
-            f"{mnist['epochs']} epochs, {mnist['n_test']:,} test images (the bundled MNIST "
-            "sample)."
-        )
-        st.dataframe(mnist_rows, hide_index=True, width="stretch")
 
 
 st.title("Fix the tutorial")
@@ -198,7 +173,10 @@ with ui.friendly_errors("showing the tutorial's network"):
     with st.expander("The tutorial's training loop"):
         st.code(TUTORIAL_LOOP, language="python")
     step_zero(dataset)
+    view.tutorial_slips()
+results = view.load(view.RESULTS_FILE)
 with ui.friendly_errors("training the tutorial's network"):
-    effect(dataset)
+    effect(dataset, results)
 with ui.friendly_errors("showing the measured table"):
-    which_fix_matters()
+    view.which_fix_matters(results)
+    view.mnist_table(view.load(view.MNIST_RESULTS_FILE))

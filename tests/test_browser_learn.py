@@ -159,7 +159,7 @@ def test_fix_the_tutorial_toggles(page, browser, lb, shots):
     step_zero.first.wait_for(timeout=30_000)  # the page may still be drawing on a busy machine
     assert step_zero.count() == 1
     lb.settle(page)
-    done = lb.text_shown_js("This run: One-hot labels + Mini-batches (32), seed 0.")
+    done = lb.text_shown_js("This run: One-hot labels + Mini-batches (32), lr 0.01, seed 0.")
     first, trained = lb.click_and_time(
         page, lb.toggle(page, "Mini-batches (32)"),
         f"() => document.body.innerText.includes('Training:') || ({done})()", done)
@@ -172,3 +172,90 @@ def test_fix_the_tutorial_toggles(page, browser, lb, shots):
     print(f"\nFix the tutorial: toggle answered in {first:.2f} s, trained and shown in "
           f"{trained:.2f} s")
     assert first < 10 and trained < 60  # catches hangs only
+
+
+def _slider_to(page, label: str, key: str, shown: str) -> None:
+    """Press ``key`` on the slider ``label`` until its thumb shows ``shown`` (a press
+    during a redraw can be lost)."""
+    box = page.locator('[data-testid="stSlider"]').filter(has_text=label)
+    for _ in range(12):
+        if box.locator('[data-testid="stSliderThumbValue"]').inner_text().strip() == shown:
+            return
+        box.get_by_role("slider").focus()
+        box.get_by_role("slider").press(key)
+        page.wait_for_timeout(700)
+    raise AssertionError(f"the {label} slider never showed {shown}")
+
+
+def test_fix_the_tutorial_lr_0001_alone_learns(page, browser, lb):
+    """One-hot labels alone (the default) with lr 0.001: over 80% (measured 90.2%)."""
+    browser.goto_page(page, "Fix the tutorial")
+    page.get_by_text("Which fix matters most").wait_for(timeout=60_000)
+    lb.settle(page)
+    if page.locator('[data-testid="stCheckbox"]').filter(has_text="Mini-batches").locator(
+            "input").is_checked():  # the module's earlier test switched it on
+        lb.toggle(page, "Mini-batches (32)").click()
+        lb.settle(page)
+    _slider_to(page, "Learning rate", "ArrowLeft", "0.001")
+    page.wait_for_function(lb.text_shown_js("This run: One-hot labels, lr 0.001, seed 0."),
+                           timeout=60_000)
+    lb.settle(page)
+    assert float(lb.metric(page, "Test accuracy").rstrip("%")) > 80
+    assert page.get_by_text("0.001 x 1,347 = 1.347").count() >= 1
+    assert browser.page_problems(page) == []
+
+
+def _controls_clear_of_ticks(tab) -> None:
+    ticks = [b for b in _boxes(tab, ".js-plotly-plot g.xtick text") if b["width"]]
+    titles = [b for b in _boxes(tab, ".js-plotly-plot .g-xtitle") if b["width"]]
+    controls = (_boxes(tab, ".js-plotly-plot .updatemenu-button")
+                + _boxes(tab, ".js-plotly-plot .slider-container"))
+    assert ticks and controls
+    assert not [(c, t) for c in controls for t in ticks + titles if _overlap(c, t)]
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    return page.evaluate(
+        "(sel) => [...document.querySelectorAll(sel)].map(e => e.getBoundingClientRect())"
+        ".map(r => ({x: r.x, y: r.y, width: r.width, height: r.height}))", selector)
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1400, "height": 1100},
+                                      {"width": 390, "height": 844}], ids=["desktop", "phone"])
+def test_optimizers_layout(page, viewport):
+    """Play/Pause and the step slider stay clear of the x axis's ticks; the race table is
+    not clipped; the valley keeps equal units on both axes (long and narrow on a phone)."""
+    from urllib.parse import urlsplit
+
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+    context = page.context.browser.new_context(viewport=viewport)
+    try:
+        tab = context.new_page()
+        tab.goto(origin + "/optimizers")
+        tab.locator(".js-plotly-plot .updatemenu-button").first.wait_for(timeout=90_000)
+        tab.wait_for_timeout(800)
+        _controls_clear_of_ticks(tab)
+        # At 1400 px every column of the race table is in view (its grid's scroller does
+        # not scroll); on a phone the grid scrolls sideways, as a wide table must.
+        clipped = tab.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]
+                 .filter(e => e.scrollWidth > e.clientWidth + 1).length""")
+        assert clipped == 0 or viewport["width"] < 800
+        assert tab.evaluate(
+            "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        # Equal units: the valley's plot area (x -10..10, y -4..4) is 20/8 as wide as tall.
+        plot = _boxes(tab, ".js-plotly-plot .draglayer .nsewdrag")[0]
+        assert plot["width"] / plot["height"] == pytest.approx(20 / 8, rel=0.03)
+        # A square surface fills the chart's height: its ticks sit lowest.
+        tab.get_by_role("combobox", name="Surface").click()
+        tab.get_by_role("option", name="Rosenbrock").click()
+        tab.get_by_text("banana valley").first.wait_for(timeout=60_000)
+        tab.wait_for_timeout(1500)
+        _controls_clear_of_ticks(tab)
+    finally:
+        context.close()

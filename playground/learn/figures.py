@@ -17,6 +17,7 @@ from playground.common.figures import RUN_COLOURS, SIGN_LEGEND, sign_colour
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 MAX_FRAMES = 50
+CONTROLS_GAP = 62  # px from the plot's bottom edge to the Play button and step slider
 
 
 def _fmt(value: float) -> str:
@@ -192,15 +193,19 @@ def optimizer_race(
     ]
     animate = {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
                "transition": {"duration": 0}}
+    # The controls sit under the x axis's ticks and title, not on them: their offset is
+    # in pixels (CONTROLS_GAP), turned into the fraction of the plot's height Plotly wants.
+    height, margin = 580, {"l": 10, "r": 10, "t": 40, "b": 150}
+    below = -CONTROLS_GAP / (height - margin["t"] - margin["b"])
     slider = {
-        "active": len(steps) - 1, "x": 0.16, "len": 0.84, "y": 0.0, "yanchor": "top",
+        "active": len(steps) - 1, "x": 0.16, "len": 0.84, "y": below, "yanchor": "top",
         "currentvalue": {"prefix": "step ", "font": {"size": 12, "color": "#444444"}},
         "ticklen": 0, "minorticklen": 0, "font": {"color": "rgba(0,0,0,0)"},
         "steps": [{"label": str(s), "method": "animate", "args": [[str(s)], animate]}
                   for s in steps],
     }
     buttons = {
-        "type": "buttons", "direction": "left", "x": 0.0, "y": 0.0, "xanchor": "left",
+        "type": "buttons", "direction": "left", "x": 0.0, "y": below, "xanchor": "left",
         "yanchor": "top", "showactive": False, "pad": {"t": 40},
         "buttons": [
             {"label": "▶ Play", "method": "animate",
@@ -210,9 +215,13 @@ def optimizer_race(
         ],
     }
     layout = {
-        "height": 580, "margin": {"l": 10, "r": 10, "t": 40, "b": 110},
-        "xaxis": {"range": [float(xs[0]), float(xs[-1])], "title": {"text": "x"}},
-        "yaxis": {"range": [float(ys[0]), float(ys[-1])], "title": {"text": "y"}},
+        "height": height, "margin": margin,
+        "xaxis": {"range": [float(xs[0]), float(xs[-1])], "title": {"text": "x"},
+                  "constrain": "domain"},
+        # Equal units on both axes at any width: a long narrow valley stays long and
+        # narrow on a phone instead of being stretched into near-circles.
+        "yaxis": {"range": [float(ys[0]), float(ys[-1])], "title": {"text": "y"},
+                  "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         "legend": {"orientation": "h", "y": 1.07, "x": 0},
         "updatemenus": [buttons], "sliders": [slider],
     }
@@ -251,3 +260,39 @@ def curves(
         "legend": {"orientation": "h", "y": -0.25},
     }
     return go.Figure(data=data, layout=layout)
+
+
+def momentum_map(
+    learning_rates: Sequence[float],
+    momenta: Sequence[float],
+    steps: Sequence[Sequence[float | None]],
+    marks: Sequence[tuple[str, float, float]],
+    max_steps: int,
+) -> go.Figure:
+    """Steps to converge over (learning rate, momentum) as a heatmap (log learning-rate
+    axis), blank where a run never settles; ``marks`` are ``(label, lr, mu)`` points
+    drawn on it (the optimum, the page's setting)."""
+    z = np.array([[np.nan if v is None else float(v) for v in row] for row in steps])
+    data = [
+        {"type": "heatmap", "x": list(learning_rates), "y": list(momenta), "z": z,
+         "colorscale": "Viridis", "zmin": 0, "zmax": max_steps,
+         "colorbar": {"title": {"text": "steps"}, "thickness": 12},
+         "hovertemplate": "η %{x:.3g}, μ %{y:.2f}: %{z} steps<extra></extra>"},
+    ]
+    symbols = ("star", "circle", "diamond", "square")
+    for i, (label, lr, mu) in enumerate(marks):
+        data.append({"type": "scatter", "x": [lr], "y": [mu], "mode": "markers",
+                     "name": label,
+                     "marker": {"symbol": symbols[i % len(symbols)], "size": 15,
+                                "color": "#ffd700" if i == 0 else "#ffffff",
+                                "line": {"color": "#000000", "width": 1.5}},
+                     "hovertemplate": f"{label}<br>η %{{x:.3g}}, μ %{{y:.2f}}<extra></extra>"})
+    layout = {
+        "height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "title": {"text": f"Momentum's steps to within 0.01 (blank: not within {max_steps})"},
+        "xaxis": {"type": "log", "title": {"text": "learning rate η"}},
+        "yaxis": {"title": {"text": "momentum μ"}, "range": [-0.02, 1.0]},
+        "legend": {"orientation": "h", "y": -0.22, "x": 0},
+        "plot_bgcolor": "#eeeeee",
+    }
+    return go.Figure({"data": data, "layout": layout})

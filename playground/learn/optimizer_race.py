@@ -41,20 +41,24 @@ EXPLAINERS = {
     ),
     "momentum": (
         "Keeps a running velocity: gradients that agree from step to step add up, ones that "
-        "flip sign cancel. It rolls along a valley instead of bouncing across it, and can "
-        "overshoot (or roll over a hump).",
+        "flip sign partly cancel. With μ and η matched to the valley (μ 0.5, η 1) it goes "
+        "along it far faster than SGD; with too much momentum for its η (μ 0.9 at η 0.1) "
+        "it swings across the valley and is the slowest. The map under the race shows "
+        "where it pays. It can also roll over a hump into a deeper minimum.",
         r"v \leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta\, v",
     ),
     "adagrad": (
-        "Divides each weight's step by the root of the sum of all its squared gradients so "
-        "far: steep directions get small steps, flat ones big steps. The sum only grows, so "
-        "its steps shrink for ever.",
+        "Divides each coordinate's step by the root of the sum of all its squared gradients "
+        "so far: steep coordinates get small steps, flat ones big steps. That helps when the "
+        "steep direction is a coordinate (the valley), not when it runs between them (the "
+        "rotated valley). The sum only grows, so its steps shrink for ever.",
         r"s \leftarrow s + g^2, \qquad \theta \leftarrow \theta - \frac{\eta\, g}"
         r"{\sqrt{s} + \epsilon}",
     ),
     "rmsprop": (
-        "AdaGrad with a memory that fades: a running mean of squared gradients, so the steps "
-        "do not die out. Near a minimum its step stays about η, so it hovers there.",
+        "AdaGrad with a memory that fades: a running mean of squared gradients per "
+        "coordinate, so the steps do not die out. Near a minimum its step stays about η, so "
+        "it hovers there: it leaves a saddle early but can reach the minimum last.",
         r"s \leftarrow \rho s + (1 - \rho) g^2, \qquad \theta \leftarrow \theta - "
         r"\frac{\eta\, g}{\sqrt{s} + \epsilon}",
     ),
@@ -94,6 +98,11 @@ class Surface:
     steps: int = 100
     #: Contours of log(1 + f - f_min) instead of f (for surfaces with steep walls).
     log_contours: bool = False
+    #: Momentum's mu on this surface (the page's default).
+    momentum: float = 0.9
+    #: For a saddle: the coordinate (0: x, 1: y) along which the way out runs, and how
+    #: far along it counts as having left (the race table's "left the saddle" column).
+    escape: tuple[int, float] | None = None
 
     @property
     def minimum_value(self) -> float:
@@ -107,6 +116,21 @@ def _valley_value(x, y):
 
 def _valley_gradient(p):
     return np.array([p[0] / 10.0, 2.0 * p[1]])
+
+
+ROTATION = math.sqrt(0.5)  # cos 45° = sin 45°
+
+
+def _rotated_valley_value(x, y):
+    """The valley turned 45°: its steep direction is (-1, 1), no coordinate axis."""
+    along, across = ROTATION * (x + y), ROTATION * (y - x)
+    return _valley_value(along, across)
+
+
+def _rotated_valley_gradient(p):
+    along, across = ROTATION * (p[0] + p[1]), ROTATION * (p[1] - p[0])
+    g_along, g_across = _valley_gradient(np.array([along, across]))
+    return np.array([ROTATION * (g_along - g_across), ROTATION * (g_along + g_across)])
 
 
 def _rosenbrock_value(x, y):
@@ -155,8 +179,11 @@ SURFACES: dict[str, Surface] = {
             key="valley",
             label="Long narrow valley",
             blurb=(
-                "An ill-conditioned quadratic: 20 times steeper across the valley than along "
-                "it. Plain SGD zig-zags across; momentum and the adaptive methods go along."
+                "An ill-conditioned quadratic, 20 times steeper across the valley (y) than "
+                "along it (x). SGD's rate is capped by the steep direction, so it crawls "
+                "along (70 steps); Momentum at μ 0.5, η 1 builds speed along it while the "
+                "swings across die out (18); AdaGrad scales each coordinate, and here the "
+                "steep direction is one (50). RMSProp hovers near the minimum."
             ),
             formula=r"f(x, y) = \frac{x^2}{20} + y^2",
             value=_valley_value,
@@ -165,9 +192,31 @@ SURFACES: dict[str, Surface] = {
             minima=((0.0, 0.0),),
             x_range=(-10.0, 10.0),
             y_range=(-4.0, 4.0),
-            learning_rates={"sgd": 0.9, "momentum": 0.1, "adagrad": 1.5, "rmsprop": 0.1,
+            learning_rates={"sgd": 0.9, "momentum": 1.0, "adagrad": 1.5, "rmsprop": 0.1,
                             "adam": 0.3},
             steps=150,
+            momentum=0.5,
+        ),
+        Surface(
+            key="rotated-valley",
+            label="Rotated valley",
+            blurb=(
+                "The same valley turned 45°, so its steep direction is no coordinate. SGD and "
+                "Momentum take the steps they took before (70 and 18): they do not see the "
+                "axes. AdaGrad rescales each coordinate, which no longer matches the valley: "
+                "139 steps instead of 50."
+            ),
+            formula=r"f(x, y) = \frac{(x + y)^2}{40} + \frac{(y - x)^2}{2}",
+            value=_rotated_valley_value,
+            gradient=_rotated_valley_gradient,
+            start=(-4.5 * math.sqrt(2.0), -2.5 * math.sqrt(2.0)),  # the valley's (-7, 2), turned
+            minima=((0.0, 0.0),),
+            x_range=(-8.0, 8.0),
+            y_range=(-8.0, 8.0),
+            learning_rates={"sgd": 0.9, "momentum": 1.0, "adagrad": 1.5, "rmsprop": 0.1,
+                            "adam": 0.3},
+            steps=150,
+            momentum=0.5,
         ),
         Surface(
             key="rosenbrock",
@@ -193,8 +242,9 @@ SURFACES: dict[str, Surface] = {
             label="Saddle",
             blurb=(
                 "The race starts next to a saddle point, where the gradient is almost zero "
-                "along the way out: SGD creeps off it, methods that rescale by the gradient's "
-                "size leave at once."
+                "along the way out (y): SGD creeps off it (139 steps), methods that rescale "
+                "by the gradient's size leave at once (AdaGrad 2, Adam 6). Leaving is not "
+                "arriving: RMSProp, its steps held near η, reaches a minimum last."
             ),
             formula=r"f(x, y) = \tfrac{1}{2}x^2 + \tfrac{1}{4}y^4 - \tfrac{1}{2}y^2",
             value=_saddle_value,
@@ -206,6 +256,7 @@ SURFACES: dict[str, Surface] = {
             learning_rates={"sgd": 0.1, "momentum": 0.1, "adagrad": 0.5, "rmsprop": 0.01,
                             "adam": 0.1},
             steps=300,
+            escape=(1, 0.5),
         ),
         Surface(
             key="two-minima",
@@ -333,12 +384,45 @@ def race_table(surface: Surface, paths: Sequence[Path], tolerance: float) -> lis
             "distance to a minimum": float(gap[0]),
             "f − f_min at the end": float(surface.value(end[0], end[1]) - best),
         }
+        if surface.escape is not None:
+            axis, far = surface.escape
+            left = left_saddle_at(path, axis, far)
+            row[escape_title(surface)] = "not yet" if left is None else str(left)
         if len(surface.minima) > 1:
             _, nearest = distances_to_minimum(surface, path.points[-1:])
             index = which if steps is not None else int(nearest[0])
             row["minimum"] = _minimum_name(surface, index)
         rows.append(row)
     return rows
+
+
+def escape_title(surface: Surface) -> str:
+    axis, far = surface.escape
+    return f"left the saddle (|{'xy'[axis]}| > {far:g}) at step"
+
+
+def left_saddle_at(path: Path, axis: int, far: float) -> int | None:
+    """The first step whose point is more than ``far`` out along ``axis`` (the way off
+    the saddle); None if it never gets there."""
+    out = np.flatnonzero(np.abs(path.points[:, axis]) > far)
+    return int(out[0]) if out.size else None
+
+
+def momentum_map(surface: Surface, learning_rates: Sequence[float], momenta: Sequence[float],
+                 steps: int, tolerance: float) -> np.ndarray:
+    """Momentum's steps to within ``tolerance`` (:func:`steps_to_tolerance`) for every
+    ``(momentum, learning rate)``: ``(len(momenta), len(learning_rates))``, NaN where it
+    does not settle within ``steps``. Each cell is the engine's optimizer stepped by
+    :func:`optimizer_path`; a few seconds per thousand cells, so the page reads the
+    bench's saved grid."""
+    grid = np.full((len(momenta), len(learning_rates)), np.nan)
+    for i, mu in enumerate(momenta):
+        for j, lr in enumerate(learning_rates):
+            found, _ = steps_to_tolerance(
+                surface, optimizer_path(surface, "momentum", lr, steps, momentum=mu), tolerance)
+            if found is not None:
+                grid[i, j] = found
+    return grid
 
 
 def _coordinate(value: float) -> str:
@@ -353,7 +437,7 @@ def _minimum_name(surface: Surface, index: int) -> str:
     return f"{kind} ({x:.2f}, {y:.2f})"
 
 
-def contour_grid(surface: Surface, resolution: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def contour_grid(surface: Surface, resolution: int = 70) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(xs, ys, z)`` for the contour plot; ``z`` is ``f - f_min`` (or its ``log1p``)."""
     xs = np.linspace(*surface.x_range, resolution)
     ys = np.linspace(*surface.y_range, resolution)
@@ -372,11 +456,28 @@ def contour_grid(surface: Surface, resolution: int = 120) -> tuple[np.ndarray, n
 USUAL_LEARNING_RATES = {"sgd": 0.1, "momentum": 0.01, "adagrad": 0.01, "rmsprop": 0.001,
                         "adam": 0.001}
 TARGET_ACCURACY = 0.95
+#: The last fifth of the training digits is held out as validation data: every choice
+#: (the best epoch, the epochs to the target) is made on it, and the test set is only
+#: read at the epoch chosen.
+VALIDATION_SHARE = 0.2
+#: Test accuracies closer than this many points count as a tie.
+TIE_POINTS = 2.0
+
+
+def validation_split(n_train: int, share: float = VALIDATION_SHARE) -> tuple[np.ndarray,
+                                                                               np.ndarray]:
+    """``(fit_rows, validation_rows)`` of the training set: the last ``share`` held out."""
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"the validation share must be between 0 and 1, not {share!r}")
+    cut = n_train - max(1, int(round(n_train * share)))
+    return np.arange(cut), np.arange(cut, n_train)
 
 
 @dataclass
 class NetworkRace:
-    """The same MLP, same seed, trained once per optimizer by the engine's trainer."""
+    """The same MLP, same seed, trained once per optimizer by the engine's trainer on the
+    training digits minus a validation fifth; the test accuracy is recorded per epoch
+    but read only at the epoch the validation data picks."""
 
     learning_rates: dict[str, float]
     epochs: int = 20
@@ -385,19 +486,25 @@ class NetworkRace:
     seed: int = 0
     names: tuple[str, ...] = OPTIMIZER_NAMES
     trainers: dict = field(default_factory=dict)
+    #: Test accuracy after each epoch, per optimizer (read only at the chosen epoch).
+    test_accuracy: dict = field(default_factory=dict)
 
     def start(self, dataset) -> None:
         """Build one network per optimizer (identical starting weights) and its trainer."""
-        self.trainers = {}
+        self.trainers, self.test_accuracy = {}, {}
+        self._test = (dataset.X_test, dataset.y_test)
+        fit_rows, held_out = validation_split(len(dataset.y_train))
+        validation = (dataset.X_train[held_out], dataset.y_train[held_out])
         for name in self.names:
             net = MLP([dataset.n_features, self.hidden, dataset.n_classes], activation="relu",
                       seed=self.seed)
             self.trainers[name] = net.trainer(
                 dataset.X_train, dataset.y_train, epochs=self.epochs,
                 batch_size=self.batch_size, optimizer=name,
-                learning_rate=self.learning_rates[name],
-                validation_data=(dataset.X_test, dataset.y_test), health_samples=0,
+                learning_rate=self.learning_rates[name], rows=fit_rows,
+                validation_data=validation, health_samples=0,
             )
+            self.test_accuracy[name] = []
 
     @property
     def started(self) -> bool:
@@ -418,16 +525,25 @@ class NetworkRace:
              between: Callable[[], None] = lambda: None) -> None:
         """Train every unfinished network for about ``seconds_each``, calling
         ``between()`` after each (the page updates its progress bar there)."""
-        for trainer in self.trainers.values():
+        for name, trainer in self.trainers.items():
             if not trainer.done:
                 trainer.step(max_seconds=seconds_each)
+                self._score_test(name)
                 between()
+
+    def _score_test(self, name: str) -> None:
+        """The test accuracy of an epoch that just ended (a step ends at most one epoch
+        when it is short; a long one may end several, scored with the final weights)."""
+        trainer, scores = self.trainers[name], self.test_accuracy[name]
+        while len(scores) < len(trainer.history.val_accuracy):
+            scores.append(float(trainer.net.evaluate(*self._test)[1]))
 
     def curves(self, metric: str = "val_loss") -> list[tuple[str, list[float]]]:
         return [(OPTIMIZER_LABELS[name], list(getattr(t.history, metric)))
                 for name, t in self.trainers.items()]
 
     def table(self, target: float = TARGET_ACCURACY) -> list[dict]:
+        """One row per optimizer; every choice made on the validation data."""
         rows = []
         for name, trainer in self.trainers.items():
             history = trainer.history
@@ -438,15 +554,55 @@ class NetworkRace:
                 verdict = "diverged"
             else:
                 verdict = f"not in {len(history.val_accuracy)}" + ("" if trainer.done else " yet")
+            best = best_epoch(history.val_accuracy)
+            scores = self.test_accuracy.get(name, [])
             rows.append({
                 "optimizer": OPTIMIZER_LABELS[name],
                 "learning rate": trainer.net.learning_rate,
-                f"epochs to {target:.0%}": verdict,
-                "best test accuracy": max(history.val_accuracy, default=math.nan),
-                "epochs done": len(history.val_accuracy),
+                f"epochs to {target:.0%} (validation)": verdict,
+                "best validation accuracy": (history.val_accuracy[best - 1] if best
+                                             else math.nan),
+                "at epoch": best or 0,
+                "test accuracy there": scores[best - 1] if best and best <= len(scores)
+                else math.nan,
                 "seconds": round(sum(history.seconds), 2),
             })
         return rows
+
+    def verdict(self, target: float = TARGET_ACCURACY) -> str:
+        """Whether the optimizers differ here, read off the table: who reaches the target
+        on the validation data and when, and the spread of the test accuracies at the
+        epochs the validation data picks (under 2 points: a tie)."""
+        rows = self.table(target)
+        tests = [r["test accuracy there"] for r in rows if not math.isnan(r["test accuracy there"])]
+        if not tests:
+            return ""
+        reached = {OPTIMIZER_LABELS[n]: epochs_to_reach(t.history.val_accuracy, target)
+                   for n, t in self.trainers.items()}
+        made = [e for e in reached.values() if e is not None]
+        when = "" if not made else (f"{min(made)}" if min(made) == max(made)
+                                    else f"{min(made)} to {max(made)}")
+        missed = [name for name, e in reached.items() if e is None]
+        if not missed:
+            speed = f"All five reach {target:.0%} on the validation data, after {when} epochs."
+        else:
+            speed = (f"{', '.join(missed)} never reach{'es' if len(missed) == 1 else ''} "
+                     f"{target:.0%} on the validation data in {self.epochs} epochs"
+                     + (f"; the others after {when}." if made else "."))
+        spread = (max(tests) - min(tests)) * 100
+        accuracy = (f" The test accuracies at the epochs the validation data picks span "
+                    f"{spread:.1f} points: "
+                    + ("a tie on accuracy here." if spread < TIE_POINTS
+                       else "here the optimizers differ."))
+        return speed + accuracy
+
+
+def best_epoch(accuracies: Sequence[float]) -> int | None:
+    """The first epoch (1-based) with the highest accuracy; None if there is none."""
+    values = [a for a in accuracies if not math.isnan(a)]
+    if not values:
+        return None
+    return list(accuracies).index(max(values)) + 1
 
 
 def epochs_to_reach(accuracies: Sequence[float], target: float = TARGET_ACCURACY) -> int | None:

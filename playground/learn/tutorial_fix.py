@@ -33,7 +33,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +45,8 @@ HIDDEN = 50  # the tutorial's n_hidden
 LEARNING_RATE = 0.01  # the tutorial's learning_rate
 TUTORIAL_INIT_SCALE = 0.01  # np.random.randn(...) * 0.01
 MINI_BATCH = 32
+#: The learning rates the page offers (the tutorial's 0.01 among them).
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 RAW_PIXEL_MAX = {"digits": 16.0, "mnist-sample": 255.0, "mnist": 255.0}
 
 
@@ -56,44 +58,49 @@ class Fix:
     why: str
 
 
-#: The fixes, in the order the page lists them (and adds them one by one).
+#: The fixes, in the order the page lists them (and adds them one by one). ``why`` is the
+#: mechanism; :func:`why_text` adds what the measurement shows.
 FIXES: tuple[Fix, ...] = (
     Fix("one_hot", "One-hot labels",
         "Compare the 10 outputs with a 10-column one-hot target instead of subtracting the "
         "integer label from every column.",
-        "Without it the code does not run: (n, 10) minus (n,) cannot be broadcast."),
+        "Without it the code does not run: (n, 10) minus (n,) cannot be broadcast (Step 0)."),
     Fix("bias", "Biases",
         "Give every unit a bias b, so z = x W + b; without one every unit's boundary passes "
         "through the origin.",
-        "Each unit can shift its threshold instead of only tilting it."),
+        "Each unit can shift its threshold instead of only tilting it; it does nothing "
+        "about the step size."),
     Fix("mean", "Mean instead of summed gradient",
         "Divide the loss and its gradient by the number of samples, so the step size does not "
-        "grow with the data set.",
-        "The summed gradient over n samples is n times the mean one: the same learning rate "
-        "takes an n times bigger step."),
+        "grow with the data set; the learning rate must then grow about n-fold.",
+        "The summed gradient over n rows is n times the mean one, so at the same learning "
+        "rate the mean takes an n times smaller step; the learning rate must then grow "
+        "about n-fold to keep the step."),
     Fix("scaled", "Inputs scaled to [0, 1]",
         "Divide the raw pixel values (0-16 here, 0-255 in MNIST) by their maximum.",
-        "Large inputs make large pre-activations, where the sigmoid is flat and passes back "
-        "almost no gradient."),
+        "Raw digits do not saturate the sigmoids at the start; the first summed update "
+        "does. Scaling makes the inputs, and with them the first layer's gradient and its "
+        "effect on z, 16 times smaller: a smaller step again."),
     Fix("softmax", "Softmax + cross-entropy output",
         "Softmax outputs that sum to 1, trained with cross-entropy, whose error at the logits "
         "is p - y with no sigmoid derivative to shrink it.",
-        "The quadratic cost through a sigmoid multiplies the error by a(1 - a), which is near "
-        "0 when an output is confidently wrong."),
+        "No sigmoid slope a(1 - a) shrinks the output error, so the error is larger, and "
+        "summed over the full batch so is the step."),
     Fix("minibatch", f"Mini-batches ({MINI_BATCH})",
         f"Update after every {MINI_BATCH} shuffled samples instead of once per pass over the "
         "whole training set.",
-        "Many small steps per pass instead of one; with a summed gradient each step is also "
-        "over far fewer samples."),
+        f"Many small steps per pass instead of one: each summed over {MINI_BATCH} rows, not "
+        "all of them."),
     Fix("adam", "Adam",
         "Adam instead of plain gradient descent: each weight's step is scaled by its own "
         "running gradient size.",
-        "Adam's step is about the learning rate whatever the gradient's size, so a summed or "
-        "tiny gradient moves the weights sensibly."),
+        "Adam's first steps are about the learning rate on every weight, whatever the "
+        "gradient's size."),
     Fix("init", "He/Glorot initialisation",
         "Scale the starting weights by the layer's fan-in and fan-out (Glorot for sigmoid, He "
         "for ReLU) instead of the tutorial's N(0, 1) x 0.01.",
-        "Starting weights sized so each layer's outputs neither vanish nor saturate."),
+        "Starting weights sized so each layer's outputs neither vanish nor saturate; the "
+        "tutorial's small weights saturate nothing at the start either."),
 )
 FIX_KEYS: tuple[str, ...] = tuple(f.key for f in FIXES)
 FIX_LABELS = {f.key: f.label for f in FIXES}
@@ -181,6 +188,10 @@ class TutorialResult:
 
     fixes: frozenset[str]
     seed: int
+    learning_rate: float = LEARNING_RATE
+    #: Share of the hidden units saturated on every probe image after the first pass
+    #: (the engine's ``history.health`` record); None when nothing trained.
+    saturated_after_first_pass: float | None = None
     test_accuracy: list[float] = field(default_factory=list)  # after each epoch
     train_accuracy: list[float] = field(default_factory=list)  # running, during each epoch
     loss: list[float] = field(default_factory=list)
@@ -191,7 +202,11 @@ class TutorialResult:
 
     @property
     def label(self) -> str:
-        return describe(self.fixes)
+        return f"{describe(self.fixes)}, lr {self.learning_rate:g}"
+
+    @property
+    def short_label(self) -> str:
+        return short_label(self.fixes, self.learning_rate)
 
     @property
     def final_accuracy(self) -> float:
@@ -206,9 +221,11 @@ class TutorialResult:
         return text
 
 
-def tutorial_trainer(dataset, fixes: Iterable[str], seed: int = 0, epochs: int = EPOCHS):
+def tutorial_trainer(dataset, fixes: Iterable[str], seed: int = 0, epochs: int = EPOCHS,
+                     learning_rate: float = LEARNING_RATE):
     """The engine's trainer for the tutorial's network with ``fixes`` (one-hot labels
-    included: integer labels ``y`` are the engine's one-hot targets), not yet stepped."""
+    included: integer labels ``y`` are the engine's one-hot targets), not yet stepped.
+    It samples the hidden units' health once per pass (``history.health``)."""
     chosen = check_fixes(fixes)
     if "one_hot" not in chosen:
         raise ValueError("without one-hot labels the tutorial's network does not train: "
@@ -218,28 +235,30 @@ def tutorial_trainer(dataset, fixes: Iterable[str], seed: int = 0, epochs: int =
     batch = MINI_BATCH if "minibatch" in chosen else X_train.shape[0]
     return net.trainer(
         X_train, dataset.y_train, epochs=epochs, batch_size=batch,
-        optimizer="adam" if "adam" in chosen else "sgd", learning_rate=LEARNING_RATE,
-        validation_data=(X_test, dataset.y_test), health_samples=0,
+        optimizer="adam" if "adam" in chosen else "sgd",
+        learning_rate=check_learning_rate(learning_rate),
+        validation_data=(X_test, dataset.y_test), health_samples=1,
     )
 
 
 def train_tutorial(dataset, fixes: Iterable[str], seed: int = 0, epochs: int = EPOCHS,
                    progress: Callable[[float], None] | None = None,
-                   piece_seconds: float = 0.05) -> TutorialResult:
+                   piece_seconds: float = 0.05,
+                   learning_rate: float = LEARNING_RATE) -> TutorialResult:
     """Train the tutorial's network with ``fixes`` on ``dataset`` with the engine's trainer,
     ``piece_seconds`` at a time, calling ``progress(fraction)`` after each piece.
 
     Without the one-hot fix nothing trains: the result carries Step 0's error.
     """
     chosen = check_fixes(fixes)
-    result = TutorialResult(chosen, seed)
+    result = TutorialResult(chosen, seed, check_learning_rate(learning_rate))
     if "one_hot" not in chosen:
         X_train, _ = training_inputs(dataset, chosen)
         net = tutorial_network(chosen, X_train.shape[1], dataset.n_classes, seed)
         _, _, result.error = broadcast_error(len(dataset.y_train), net=net, X=X_train,
                                              y=dataset.y_train)
         return result
-    trainer = tutorial_trainer(dataset, chosen, seed, epochs)
+    trainer = tutorial_trainer(dataset, chosen, seed, epochs, learning_rate)
     started = time.perf_counter()
     while not trainer.done:
         trainer.step(max_seconds=piece_seconds)
@@ -252,30 +271,98 @@ def train_tutorial(dataset, fixes: Iterable[str], seed: int = 0, epochs: int = E
     result.loss = [float(v) for v in history.loss]
     result.diverged = bool(history.diverged)
     result.diverged_reason = history.diverged_reason
+    first_pass = [h for h in history.health if h["epoch"] == 1]
+    if first_pass:  # the last sample of pass 1: after its last update
+        result.saturated_after_first_pass = float(first_pass[-1]["stuck"][0])
     return result
+
+
+def check_learning_rate(learning_rate: float) -> float:
+    value = float(learning_rate)
+    if not (value > 0 and np.isfinite(value)):
+        raise ValueError(f"the learning rate must be a positive number, not {learning_rate!r}")
+    return value
+
+
+def batch_rows(fixes: Iterable[str], n_train: int) -> int:
+    """How many rows one update sums (or averages) over."""
+    return min(MINI_BATCH, n_train) if "minibatch" in check_fixes(fixes) else n_train
+
+
+def effective_step(fixes: Iterable[str], learning_rate: float, n_train: int) -> float:
+    """What multiplies the mean per-row gradient in one SGD update: ``lr x rows`` when the
+    gradient is summed over the batch's rows, ``lr`` when it is averaged."""
+    chosen = check_fixes(fixes)
+    lr = check_learning_rate(learning_rate)
+    return lr if "mean" in chosen else lr * batch_rows(chosen, n_train)
+
+
+def step_readout(fixes: Iterable[str], learning_rate: float, n_train: int) -> str:
+    """The effective step as the page states it."""
+    chosen = check_fixes(fixes)
+    lr = check_learning_rate(learning_rate)
+    rows = batch_rows(chosen, n_train)
+    if "adam" in chosen:
+        return (f"Adam: about {lr:g} on every weight per update, whatever the gradient's "
+                f"size ({-(-n_train // rows)} updates a pass)")
+    if "mean" in chosen:
+        text = f"lr = {lr:g} (the gradient averaged over {rows:,} rows)"
+    else:
+        text = f"lr x rows = {lr:g} x {rows:,} = {lr * rows:.4g} (the gradient summed)"
+    return f"{text}, {-(-n_train // rows)} update{'s' if rows < n_train else ''} a pass"
+
+
+SHORT_NAMES = {"bias": "biases", "mean": "mean", "scaled": "scaled", "softmax": "softmax",
+               "minibatch": "mini-batches", "adam": "Adam", "init": "Glorot"}
+
+
+def short_label(fixes: Iterable[str], learning_rate: float = LEARNING_RATE) -> str:
+    """A legend-sized label: what differs from one-hot labels alone, and the rate."""
+    chosen = check_fixes(fixes)
+    extra = [SHORT_NAMES[k] for k in FIX_KEYS if k in chosen and k != "one_hot"]
+    head = "+".join(extra) if extra else "one-hot only"
+    return f"{head}, lr {float(learning_rate):g}"
 
 
 # --------------------------------------------------------------------------- the ablation
 
+#: The step-size rows of the measured table: ``(label, fixes, learning rate)``. The
+#: cheapest fix (a smaller rate), the mean with its rate grown, and the two places
+#: where a fix shrinks the step too far or not at all.
+STEP_SIZE_ROWS: tuple[tuple[str, frozenset[str], float], ...] = (
+    ("One-hot labels, lr 0.01 (the tutorial's)", frozenset({"one_hot"}), 0.01),
+    ("One-hot labels, lr 0.001", frozenset({"one_hot"}), 0.001),
+    ("+ Mean, lr 0.01", frozenset({"one_hot", "mean"}), 0.01),
+    ("+ Mean, lr 1", frozenset({"one_hot", "mean"}), 1.0),
+    (f"+ Mini-batches ({MINI_BATCH}), lr 0.01", frozenset({"one_hot", "minibatch"}), 0.01),
+    ("+ Mini-batches + Inputs scaled, lr 0.01",
+     frozenset({"one_hot", "minibatch", "scaled"}), 0.01),
+    ("+ Adam, lr 0.01", frozenset({"one_hot", "adam"}), 0.01),
+)
+SMALL_RATE = 0.001  # the cheapest fix: the tutorial's network with only this rate changed
+SMALL_RATE_LABEL = f"Learning rate {SMALL_RATE:g} instead of {LEARNING_RATE:g}"
 
-def ablation_configs() -> list[tuple[str, str, frozenset[str]]]:
-    """``(group, label, fixes)`` for the "which fix matters most" table: the tutorial as
-    written, one-hot labels only (the least that runs), each other fix alone on top
-    of one-hot labels, all fixes added one by one in the page's order, and all fixes
-    but one."""
-    rows: list[tuple[str, str, frozenset[str]]] = [
-        ("as written", "as written", frozenset()),
-        ("alone", FIX_LABELS["one_hot"], frozenset({"one_hot"})),
+
+def ablation_configs() -> list[tuple[str, str, frozenset[str], float]]:
+    """``(group, label, fixes, learning rate)`` for the measured tables: the tutorial as
+    written, one-hot labels only (the least that runs), each other fix alone on top of
+    one-hot labels, all fixes added one by one in the page's order, all fixes but one
+    (all at lr 0.01), and the step-size rows (:data:`STEP_SIZE_ROWS`)."""
+    lr = LEARNING_RATE
+    rows: list[tuple[str, str, frozenset[str], float]] = [
+        ("as written", "as written", frozenset(), lr),
+        ("alone", FIX_LABELS["one_hot"], frozenset({"one_hot"}), lr),
     ]
     for key in FIX_KEYS[1:]:
-        rows.append(("alone", f"+ {FIX_LABELS[key]}", frozenset({"one_hot", key})))
+        rows.append(("alone", f"+ {FIX_LABELS[key]}", frozenset({"one_hot", key}), lr))
     added: set[str] = {"one_hot"}
     for key in FIX_KEYS[1:]:
         added.add(key)
-        rows.append(("one by one", f"+ {FIX_LABELS[key]}", frozenset(added)))
+        rows.append(("one by one", f"+ {FIX_LABELS[key]}", frozenset(added), lr))
     for key in FIX_KEYS:
         rows.append(("all but one", f"all but {FIX_LABELS[key]}",
-                     frozenset(FIX_KEYS) - {key}))
+                     frozenset(FIX_KEYS) - {key}, lr))
+    rows += [("step size", label, fixes, rate) for label, fixes, rate in STEP_SIZE_ROWS]
     return rows
 
 
@@ -312,19 +399,58 @@ def format_cell(row: dict) -> str:
     return text
 
 
+def find_row(results: dict, fixes: Iterable[str], learning_rate: float = LEARNING_RATE,
+             group: str | None = None) -> dict | None:
+    """The measured row of ``fixes`` at ``learning_rate`` (rows measured before the rate
+    was recorded are at the tutorial's 0.01)."""
+    chosen = sorted(check_fixes(fixes))
+    for row in results["rows"]:
+        if (row["fixes"] == chosen and (group is None or row["group"] == group)
+                and abs(row.get("learning_rate", LEARNING_RATE) - learning_rate) < 1e-12):
+            return row
+    return None
+
+
 def table_rows(results: dict) -> list[dict]:
-    """The bench's JSON as the table the page and the README show: one row per fix,
-    its test accuracy alone, added one by one, and left out of all the others."""
+    """The bench's JSON as the table the page and the docs show: one row per fix, its
+    test accuracy alone, added one by one, and left out of all the others; then, when
+    measured, the tutorial's network with only its learning rate lowered."""
     cells: dict[str, dict[str, str]] = {key: {} for key in FIX_KEYS}
     for row in results["rows"]:
+        if row["group"] not in TABLE_COLUMNS:
+            continue
         fix = _fix_of(row["group"], frozenset(row["fixes"]))
         if fix is not None:
             cells[fix][TABLE_COLUMNS[row["group"]]] = format_cell(row)
             if fix == "one_hot" and row["group"] == "alone":  # where the chain starts
                 cells[fix][TABLE_COLUMNS["one by one"]] = format_cell(row)
-    return [{"fix": FIX_LABELS[key],
+    rows = [{"fix": FIX_LABELS[key],
              **{title: cells[key].get(title, "—") for title in TABLE_COLUMNS.values()}}
             for key in FIX_KEYS]
+    small = find_row(results, {"one_hot"}, SMALL_RATE)
+    if small is not None:
+        rows.append({"fix": SMALL_RATE_LABEL, TABLE_COLUMNS["alone"]: format_cell(small),
+                     TABLE_COLUMNS["one by one"]: "—", TABLE_COLUMNS["all but one"]: "—"})
+    return rows
+
+
+def step_size_rows(results: dict) -> list[dict]:
+    """The step-size rows: configuration, effective step, hidden units saturated after
+    the first pass (median over the seeds) and test accuracy."""
+    n = int(results["n_train"])
+    rows = []
+    for label, fixes, rate in STEP_SIZE_ROWS:
+        row = find_row(results, fixes, rate)
+        if row is None:
+            continue
+        step = ("about lr per weight" if "adam" in fixes
+                else f"{effective_step(fixes, rate, n):.4g}")
+        saturated = row.get("saturated_median")
+        rows.append({"configuration": label, "effective step": step,
+                     "hidden units saturated after pass 1":
+                         "—" if saturated is None else f"{saturated:.0%}",
+                     "test accuracy": format_cell(row)})
+    return rows
 
 
 def as_written(results: dict) -> str:
@@ -335,30 +461,144 @@ def as_written(results: dict) -> str:
     return "not measured"
 
 
-def markdown_table(results: dict) -> str:
-    """:func:`table_rows` as a Markdown table (for the README)."""
-    rows = table_rows(results)
+def markdown_table(results: dict, rows: list[dict] | None = None) -> str:
+    """:func:`table_rows` (or ``rows``) as a Markdown table (for the docs)."""
+    rows = table_rows(results) if rows is None else rows
     header = list(rows[0])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(r[h]) for h in header) + " |" for r in rows]
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- the words
+
+
+def _median(results: dict, fixes: Iterable[str], rate: float = LEARNING_RATE,
+            group: str | None = None) -> float:
+    row = find_row(results, fixes, rate, group)
+    if row is None or row.get("error") or "median" not in row:
+        raise KeyError(f"not measured: {sorted(fixes)} at lr {rate:g}")
+    return float(row["median"])
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def verdict(with_it: float, without_it: float) -> str:
+    """What leaving a fix out of all the others does, in words that follow the numbers:
+    a change under one point is "no measurable difference"."""
+    change = with_it - without_it
+    if change >= 0.01:
+        return f"it adds {change * 100:.1f} points"
+    if change <= -0.01:
+        return f"it costs {-change * 100:.1f} points: here it hurts"
+    return "within a point: no measurable difference here"
+
+
+def why_text(key: str, results: dict) -> str:
+    """One fix's "why" as the page states it: the mechanism, then what the measurement
+    shows (alone, and left out of all the others), with the reason when it hurts."""
+    fix = FIXES[FIX_KEYS.index(key)]
+    if key == "one_hot":
+        return (f"{fix.why} With it alone the network runs but stays at chance "
+                f"({_pct(_median(results, {'one_hot'}))}): the step is the problem.")
+    every = _median(results, FIX_KEYS, group="one by one")
+    alone = _pct(_median(results, {"one_hot", key}, group="alone"))
+    left_out = _median(results, set(FIX_KEYS) - {key}, group="all but one")
+    measured = (f"Alone (with one-hot labels): {alone}. Left out of all the others: "
+                f"{_pct(left_out)}, against {_pct(every)} with every fix: "
+                f"{verdict(every, left_out)}.")
+    n = int(results["n_train"])
+    extra = ""
+    if key == "mean":
+        extra = (f" At lr 0.01 the full-batch step shrinks {n:,}-fold, too small: "
+                 f"{_pct(_median(results, {'one_hot', 'mean'}))}. With lr 1 it reaches "
+                 f"{_pct(_median(results, {'one_hot', 'mean'}, 1.0))}.")
+    elif key == "scaled":
+        stats = results.get("inputs", {})
+        mini = _median(results, {"one_hot", "minibatch"})
+        scaled = _median(results, {"one_hot", "minibatch", "scaled"})
+        extra = (f" At the start the raw digits' pre-activations have std "
+                 f"{stats.get('z_std_at_init', float('nan')):.2f}, nowhere near the flat "
+                 f"part. On top of mini-batches scaling lowers the accuracy from "
+                 f"{_pct(mini)} to {_pct(scaled)}: the step became too small, and the rate "
+                 "would have to grow.")
+    elif key == "adam":
+        stats = results.get("inputs", {})
+        row_sum = stats.get("row_sum_mean", float("nan"))
+        extra = (f" That is what sinks it on raw pixels: an image's pixels sum to about "
+                 f"{row_sum:.0f}, so a step of 0.01 on every weight moves a hidden unit's z "
+                 f"by about {row_sum * LEARNING_RATE:.1f} at once, into the flat part.")
+    elif key == "minibatch":
+        extra = (f" {-(-n // MINI_BATCH)} steps a pass, each lr x {MINI_BATCH} = "
+                 f"{LEARNING_RATE * MINI_BATCH:g} instead of lr x {n:,} = "
+                 f"{LEARNING_RATE * n:.4g}: the fix that matters (below).")
+    elif key == "softmax":
+        row = find_row(results, {"one_hot", "softmax"}, group="alone")
+        if row and row.get("diverged"):
+            extra = (f" Alone, with the summed full-batch step, {row['diverged']} of "
+                     f"{len(row['per_seed'])} runs blew up.")
+    return f"{fix.why} {measured}{extra}"
+
+
+def explanation(results: dict) -> str:
+    """Why the table comes out as it does, in a few sentences built from its numbers."""
+    n = int(results["n_train"])
+    full = find_row(results, {"one_hot"}, LEARNING_RATE, "alone") or {}
+    mini = find_row(results, {"one_hot", "minibatch"}, LEARNING_RATE, "alone") or {}
+    sat_full, sat_mini = full.get("saturated_median"), mini.get("saturated_median")
+    saturated = ("" if sat_full is None or sat_mini is None else
+                 f" After that first update {sat_full:.0%} of the hidden units sit in the "
+                 f"sigmoid's flat part on every probe image (mini-batches: {sat_mini:.0%}), "
+                 "and a flat sigmoid passes almost no gradient back.")
+    return (
+        f"**Why mini-batches matter most.** The tutorial sums the gradient over all {n:,} "
+        f"rows and takes one step of lr x {n:,} = {LEARNING_RATE * n:.4g} a pass: that "
+        f"step saturates the sigmoids.{saturated} Mini-batches take {-(-n // MINI_BATCH)} "
+        f"smaller steps a pass (lr x {MINI_BATCH} = {LEARNING_RATE * MINI_BATCH:g}) and "
+        f"reach {_pct(_median(results, {'one_hot', 'minibatch'}))}. Anything else that "
+        f"makes the step small works too: lr {SMALL_RATE:g} alone reaches "
+        f"{_pct(_median(results, {'one_hot'}, SMALL_RATE))}, the mean with lr 1 "
+        f"{_pct(_median(results, {'one_hot', 'mean'}, 1.0))}; the mean at lr 0.01 makes "
+        f"it {n:,} times smaller, too small "
+        f"({_pct(_median(results, {'one_hot', 'mean'}))}). Fixes that leave the step as "
+        "it is (biases, Glorot initialisation) stay at chance alone."
+    )
+
+
+#: The tutorial's own slips, each with its section: ``(section, text)``.
+TUTORIAL_SLIPS: tuple[tuple[str, str], ...] = (
+    ("3.2", "The backward formula writes ((w^(l+1))^T delta^(l+1)): the transpose belongs "
+            "to the w_jk convention (row = the unit the weight feeds). Section 3.1 defines "
+            "w_ij from unit i of layer l-1 to unit j of layer l, for which it is w delta, "
+            "no transpose."),
+    ("4.3", "Gradient descent divides the summed gradient by the batch size m (eta/m); the "
+            "code of 5.3 does not, so its step is n times the formula's."),
+    ("5.2", "On scikit-learn 1.2 or newer, fetch_openml returns a pandas DataFrame, so "
+            "X[permutation] looks up columns and raises KeyError, before the broadcasting "
+            "error of Step 0 is ever reached (add as_frame=False or use X.iloc)."),
+    ("5.3", "layer2 - y_train subtracts (n,) integer labels from (n, 10) outputs: the "
+            "broadcasting error of Step 0; the target must be one-hot."),
+)
+
+
 # --------------------------------------------------------------------------- cache
 
 
 class ResultCache:
-    """Finished trainings by (dataset, fixes, seed), shared by every session of the
-    process: the engine is deterministic, so a configuration trained once is the same
-    for everyone. Least recently used first out."""
+    """Finished trainings by (dataset, fixes, seed, learning rate), shared by every
+    session of the process: the engine is deterministic, so a configuration trained once
+    is the same for everyone. Least recently used first out."""
 
     def __init__(self, max_entries: int = 256) -> None:
         self.max_entries = max_entries
         self._items: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, dataset_name: str, fixes: Iterable[str], seed: int) -> TutorialResult | None:
-        key = (dataset_name, check_fixes(fixes), int(seed))
+    def get(self, dataset_name: str, fixes: Iterable[str], seed: int,
+            learning_rate: float = LEARNING_RATE) -> TutorialResult | None:
+        key = (dataset_name, check_fixes(fixes), int(seed), float(learning_rate))
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -366,7 +606,7 @@ class ResultCache:
             return found
 
     def put(self, dataset_name: str, result: TutorialResult) -> None:
-        key = (dataset_name, result.fixes, int(result.seed))
+        key = (dataset_name, result.fixes, int(result.seed), float(result.learning_rate))
         with self._lock:
             self._items[key] = result
             self._items.move_to_end(key)
@@ -375,7 +615,3 @@ class ResultCache:
 
 
 RESULTS = ResultCache()
-
-
-def recent_labels(history: Sequence[frozenset[str]]) -> list[str]:
-    return [describe(f) for f in history]

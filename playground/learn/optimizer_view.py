@@ -1,0 +1,94 @@
+"""Parts of the Optimizers page, in Streamlit: the Momentum map read from the bench's
+saved grid, the 2-D race's table, and the network race's results with the verdict read
+off its own table.
+
+The map is the bench's (``bench/results/momentum_map.json``), not recomputed on a click:
+its ~1,300 paths take seconds. The cost: it is only as fresh as the last
+``python bench/momentum_map.py``, which its caption names.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+from playground.learn import figures as learn_figures
+from playground.learn import optimizer_race as race
+
+MAP_FILE = Path(__file__).resolve().parents[2] / "bench" / "results" / "momentum_map.json"
+
+
+@st.cache_data(show_spinner=False)
+def _momentum_map(mtime: float) -> dict | None:  # the file's mtime: a new bench run reloads
+    try:
+        return json.loads(MAP_FILE.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def momentum_map() -> None:
+    """The (η, μ) map for Momentum on the valley, its optimum and the page's default."""
+    try:
+        found = _momentum_map(MAP_FILE.stat().st_mtime)
+    except OSError:
+        found = None
+    if found is None:
+        st.info("No map yet: run `python bench/momentum_map.py`.", icon=":material/map:")
+        return
+    valley = race.SURFACES["valley"]
+    best = found["optimum"]
+    default = (valley.learning_rates["momentum"], valley.momentum)
+    marks = [(f"optimum: η {best['learning_rate']:g}, μ {best['momentum']:g}, "
+              f"{best['steps']} steps", best["learning_rate"], best["momentum"]),
+             (f"the page's default: η {default[0]:g}, μ {default[1]:g}", *default),
+             ("μ 0.9, η 0.1", 0.1, 0.9)]
+    st.plotly_chart(
+        learn_figures.momentum_map(found["learning_rates"], found["momenta"],
+                                   found["steps_to_converge"], marks, found["steps"]),
+        key="chart-momentum-map", config={"displayModeBar": False})
+    st.caption(
+        f"Measured by `{found['command']}`: the engine's Momentum from the valley's start, "
+        f"{len(found['learning_rates'])} learning rates x {len(found['momenta'])} momenta, "
+        f"steps until it stays within {found['tolerance']:g} of the minimum (out of "
+        f"{found['steps']}). Too little μ and it crawls like SGD; too much for its η and it "
+        "swings across the valley; past the right edge it diverges."
+    )
+
+
+def race_table(surface: race.Surface, paths: list, tolerance: float) -> None:
+    st.dataframe(
+        race.race_table(surface, paths, tolerance), hide_index=True, width="stretch",
+        column_config={
+            "distance to a minimum": st.column_config.NumberColumn(format="%.2e"),
+            "f − f_min at the end": st.column_config.NumberColumn(format="%.2e"),
+            "learning rate": st.column_config.NumberColumn(format="%g"),
+        },
+    )
+    st.caption(
+        "Steps to within the tolerance: the first step from which the path stays that close "
+        "to a minimum until the end."
+        + (" Left the saddle: the first step more than that far out along the way off it."
+           if surface.escape is not None else "")
+    )
+
+
+def race_results(current: race.NetworkRace) -> None:
+    left, right = st.columns(2)
+    left.plotly_chart(
+        learn_figures.curves(current.curves("val_loss"), "validation loss",
+                             "Validation loss per epoch"),
+        key="chart-net-loss", config={"displayModeBar": False})
+    right.plotly_chart(
+        learn_figures.curves(current.curves("val_accuracy"), "validation accuracy",
+                             "Validation accuracy per epoch", percent=True),
+        key="chart-net-accuracy", config={"displayModeBar": False})
+    st.dataframe(current.table(), hide_index=True, width="stretch",
+                 column_config={
+                     "best validation accuracy": st.column_config.NumberColumn(format="%.3f"),
+                     "test accuracy there": st.column_config.NumberColumn(format="%.3f"),
+                     "learning rate": st.column_config.NumberColumn(format="%g"),
+                 })
+    if current.done:
+        st.markdown(current.verdict())

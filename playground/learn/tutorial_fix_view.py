@@ -1,0 +1,92 @@
+"""What the Fix-the-tutorial page shows beyond its toggles, in Streamlit: the measured
+tables with the explanation built from their numbers, each fix's "why" as the
+measurement states it, and the tutorial's own slips.
+
+Everything here reads the bench's saved JSON (``bench/results/fix_tutorial*.json``):
+the page never retrains the 5-seed table on a click. The cost: the table is only as
+fresh as the last ``python bench/fix_tutorial.py`` run, which its caption names.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+from playground.learn import tutorial_fix as tf
+
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "bench" / "results"
+RESULTS_FILE = RESULTS_DIR / "fix_tutorial.json"
+MNIST_RESULTS_FILE = RESULTS_DIR / "fix_tutorial_mnist_sample.json"
+
+
+def load(path: Path) -> dict | None:
+    try:
+        results = json.loads(path.read_text())
+        tf.table_rows(results)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return results
+
+
+def why_each_fix(results: dict | None) -> None:
+    with st.expander("Why each fix helps, or does not: what the measurement shows"):
+        for fix in tf.FIXES:
+            try:
+                text = tf.why_text(fix.key, results) if results else fix.why
+            except KeyError:  # a bench file from before a row was measured
+                text = fix.why
+            st.markdown(f"- **{fix.label}**: {text}")
+
+
+def which_fix_matters(results: dict | None) -> None:
+    st.subheader("Which fix matters most")
+    if results is None:
+        st.info("No measurements yet: run `python bench/fix_tutorial.py` to make the table.",
+                icon=":material/table:")
+        return
+    st.caption(
+        f"Measured by `{results.get('command', 'python bench/fix_tutorial.py')}`: every "
+        f"configuration trained {len(results['seeds'])} times (seeds "
+        f"{results['seeds'][0]}-{results['seeds'][-1]}), {results['epochs']} epochs on the "
+        f"digits ({results['n_train']:,} training, {results['n_test']} test images), lr "
+        f"{tf.LEARNING_RATE:g} unless a row says otherwise: the median test accuracy and, in "
+        "brackets, its range in percent. \"Blew up\": runs the engine stopped because the "
+        "loss exploded (their last good weights are scored). As written, the tutorial's "
+        f"code does not run: {tf.as_written(results)}."
+    )
+    st.dataframe(tf.table_rows(results), hide_index=True, width="stretch")
+    steps = tf.step_size_rows(results)
+    if steps:
+        st.markdown("**The step size behind it**")
+        st.dataframe(steps, hide_index=True, width="stretch")
+        st.caption(
+            "Effective step: what multiplies the mean per-image gradient in one update, "
+            "lr x rows when the gradient is summed, lr when it is averaged. Saturated: "
+            "hidden units whose sigmoid is below 0.01 or above 0.99 on every one of the "
+            "engine's 256 probe images after the first pass (median over the seeds)."
+        )
+        try:
+            st.markdown(tf.explanation(results))
+        except KeyError:
+            pass
+
+
+def mnist_table(results: dict | None) -> None:
+    if results is None:
+        return
+    with st.expander(f"The same on {results['n_train']:,} MNIST digits, raw pixels 0-255 as "
+                     "in the tutorial"):
+        st.caption(
+            f"Measured by `{results['command']}`: {len(results['seeds'])} seeds, "
+            f"{results['epochs']} epochs, {results['n_test']:,} test images (the bundled "
+            "MNIST sample)."
+        )
+        st.dataframe(tf.table_rows(results), hide_index=True, width="stretch")
+
+
+def tutorial_slips() -> None:
+    with st.expander("The tutorial's own slips, by section"):
+        for section, text in tf.TUTORIAL_SLIPS:
+            st.markdown(f"- **Section {section}**: {text}")
