@@ -371,9 +371,9 @@ MUTATIONS: tuple[Mutation, ...] = (
       "an uploaded model with other than 10 outputs is taken for a digits/MNIST model",
       ("tests/test_playground.py",)),
     # ------------------------------------------------------------------ pages/
-    M("output-heatmap-from-1", "playground/train/panel.py",
-      "to_names=names if last else None,",
-      "to_names=None,",
+    M("output-heatmap-from-1", "playground/train/figures.py",
+      '"to_names": [str(c) for c in class_names] if last and class_names is not None else None,',
+      '"to_names": None,',
       "the Train page's output heatmap numbers the classes 1-10 instead of 0-9",
       ("tests/test_app_train.py", "-k", "default_run_has_no_warning")),
     M("train-page-skips-apply-live", "pages/train.py",

@@ -327,9 +327,7 @@ def test_the_boundaries_canvas_takes_its_colours_from_the_payload():
 
 
 SOURCES = ("pages", "playground")
-#: pages/train.py's weight-tiles caption still says red/blue: that page is the
-#: integrator's to edit (its line: f"{POSITIVE_NAME.capitalize()} pixels push the unit up,
-#: {NEGATIVE_NAME} pixels push it down.").
+#: Files the scan leaves to their own test (pages/train.py's has one below).
 NOT_MINE = {"pages/train.py"}
 
 
@@ -351,8 +349,6 @@ def test_no_page_names_other_sign_colours():
     assert found == {}
 
 
-@pytest.mark.xfail(strict=True, reason="pages/train.py's caption says red/blue until the "
-                   "integrator edits it; then this passes and the mark must go")
 def test_the_train_page_names_the_sign_colours_too():
     from pathlib import Path
 
