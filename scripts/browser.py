@@ -423,13 +423,21 @@ def progress_text(page) -> str:
 
 
 _COUNT_FRAMES = """(seconds) => new Promise(resolve => {
-  // A frame is a redraw of the loss chart with more points than before; counted until
-  // the run ends or ``seconds`` pass.
-  let frames = 0, last = -1;
+  // A frame is a redraw of the live curves (the live view's data-frames count goes up);
+  // counted until the run ends or ``seconds`` pass.
+  const find = (root) => {
+    const hit = root.querySelector('[data-live=curves]');
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; }
+    }
+    return null;
+  };
+  let frames = 0, last = -1, element = null;
   const start = performance.now();
   const points = () => {
-    const p = document.querySelector('.js-plotly-plot');
-    return p && p._fullData && p._fullData[0] ? p._fullData[0].x.length : -1;
+    if (!element || !element.isConnected) element = find(document);
+    return element ? Number(element.dataset.frames) : -1;
   };
   const running = () => [...document.querySelectorAll('[data-testid="stProgress"]')]
       .some(e => e.innerText.includes('so far') && !e.innerText.includes('paused'));
@@ -445,7 +453,7 @@ _COUNT_FRAMES = """(seconds) => new Promise(resolve => {
 
 
 def chart_frames_per_second(page, seconds: float) -> tuple[float, int]:
-    """How often per second the loss chart is redrawn with new points while a run goes,
+    """How often per second the live curves are redrawn while a run goes,
     watched for up to ``seconds``; returns ``(frames per second, frames seen)``."""
     seen = page.evaluate(_COUNT_FRAMES, seconds)
     return seen["frames"] / max(seen["seconds"], 1e-9), int(seen["frames"])
