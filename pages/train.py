@@ -7,11 +7,11 @@ from playground.common.models import architecture_label
 from playground.common.runs import build_network
 from playground.common.vocab import FIELD_LABELS, RUNNING, TrainConfig
 from playground.shell import live, ui
-from playground.train import figures, settings
 from playground.train import panel as run_panel
+from playground.train import settings
 from playground.train import view as train_view
 
-TICK_SECONDS = 0.1  # how often the live panel steps while a run is going
+TICK_SECONDS = 0.1  # how often the live panel asks for a frame while a run is going
 SLOT_WAIT_SECONDS = 1.0  # longest wait for a training slot while other sessions train
 
 pg = ui.playground()
@@ -28,10 +28,12 @@ def show_run(run) -> None:
         if run.is_done:
             pg.complete_run(run)
 
+    stream = run_panel.live_stream(pg)
+    stream.restart()  # a full page run: the view may be new (a reload), send it all
     panel.show(
         live=lambda: pg.run is run and run.status == RUNNING,
         step=step,
-        draw=lambda: run_panel.render_run(run, pg.runs),
+        draw=lambda: run_panel.render_run(run, pg.runs, stream),
         progress=lambda: (run.progress, f"Run #{run.run_id}: {run.status_line()}"),
         every=TICK_SECONDS,
         slot_wait=SLOT_WAIT_SECONDS,
@@ -41,17 +43,14 @@ def show_run(run) -> None:
 
 def preview(config: TrainConfig) -> None:
     """Empty curves and the starting weights of the network that Train would build."""
-    run_panel.chart(figures.training_curves({}, config.epochs), "chart-curves")
     shape = vocab.IMAGE_SHAPES.get(config.dataset)
-    if shape is None:
+    net = build_network(config, shape[0] * shape[1]) if shape is not None else None
+    stream = run_panel.live_stream(pg)
+    stream.restart()
+    if net is None:
+        run_panel.preview(config, None, None, stream)
         return
-    net = build_network(config, shape[0] * shape[1])
-    run_panel.chart(
-        figures.weight_tiles(
-            net.weights[0], shape, title=f"Starting weights: random (seed {config.seed})"
-        ),
-        "chart-tiles",
-    )
+    run_panel.preview(config, net, shape, stream)
     st.caption(
         f"Train will build a {architecture_label(net)}. Each tile is one hidden unit's "
         "weight for every input pixel. Training shapes them."

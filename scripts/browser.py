@@ -63,12 +63,13 @@ class Server(NamedTuple):
 
 @contextlib.contextmanager
 def serve(port: int | None = None, env: dict[str, str] | None = None,
-          timeout: float = 60.0) -> Iterator[Server]:
+          timeout: float = 60.0, root: Path | None = None) -> Iterator[Server]:
     """Run ``streamlit run app.py`` on a free localhost port; yields its URL and process id,
-    stops it after."""
+    stops it after. ``root``: another checkout's app (to measure before and after)."""
     port = port or free_port()
+    root = ROOT if root is None else Path(root)
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(root / "app.py"),
         "--server.port", str(port),
         "--server.address", "localhost",
         "--server.headless", "true",
@@ -79,7 +80,7 @@ def serve(port: int | None = None, env: dict[str, str] | None = None,
     # 64 KB of log and then blocks the server mid-write.
     with tempfile.TemporaryFile(mode="w+") as log:
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+            cmd, cwd=root, env={**os.environ, **(env or {})},
             stdout=subprocess.DEVNULL, stderr=log, text=True,
         )
         url = f"http://localhost:{port}"
@@ -110,9 +111,9 @@ def serve(port: int | None = None, env: dict[str, str] | None = None,
 
 @contextlib.contextmanager
 def serve_app(port: int | None = None, env: dict[str, str] | None = None,
-              timeout: float = 60.0) -> Iterator[str]:
+              timeout: float = 60.0, root: Path | None = None) -> Iterator[str]:
     """:func:`serve`, yielding only the URL."""
-    with serve(port, env, timeout) as server:
+    with serve(port, env, timeout, root) as server:
         yield server.url
 
 
@@ -422,13 +423,21 @@ def progress_text(page) -> str:
 
 
 _COUNT_FRAMES = """(seconds) => new Promise(resolve => {
-  // A frame is a redraw of the loss chart with more points than before; counted until
-  // the run ends or ``seconds`` pass.
-  let frames = 0, last = -1;
+  // A frame is a redraw of the live curves (the live view's data-frames count goes up);
+  // counted until the run ends or ``seconds`` pass.
+  const find = (root) => {
+    const hit = root.querySelector('[data-live=curves]');
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; }
+    }
+    return null;
+  };
+  let frames = 0, last = -1, element = null;
   const start = performance.now();
   const points = () => {
-    const p = document.querySelector('.js-plotly-plot');
-    return p && p._fullData && p._fullData[0] ? p._fullData[0].x.length : -1;
+    if (!element || !element.isConnected) element = find(document);
+    return element ? Number(element.dataset.frames) : -1;
   };
   const running = () => [...document.querySelectorAll('[data-testid="stProgress"]')]
       .some(e => e.innerText.includes('so far') && !e.innerText.includes('paused'));
@@ -444,7 +453,7 @@ _COUNT_FRAMES = """(seconds) => new Promise(resolve => {
 
 
 def chart_frames_per_second(page, seconds: float) -> tuple[float, int]:
-    """How often per second the loss chart is redrawn with new points while a run goes,
+    """How often per second the live curves are redrawn while a run goes,
     watched for up to ``seconds``; returns ``(frames per second, frames seen)``."""
     seen = page.evaluate(_COUNT_FRAMES, seconds)
     return seen["frames"] / max(seen["seconds"], 1e-9), int(seen["frames"])
@@ -503,3 +512,74 @@ def frames_per_second(page, selector: str, seconds: float) -> tuple[float, int]:
     new ``data-frame``, watched for ``seconds`` in the browser: ``(rate, frames seen)``."""
     seen = page.evaluate(_COUNT_FRAMES_ATTRIBUTE, [selector, seconds])
     return seen["frames"] / max(seen["seconds"], 1e-9), int(seen["frames"])
+
+
+# ----------------------------------------------------------------------------- live view
+
+WATCH_LIVE_VIEW = """() => {
+  // From the next click until the page shows "Test accuracy": redraws of the live
+  // curves and of the weight pictures, and the main thread's long tasks (over 50 ms).
+  // The live component counts its own redraws (data-frames on [data-live=curves] and
+  // [data-live=weights], inside shadow roots); a page without it (the Plotly charts of
+  // before) is counted by each new plot of its loss chart and of its weight heatmap.
+  const find = (root, selector) => {
+    const hit = root.querySelector(selector);
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const inner = find(el.shadowRoot, selector); if (inner) return inner; }
+    }
+    return null;
+  };
+  const state = {tasks: [], start: null, end: null, curves: 0, weights: 0, kind: null};
+  new PerformanceObserver(list => state.tasks.push(...list.getEntries()))
+      .observe({type: 'longtask', buffered: false});
+  let last = {curves: undefined, weights: undefined}, elements = {};
+  const plotly = (heatmap) => [...document.querySelectorAll('.js-plotly-plot')].find(p =>
+      p._fullData && p._fullData[0] && (p._fullData[0].type === 'heatmap') === heatmap);
+  const read = (which) => {
+    let el = elements[which];
+    if (!el || !el.isConnected) el = elements[which] = find(document, `[data-live=${which}]`);
+    if (el) { state.kind = 'component'; return el.dataset.frames; }
+    const p = plotly(which === 'weights');
+    return p ? p._fullData : undefined;  // a new plot makes a new _fullData
+  };
+  const tick = () => {
+    if (state.start !== null && state.end === null) {
+      for (const which of ['curves', 'weights']) {
+        const now = read(which);
+        if (now !== undefined && now !== last[which]) {
+          if (last[which] !== undefined) state[which] += 1;
+          last[which] = now;
+        }
+      }
+      if (document.body.innerText.includes('Test accuracy')) state.end = performance.now();
+    } else if (state.start === null) {
+      for (const which of ['curves', 'weights']) last[which] = read(which);
+    }
+    if (state.end === null) requestAnimationFrame(tick);
+  };
+  document.addEventListener('pointerdown', () => { state.start = performance.now(); },
+                            {capture: true, once: true});
+  requestAnimationFrame(tick);
+  state.figures = () => {
+    const end = state.end ?? performance.now();
+    const seconds = Math.max(end - state.start, 1) / 1000;
+    const busy = state.tasks.filter(t => t.startTime >= state.start && t.startTime <= end)
+        .reduce((sum, t) => sum + t.duration, 0);
+    return {seconds, curve_frames: state.curves, weight_frames: state.weights,
+            curves_per_second: state.curves / seconds,
+            weights_per_second: state.weights / seconds,
+            long_task_share: busy / 1000 / seconds, kind: state.kind || 'plotly'};
+  };
+  window.__liveView = state;
+}"""
+
+
+def watch_live_run(page, timeout: float = 300.0) -> dict:
+    """Click Train on the open Train page and watch the run to its end (see
+    ``WATCH_LIVE_VIEW``): ``{"seconds", "curve_frames", "weight_frames",
+    "curves_per_second", "weights_per_second", "long_task_share", "kind"}``."""
+    page.evaluate(WATCH_LIVE_VIEW)
+    page.get_by_role("button", name="Train").first.click()
+    page.wait_for_function("() => window.__liveView.end !== null", timeout=timeout * 1000)
+    return page.evaluate("() => window.__liveView.figures()")

@@ -84,3 +84,11 @@ def copy_links(app) -> list[str]:
     from playground.shell import copy_link
 
     return [data["link"] for data in components(app, copy_link.NAME)]
+
+
+def live_views(app) -> list[dict]:
+    """The payloads of the page's live views (``playground.shell.livechart``), as sent."""
+    import json
+
+    return [json.loads(c.proto.json) for c in app.get("bidi_component")
+            if c.proto.component_name.endswith("mlp_playground_livechart")]

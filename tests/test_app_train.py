@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from playground.common.state import STATE_KEY
 from playground.common.urlstate import SESSION_PARAM
-from tests.apptest_helpers import copy_links, metrics, plotly_figures, run_until
+from tests.apptest_helpers import copy_links, live_views, metrics, plotly_figures, run_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -111,13 +111,21 @@ def test_the_default_run_has_no_warning_and_draws_curves_health_and_weights():
     app = new_app()
     train_to_end(app)
     assert texts(app.warning) == ""
-    titles = [f["layout"].get("title", {}).get("text", "") for f in plotly_figures(app)]
-    assert any("Input → hidden layer 1" in t for t in titles)
-    names = {trace.get("name") for f in plotly_figures(app) for trace in f["data"]}
+    # One live view, sent whole on this full page run: its charts, series and weights.
+    (view,) = live_views(app)
+    assert view["key"] and view["running"] is False
+    charts = {c["id"]: c for c in view["layout"]["charts"]}
+    names = {s["name"] for c in charts.values() for s in c["series"]}
     assert {"train loss", "validation accuracy", "W1", "W2", "hidden 1"} <= names
+    assert charts["grad"]["log"] and len(view["points"]["loss"]["x"]) == 30
+    images = {i["id"]: i for i in view["images"]}
+    assert images["tiles"]["title"].startswith("Input → hidden layer 1")
     # The output heatmap numbers the classes 0-9.
-    output = [f for f in plotly_figures(app) if "output" in str(f["layout"].get("title"))]
-    assert output and output[0]["data"][0]["x"] == [str(i) for i in range(10)]
+    assert images["matrix-1"]["to_names"] == [str(i) for i in range(10)]
+    # The run ended: the epoch axis ends at its last epoch.
+    assert view["x_range"] == [0.5, 30.5]
+    # The health area shows the activation and its slope with the layer's z values.
+    assert any("f′" in str(t.get("name")) for f in plotly_figures(app) for t in f["data"])
 
 
 def test_l2_on_screen_is_the_l2_the_engine_trains_with():

@@ -327,9 +327,7 @@ def test_the_boundaries_canvas_takes_its_colours_from_the_payload():
 
 
 SOURCES = ("pages", "playground")
-#: pages/train.py's weight-tiles caption still says red/blue: that page is the
-#: integrator's to edit (its line: f"{POSITIVE_NAME.capitalize()} pixels push the unit up,
-#: {NEGATIVE_NAME} pixels push it down.").
+#: Files the scan leaves to their own test (pages/train.py's has one below).
 NOT_MINE = {"pages/train.py"}
 
 
@@ -351,10 +349,53 @@ def test_no_page_names_other_sign_colours():
     assert found == {}
 
 
-@pytest.mark.xfail(strict=True, reason="pages/train.py's caption says red/blue until the "
-                   "integrator edits it; then this passes and the mark must go")
 def test_the_train_page_names_the_sign_colours_too():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     assert _sign_words(root / "pages" / "train.py") == []
+
+
+def test_the_epoch_axis_shrinks_to_the_epochs_done_once_a_run_stops():
+    assert train_figures.curve_x_range(7, 50, running=True) == (0.5, 50.5)
+    assert train_figures.curve_x_range(7, 50, running=False) == (0.5, 7.5)
+    assert train_figures.curve_x_range(0, 50, running=False) == (0.5, 1.5)
+
+
+def test_live_weights_round_trip_through_bytes_within_one_level():
+    from playground.shell.livechart import signed_bytes
+
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(64, 5)).astype(np.float32)
+    (tiles, matrix) = train_figures.weight_images([w, rng.normal(size=(5, 3))], (8, 8),
+                                                  class_names=["a", "b", "c"])
+    raw = np.frombuffer(__import__("base64").b64decode(tiles["data"]), dtype=np.uint8)
+    back = (raw.astype(float) - 127.5) / 127.5 * tiles["limit"]
+    # Unit-major: unit j's 64 pixels in a row.
+    assert np.max(np.abs(back.reshape(5, 64) - w.T)) <= tiles["limit"] / 127.5
+    assert tiles["lo"] == [round(float(v), 4) for v in w.min(axis=0)]
+    assert matrix["to_names"] == ["a", "b", "c"] and matrix["n_in"] == 5
+    with pytest.raises(ValueError):
+        signed_bytes(w, 0.0)
+
+
+def test_a_live_stream_sends_only_new_points_and_everything_on_a_keyframe():
+    from playground.shell.livechart import KEYFRAME_SECONDS, LiveStream
+
+    now = [0.0]
+    stream = LiveStream(clock=lambda: now[0])
+    layout = train_figures.live_layout("relu", health=False)
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}
+    first = stream.frame("run-1", layout, train_figures.live_points(history, 1), x_range=(0.5, 9.5))
+    assert first["key"] and first["points"]["loss"]["from"] == 0
+    history["loss"].append(0.4)
+    history["val_loss"].append(0.45)
+    now[0] += 0.1
+    second = stream.frame("run-1", layout, train_figures.live_points(history, 1), x_range=(0.5, 9.5))
+    assert not second["key"] and second["seq"] == 1 and "layout" not in second
+    assert second["points"]["loss"] == {"from": 2, "x": [3.0], "ys": [[0.4], [0.45]]}
+    now[0] += KEYFRAME_SECONDS
+    third = stream.frame("run-1", layout, train_figures.live_points(history, 1), x_range=(0.5, 9.5))
+    assert third["key"] and third["points"]["loss"]["from"] == 0
+    stream.restart()
+    assert stream.frame("run-1", layout, {}, x_range=(0.5, 1.5))["key"]

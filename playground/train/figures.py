@@ -266,3 +266,138 @@ def health_meters(
     })
 
 
+
+
+# ----------------------------------------------------------------------------- live view
+# The payload pieces of the live view (``playground.shell.livechart``): its layout, each
+# chart's points and the weight pictures. The Plotly figures above stay for the tests'
+# references and the Compare view (``run_overlay``).
+
+
+def live_layout(activation: str = "relu", health: bool = True) -> dict:
+    """The live view's charts: loss (with the learning-rate marks) and accuracy; with
+    ``health``, each weight matrix's gradient norm (log axis) and the share of stuck
+    units (dead for ReLU, saturated for sigmoid and tanh)."""
+    from playground.shell.livechart import line_chart
+
+    stuck_name = {"relu": "dead", "leaky_relu": "dead", "sigmoid": "saturated",
+                  "tanh": "saturated"}.get(activation, "stuck")
+    charts = [
+        line_chart("loss", "Loss ↓", "curves", [
+            {"name": "train loss", "colour": TRAIN_COLOUR},
+            {"name": "validation loss", "colour": VAL_COLOUR, "dash": True}], marks=True),
+        line_chart("accuracy", "Accuracy ↑", "curves", [
+            {"name": "train accuracy", "colour": TRAIN_COLOUR},
+            {"name": "validation accuracy", "colour": VAL_COLOUR, "dash": True}],
+            percent=True, y_max=1.02),
+    ]
+    if health:
+        charts += [
+            line_chart("grad", "Gradient norm (log)", "health", [], height=180, log=True),
+            line_chart("stuck", f"Units {stuck_name}", "health", [], height=180,
+                       percent=True, y_max=1.02),
+        ]
+    return {"charts": charts, "stuck_name": stuck_name}
+
+
+def live_health_series(layout: dict, samples: Sequence[Mapping[str, object]]) -> dict:
+    """``layout`` with one health series per weight matrix and hidden layer (their count
+    is known from the first sample)."""
+    if not samples:
+        return layout
+    n_norms = len(samples[0]["grad_norms"])
+    n_stuck = len(samples[0]["stuck"])
+    charts = []
+    for chart in layout["charts"]:
+        if chart["id"] == "grad":
+            chart = {**chart, "series": [{"name": f"W{i + 1}", "colour": RUN_COLOURS[i % len(RUN_COLOURS)]}
+                                         for i in range(n_norms)]}
+        elif chart["id"] == "stuck":
+            chart = {**chart, "series": [{"name": f"hidden {i + 1}", "dash": True,
+                                          "colour": RUN_COLOURS[i % len(RUN_COLOURS)]}
+                                         for i in range(n_stuck)]}
+        charts.append(chart)
+    return {**layout, "charts": charts}
+
+
+def live_points(history: Mapping[str, Sequence], batches_per_epoch: int) -> dict:
+    """Each chart's whole series ``(x, [ys])``: curves per epoch (1, 2, ...), health at
+    the epoch's fraction it was sampled (``epoch - 1 + batch / batches_per_epoch``)."""
+    loss, val_loss = list(history.get("loss") or []), list(history.get("val_loss") or [])
+    acc, val_acc = list(history.get("accuracy") or []), list(history.get("val_accuracy") or [])
+    n = max(len(loss), len(val_loss))
+    pad = lambda values: [*values, *[None] * (n - len(values))]  # noqa: E731
+    x = list(range(1, n + 1))
+    points = {"loss": (x, [pad(loss), pad(val_loss)]),
+              "accuracy": (x, [pad(acc), pad(val_acc)])}
+    samples = list(history.get("health") or [])
+    hx = [float(s["epoch"]) - 1 + float(s["batch"]) / max(batches_per_epoch, 1) for s in samples]
+    if samples:
+        norms = np.array([s["grad_norms"] for s in samples], dtype=float).reshape(len(samples), -1)
+        stuck = np.array([s["stuck"] for s in samples], dtype=float).reshape(len(samples), -1)
+        # A log axis has no place for 0: a gradient norm of exactly 0 is left out.
+        points["grad"] = (hx, [[v if v > 0 else None for v in col] for col in norms.T.tolist()])
+        points["stuck"] = (hx, stuck.T.tolist())
+    return points
+
+
+def curve_x_range(epochs_done: int, target_epochs: int, running: bool) -> tuple[float, float]:
+    """The epoch axis: up to the target while a run may still get there, and only up to
+    the epochs done once it has stopped (early, or by divergence), so that the curves
+    fill the chart."""
+    last = max(epochs_done, target_epochs if running else 0, 1)
+    return (0.5, last + 0.5)
+
+
+def lr_mark_labels(lr_marks: Sequence[tuple[float, float]]) -> list[tuple[float, str]]:
+    return [(x, f"lr {value:g}") for x, value in lr_marks]
+
+
+def weight_images(weights: Sequence[np.ndarray], image_shape: tuple[int, int] | None,
+                  class_names: Sequence[str] | None = None, max_tiles: int = 64,
+                  title: str | None = None) -> list[dict]:
+    """The weight pictures of the live view: the first layer's units as image tiles
+    (when the inputs are images), then each deeper matrix as a heatmap. Values are sent
+    as bytes on each picture's own symmetric range (see ``livechart.signed_bytes``)."""
+    from playground.shell.livechart import signed_bytes
+
+    images = []
+    deeper = list(weights)
+    if image_shape is not None:
+        first = np.asarray(deeper.pop(0), dtype=np.float32)
+        h, w = (int(s) for s in image_shape)
+        if first.ndim != 2 or first.shape[0] != h * w:
+            raise ValueError(
+                f"first-layer weights of shape {first.shape} do not match images of {h}x{w}")
+        n = min(first.shape[1], max_tiles)
+        cols = math.ceil(math.sqrt(n))
+        shown = first[:, :n]
+        limit = symmetric_limit(shown)
+        units = f"first {n} of {first.shape[1]}" if n < first.shape[1] else f"all {n}"
+        images.append({
+            "id": "tiles", "kind": "tiles", "h": h, "w": w, "n": n, "cols": cols,
+            "rows": math.ceil(n / cols), "limit": limit,
+            "title": title or f"Input → hidden layer 1 weights ({units} units)",
+            # Unit-major: unit j's h*w pixels, row by row.
+            "data": signed_bytes(shown.T, limit),
+            "lo": [round(float(v), 4) for v in shown.min(axis=0)],
+            "hi": [round(float(v), 4) for v in shown.max(axis=0)],
+        })
+        offset = 1
+    else:
+        offset = 0
+    for i, w in enumerate(deeper):
+        w = np.asarray(w, dtype=np.float32)
+        layer = i + offset  # the from-layer's hidden index (0 = the inputs)
+        last = i == len(deeper) - 1
+        from_label = "input" if layer == 0 else f"hidden {layer}"
+        to_label = "output" if last else f"hidden {layer + 1}"
+        limit = symmetric_limit(w)
+        images.append({
+            "id": f"matrix-{layer}", "kind": "matrix", "n_in": int(w.shape[0]),
+            "n_out": int(w.shape[1]), "limit": limit, "from_label": from_label,
+            "to_label": to_label, "title": f"{from_label} → {to_label}",
+            "to_names": [str(c) for c in class_names] if last and class_names is not None else None,
+            "data": signed_bytes(w, limit),
+        })
+    return images

@@ -1,5 +1,5 @@
-"""The Train page's run panel: curves, health, metrics and weights of a run, and the
-comparison of finished runs (Streamlit)."""
+"""The Train page's run panel: the live view of a run (curves, health, weights), its
+metrics, and the comparison of finished runs (Streamlit)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ from typing import Any
 
 import streamlit as st
 
+from playground.common import figures as common_figures
 from playground.common.diagnosis import run_warning
+from playground.common.figures import NEGATIVE_NAME, POSITIVE_NAME
 from playground.common.runs import RunRecord, TrainingRun
 from playground.common.state import Playground
-from playground.common.vocab import RUNNING, format_seconds
+from playground.common.vocab import RUNNING, TrainConfig, format_seconds
+from playground.shell import livechart
+from playground.shell.livechart import LiveStream
 from playground.train import figures
 from playground.train import view as train_view
+
+#: Seconds between two weight pictures sent while a run trains (2.5 a second).
+WEIGHTS_EVERY = 0.4
 
 
 def _percent(value: float | None) -> str:
@@ -25,10 +32,34 @@ def chart(figure: Any, key: str, **kwargs: Any) -> None:
     st.plotly_chart(figure, key=key, width="stretch", config={"displayModeBar": False}, **kwargs)
 
 
-def render_run(run: TrainingRun, runs: Sequence[RunRecord]) -> None:
-    """Everything below the progress bar (``runs``: the finished ones, for the accuracy delta). While the run trains only the curves and
-    health meters are drawn (capped by the tick rate); the weight heatmaps join once
-    it pauses or ends, so drawing stays a small share of the run's time."""
+#: Captions of the live view's sections (drawn inside it, under each).
+CAPTIONS = {
+    "curves": "Hover a chart for each curve's value at that epoch. Dashed lines mark "
+              "learning-rate changes.",
+    "health": "Health, sampled a few times per epoch: each weight matrix's gradient size (if "
+              "the first layer's is far below the last's, gradients are vanishing), and the "
+              "share of hidden units that are dead or saturated, which no longer learn.",
+    "weights": f"Each tile is one hidden unit: the weight it gives every input pixel. "
+               f"{POSITIVE_NAME.capitalize()} pixels push the unit up, {NEGATIVE_NAME} pixels "
+               "push it down. The pictures move while it trains (about twice a second); "
+               "Freeze keeps them still for reading. Hover a tile for its unit and range.",
+}
+
+
+def live_stream(pg: Playground) -> LiveStream:
+    """The tab's stream of the Train live view (what its browser was sent)."""
+    return pg.room("train-live-view", LiveStream)
+
+
+def _layout(activation: str, health: Sequence) -> dict:
+    layout = figures.live_health_series(figures.live_layout(activation, bool(health)), health)
+    return {**layout, "captions": CAPTIONS}
+
+
+def render_run(run: TrainingRun, runs: Sequence[RunRecord], stream: LiveStream) -> None:
+    """Everything below the progress bar (``runs``: the finished ones, for the accuracy
+    delta): warnings, the final metrics, and one frame of the live view, which gets only
+    the points it lacks, and the weights at most every ``WEIGHTS_EVERY`` seconds."""
     started = time.perf_counter()
     if run.message:
         st.warning(run.message, icon=":material/warning:")
@@ -45,57 +76,53 @@ def render_run(run: TrainingRun, runs: Sequence[RunRecord]) -> None:
         )
         m2.metric("Train accuracy", _percent(run.train_accuracy), help="Share of the training images read right.")
         m3.metric("Training time", format_seconds(run.train_seconds), help="Time the network spent learning; drawing the live charts is not counted.")
-    chart(
-        figures.training_curves(vars(run.history), run.target_epochs,
-                                lr_marks=train_view.lr_marks(run)),
-        "chart-curves",
-    )
-    if run.history.health:
-        chart(
-            figures.health_meters(run.history.health, run.trainer.batches_per_epoch,
-                                  run.config.activation),
-            "chart-health",
-        )
-        st.caption(
-            "Health, sampled a few times per epoch: each weight matrix's gradient size (if the "
-            "first layer's is far below the last's, gradients are vanishing), and the share "
-            "of hidden units that are dead or saturated, which no longer learn."
-        )
-    if run.status == RUNNING:
-        st.caption(
-            "The weight pictures appear when the run pauses or ends: redrawing them every "
-            "frame would slow the training down."
-        )
-        run.chart_seconds += time.perf_counter() - started
-    else:
-        render_weights(run)
-
-
-def render_weights(run: TrainingRun) -> None:
+    running = run.status == RUNNING
+    history = vars(run.history)
+    health = run.history.health
+    # The stream restarts when the health series appear (the layout gains their lines).
+    stream_id = f"run-{run.run_id}-{min(len(health), 1)}"
     image_shape = getattr(run.dataset, "image_shape", None)
-    weights = run.net.weights
-    if image_shape is not None:
-        chart(figures.weight_tiles(weights[0], image_shape), "chart-tiles")
-        st.caption(
-            "Each tile is one hidden unit: the weight it gives every input pixel. "
-            "Red pixels push the unit up, blue pixels push it down."
-        )
-    deeper = weights[1:]
-    if deeper:
-        names = [str(c) for c in getattr(run.dataset, "class_names", range(run.n_classes))]
-        cols = st.columns(len(deeper))
-        for i, (col, w) in enumerate(zip(cols, deeper, strict=True)):
-            last = i == len(deeper) - 1
-            with col:
-                chart(
-                    figures.weight_matrix(
-                        w,
-                        from_label=f"hidden {i + 1}",
-                        to_label="output" if last else f"hidden {i + 2}",
-                        to_names=names if last else None,
-                    ),
-                    f"chart-matrix-{i}",
-                )
+    names = [str(c) for c in getattr(run.dataset, "class_names", range(run.n_classes))]
+    payload = stream.frame(
+        stream_id,
+        _layout(run.config.activation, health),
+        figures.live_points(history, run.trainer.batches_per_epoch),
+        x_range=figures.curve_x_range(run.epochs_done, run.target_epochs, running),
+        now=run.epochs_done + (run.trainer.batch / max(1, run.trainer.batches_per_epoch)),
+        marks=figures.lr_mark_labels(train_view.lr_marks(run)),
+        running=running,
+        images=lambda: figures.weight_images(run.net.weights, image_shape, names),
+        images_every=WEIGHTS_EVERY,
+    )
+    livechart.show(payload, key="train-live")
+    if running:
+        run.chart_seconds += time.perf_counter() - started
+    elif health:
+        activation_panel(run)
+
+
+def activation_panel(run: TrainingRun) -> None:
+    """The hidden activation and its slope, with the first hidden layer's z values on a
+    batch of validation rows: where units saturate or die (drawn when the run pauses or
+    ends; its histogram would cost a Plotly redraw per frame)."""
+    args, caption = train_view.activation_view(run)
+    chart(common_figures.activation_curves(**args, height=230), "chart-activation")
+    st.caption(caption)
+
+
+def preview(config: TrainConfig, net: Any, image_shape: tuple[int, int] | None,
+            stream: LiveStream) -> None:
+    """Empty curves and the starting weights of the network that Train would build."""
+    payload = stream.frame(
+        "preview",
+        {**figures.live_layout(config.activation, health=False), "captions": CAPTIONS},
+        figures.live_points({}, 1),
+        x_range=figures.curve_x_range(0, config.epochs, True),
+        images=None if net is None else lambda: figures.weight_images(
+            net.weights, image_shape,
+            title=f"Starting weights: random (seed {config.seed})"),
+    )
+    livechart.show(payload, key="train-live")
 
 
 def compare_runs(pg: Playground) -> None:

@@ -10,6 +10,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
+from playground.common.models import activation_and_slope
 from playground.common.runs import RunRecord, TrainingRun
 from playground.common.vocab import (
     ACTIVATION_LABELS,
@@ -20,7 +23,9 @@ from playground.common.vocab import (
     format_lr,
 )
 
-#: Training time per screen refresh of a running run.
+#: Training time per screen refresh of a running run. It caps the live view near 4
+#: frames a second; 0.06 s measured faster frames but let a Stop on 512-512-512 batch 8
+#: end as "finished" (not understood yet), so it stays at 0.2 s.
 TICK_BUDGET_SECONDS = 0.2
 #: Longest stretch of training between two chances to notice a click (Pause, Stop, ...).
 PIECE_SECONDS = 0.05
@@ -126,3 +131,31 @@ def health_caption(run: TrainingRun) -> str | None:
     norms = ", ".join(f"W{i + 1} {g:.2g}" for i, g in enumerate(last["grad_norms"]))
     stuck = ", ".join(f"layer {i + 1} {s:.0%}" for i, s in enumerate(last["stuck"]))
     return f"Gradient norms: {norms}. Units {kind}: {stuck}."
+
+
+#: Validation rows whose first-hidden-layer z values the activation chart shows.
+ACTIVATION_ROWS = 64
+
+
+def activation_view(run: TrainingRun) -> tuple[dict[str, Any], str]:
+    """The run's hidden activation and its slope (the engine's own f and f'), with the
+    first hidden layer's pre-activations z on ``ACTIVATION_ROWS`` validation rows, as
+    keyword arguments of ``figures.activation_curves``, and a caption read off them."""
+    rows = run.X_val[:ACTIVATION_ROWS]
+    zs, _ = run.net.forward_trace(rows)
+    z = np.asarray(zs[0], dtype=np.float64).ravel()
+    low, high = min(-6.0, float(z.min()) - 0.5), max(6.0, float(z.max()) + 0.5)
+    grid = np.linspace(low, high, 241)
+    f, slope = activation_and_slope(run.config.activation, grid)
+    f_at_z, slope_at_z = activation_and_slope(run.config.activation, z)
+    name = ACTIVATION_LABELS.get(run.config.activation, run.config.activation)
+    flat = float(np.mean(np.abs(slope_at_z) < 0.01))
+    args = {"name": name, "grid": grid, "f": f, "slope": slope, "z": z, "f_at_z": f_at_z,
+            "slope_at_z": slope_at_z}
+    caption = (
+        f"f = {name} (solid) and its slope f′ (dashed), with hidden layer 1's {z.size:,} "
+        f"values of z on {rows.shape[0]} validation images (the histogram). {flat:.0%} of "
+        "them sit where f′ is below 0.01: there a unit passes almost no error back "
+        "(saturated, or a dead ReLU)."
+    )
+    return args, caption
