@@ -22,10 +22,9 @@ panel = live.LivePanel(pg, "sweep")
 
 def budget(plan: controls.Plan) -> None:
     dataset = data.load_dataset(plan.dataset)
-    n_train = int(round(len(dataset.y_train) * 0.9))
     workers = plan.n_jobs or (os.cpu_count() or 1)
-    seconds = sv.estimate_seconds(plan.configs, n_train, workers,
-                                  sv.measured_batch_seconds(dataset))
+    seconds = sv.estimate_seconds(plan.configs, sv.training_rows(dataset), workers,
+                                  sv.measured_batch_seconds(dataset), sv.machine_speed(workers))
     st.markdown(f"**{sv.budget_line(len(plan.configs), seconds)}**")
     if plan.scheduler:
         st.caption(f"With {workers} local processes; a cluster shares the runs among its workers.")

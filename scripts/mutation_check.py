@@ -567,6 +567,32 @@ MUTATIONS: tuple[Mutation, ...] = (
       "            step(checkpoint)\n",
       "a frame trains even when every training slot is busy with other tabs",
       ("tests/test_live.py",)),
+    # ----------------------------------------------- the Sweep page's time estimate
+    M("sweep-batch-wall-clock", "nn_core/sweep.py",
+      "        started = time.thread_time()\n"
+      "        count = trainer.step(max_batches=50, max_seconds=budget)\n"
+      "        seconds = time.thread_time() - started\n",
+      "        started = time.perf_counter()\n"
+      "        count = trainer.step(max_batches=50, max_seconds=budget)\n"
+      "        seconds = time.perf_counter() - started\n",
+      "a batch is timed on the wall clock: in the server, other sessions' threads count too "
+      "(the Sweep estimate 4-6x too high)",
+      ("tests/test_sweep.py", "-k", "another_thread")),
+    M("sweep-estimate-ignores-pace", "playground/sweep/view.py",
+      "        speed.pace * config_seconds(",
+      "        config_seconds(",
+      "the Sweep estimate ignores how busy the machine is and what the last sweep measured",
+      ("tests/test_sweep_view.py", "-k", "teaches")),
+    M("sweep-busy-pace-one", "playground/sweep/view.py",
+      "    return max(1.0, (load + max(1, n_workers)) / (os.cpu_count() or 1))",
+      "    return 1.0",
+      "the Sweep estimate ignores the other programs running (the load average)",
+      ("tests/test_sweep_view.py", "-k", "busy_machine")),
+    M("sweep-learns-nothing", "playground/sweep/view.py",
+      "                self.learn(self.results, self.seconds)",
+      "                pass",
+      "a finished sweep does not teach the next estimate this machine's speed",
+      ("tests/test_sweep_view.py", "-k", "teaches")),
 )
 
 
