@@ -593,6 +593,12 @@ MUTATIONS: tuple[Mutation, ...] = (
       "                pass",
       "a finished sweep does not teach the next estimate this machine's speed",
       ("tests/test_sweep_view.py", "-k", "teaches")),
+    # ----------------------------------------------- Train's run summary
+    M("train-delta-across-datasets", "playground/train/view.py",
+      "        and r.config.dataset == run.config.dataset\n",
+      "",
+      "Train's '+2.9 pts vs #1' compares a digits run with an MNIST-sample run",
+      ("tests/test_steering.py", "-k", "accuracy_delta")),
 )
 
 

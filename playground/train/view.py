@@ -64,10 +64,13 @@ def lr_marks(run: TrainingRun) -> list[tuple[float, float]]:
 
 
 def accuracy_delta(run: TrainingRun, runs: Sequence[RunRecord]) -> str | None:
-    """``"+1.2 pts vs #3"`` against the previous finished run; None when there is none or
+    """``"+1.2 pts vs #3"`` against the previous finished run on the same dataset (a
+    digits run's accuracy says nothing about an MNIST one's); None when there is none or
     the difference rounds to zero (then no arrow, neither up nor down)."""
     previous = [
-        r for r in runs if r.run_id < run.run_id and math.isfinite(r.test_accuracy)
+        r for r in runs
+        if r.run_id < run.run_id and math.isfinite(r.test_accuracy)
+        and r.config.dataset == run.config.dataset
     ]
     if not previous or run.test_accuracy is None:
         return None
