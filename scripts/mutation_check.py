@@ -599,6 +599,17 @@ MUTATIONS: tuple[Mutation, ...] = (
       "",
       "Train's '+2.9 pts vs #1' compares a digits run with an MNIST-sample run",
       ("tests/test_steering.py", "-k", "accuracy_delta")),
+    M("train-summary-hides-waiting", "playground/common/runs.py",
+      "        rest = self._wall_seconds - self.train_seconds - self.chart_seconds\n",
+      "        rest = 0.0\n",
+      "Train's 'finished in 1.4 s (0.2 s computing, 4% drawing)' leaves the waits between "
+      "frames unnamed",
+      ("tests/test_playground.py", "-k", "accounts_for_all")),
+    M("train-frames-uncounted", "playground/train/view.py",
+      "        run.frames += 1",
+      "        pass",
+      "Train's summary cannot say how many frames the browser showed",
+      ("tests/test_playground.py", "-k", "accounts_for_all")),
 )
 
 

@@ -44,6 +44,8 @@ def tick(
     ``ceil(epochs / FRAMES_PER_RUN)`` epochs per tick, so it still animates.
     """
     max_epochs = max(1, math.ceil(run.target_epochs / FRAMES_PER_RUN))
+    if run.status == RUNNING:
+        run.frames += 1  # the run's summary says what the waits between frames took
     clock = run.clock
     start = clock()
     completed = 0
