@@ -610,6 +610,29 @@ MUTATIONS: tuple[Mutation, ...] = (
       "        pass",
       "Train's summary cannot say how many frames the browser showed",
       ("tests/test_playground.py", "-k", "accounts_for_all")),
+    # ----------------------------------------------- phones: the action next to what it changes
+    M("phone-settings-first", "playground/shell/layout.py",
+      "{{ order: -1; }}",
+      "{{ order: 0; }}",
+      "on a phone the settings come first: Train's button 1,200 px down, Play two screens "
+      "above its boundary",
+      ("tests/test_browser_phone_layout.py", "-k", "phone"), browser=True),
+    M("phone-tip-says-left", "pages/train.py",
+      'narrow=lambda: st.info(train_view.start_tip(config, settings="below the chart"),',
+      "narrow=lambda: st.info(train_view.start_tip(config),",
+      "on a phone Train's start tip sends you to settings 'on the left' (they are below)",
+      ("tests/test_browser_phone_layout.py", "-k", "train_and_sweep and phone"), browser=True),
+    M("phone-boundary-after-network", "playground/boundaries/component.py",
+      'grid-template-areas: "out" "net" "curves" "cm"; }',
+      'grid-template-areas: "net" "out" "curves" "cm"; }',
+      "on a phone the network diagram comes between Play and the boundary",
+      ("tests/test_browser_phone_layout.py", "-k", "boundaries and phone"), browser=True),
+    M("phone-buttons-one-a-line", "playground/shell/layout.py",
+      "{{ min-width: calc({share} - 1rem); }}",
+      "{{ }}",
+      "on a phone every button and metric takes a line of its own: Play's boundary a "
+      "screen further down",
+      ("tests/test_browser_phone_layout.py", "-k", "boundaries and phone"), browser=True),
 )
 
 

@@ -253,6 +253,9 @@ def test_start_tip_describes_the_settings_on_screen():
     assert "2 hidden layers of 128 and 32 ReLU units" in tip and "SGD" in tip
     assert "0.1" in tip and "defaults" not in tip
     assert "defaults" in train_view.start_tip(TrainConfig())
+    assert tip.endswith("Change the settings on the left first, if you like.")
+    phone = train_view.start_tip(TrainConfig(), settings="below the chart")
+    assert "below the chart" in phone and "left" not in phone
 
 
 def test_lr_marks_sit_where_the_new_rate_was_first_used(digits):

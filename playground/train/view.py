@@ -82,8 +82,9 @@ def accuracy_delta(run: TrainingRun, runs: Sequence[RunRecord]) -> str | None:
     return f"{points:+.1f} pts vs #{previous[-1].run_id}"
 
 
-def start_tip(config: TrainConfig) -> str:
-    """What pressing Train will do, for the settings on screen now."""
+def start_tip(config: TrainConfig, settings: str = "on the left") -> str:
+    """What pressing Train will do, for the settings on screen now; ``settings`` says
+    where they are (on a phone, below the chart)."""
     layers = " and ".join(str(h) for h in config.hidden)
     unit_word = "layer" if len(config.hidden) == 1 else "layers"
     l2 = "" if config.l2 == 0 else f", L2 {format_l2(config.l2)}"
@@ -96,7 +97,7 @@ def start_tip(config: TrainConfig) -> str:
     )
     if config == TrainConfig():
         tip += " These defaults read about 97% of the digits right after a second or two."
-    return tip
+    return tip + f" Change the settings {settings} first, if you like."
 
 
 def live_change_notes(changed: Sequence[str], run: TrainingRun, asked_epochs: int) -> list[str]:
