@@ -673,7 +673,12 @@ def batch_seconds(
     budget: float = 0.05,
 ) -> float:
     """Seconds one training batch of this shape takes here (one BLAS thread),
-    measured on a few batches of ``dataset`` within about ``budget`` seconds."""
+    measured on a few batches of ``dataset`` within about ``budget`` seconds.
+
+    The measure is this thread's CPU time, not the wall clock: in a server process
+    other threads (other sessions training) take the GIL in turns, and a few
+    milliseconds of wall clock then counted their work too (measured 4-10x too slow
+    beside one busy thread), while a sweep's worker process has its core to itself."""
     from threadpoolctl import threadpool_limits
 
     n_classes = int(getattr(dataset, "n_classes", 0) or int(dataset.y_train.max()) + 1)
@@ -684,9 +689,9 @@ def batch_seconds(
     trainer = recipe.trainer(net, dataset.X_train, dataset.y_train, rows=rows, health_samples=0)
     with threadpool_limits(1, user_api="blas"):
         trainer.step(max_batches=1)  # allocates the buffers
-        started = time.perf_counter()
+        started = time.thread_time()
         count = trainer.step(max_batches=50, max_seconds=budget)
-        seconds = time.perf_counter() - started
+        seconds = time.thread_time() - started
     return seconds / max(count, 1)
 
 

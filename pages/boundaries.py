@@ -6,7 +6,7 @@ import streamlit as st
 from playground.boundaries import component as boundary_component
 from playground.boundaries import controls
 from playground.boundaries import lab as bd
-from playground.shell import live, ui
+from playground.shell import layout, live, ui
 
 FRAME_SECONDS = 0.1  # how often the live panel redraws while playing
 SLOT_WAIT_SECONDS = 0.5  # longest wait for a training slot while other sessions train
@@ -19,7 +19,7 @@ panel = live.LivePanel(pg, "boundaries")  # it carries out the controls' clicks
 
 def draw(lab: bd.BoundaryLab) -> None:
     snap = lab.snapshot()
-    m = st.columns(5)
+    m = st.container(key="bd-metrics").columns(5)
     m[0].metric("Epoch", f"{snap.epoch:,}", help="Passes over the training points so far.")
     m[1].metric("Train loss", f"{snap.train_loss:.3f}",
                 help="Cross-entropy on the training points now (plus the L1/L2 penalty).")
@@ -33,10 +33,10 @@ def draw(lab: bd.BoundaryLab) -> None:
         st.warning(lab.message, icon=":material/warning:")
     boundary_component.live_panel(bd.live_frame(lab, snap))
     st.caption(
-        "Left: each tile is one unit's output over the whole plane (blue positive, orange "
-        "negative; an output tile is its class's probability); links are blue for positive "
-        "and orange for negative weights, thicker when larger. Hover a tile for its formula "
-        "with the current numbers, a link for its weight. Right: the boundary, pale where "
+        "In the network, each tile is one unit's output over the whole plane (blue positive, "
+        "orange negative; an output tile is its class's probability); links are blue for "
+        "positive and orange for negative weights, thicker when larger. Hover a tile for its "
+        "formula with the current numbers, a link for its weight. The boundary is pale where "
         "the network is unsure."
     )
 
@@ -59,7 +59,12 @@ with ui.friendly_errors("showing the settings"):
     settings_col, main_col = st.columns([1, 3.1], gap="large")  # 3.1: selects fit at 1400 px
     with settings_col, st.container(border=True):
         controls.controls(pg, panel, lab)
-    with main_col:
+    # On a phone: Play, then the boundary it changes, the settings under them; the rows
+    # of buttons and metrics wrap three to a line (see shell/layout.py).
+    layout.main_first_when_narrow("bd-main")
+    layout.wrap_rows_when_narrow("bd-actions", "bd-network", "bd-metrics")
+    layout.wrap_rows_when_narrow("bd-view", per_line=2)
+    with main_col, st.container(key="bd-main"):
         controls.buttons(pg, panel, lab)
         controls.view_row(pg, panel, lab)
         controls.network_controls(pg, panel, lab)

@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from playground.shell import data, live, ui
+from playground.shell import data, layout, live, ui
 from playground.sweep import controls, figures
 from playground.sweep import panel as sweep_panel
 from playground.sweep import view as sv
@@ -22,10 +22,9 @@ panel = live.LivePanel(pg, "sweep")
 
 def budget(plan: controls.Plan) -> None:
     dataset = data.load_dataset(plan.dataset)
-    n_train = int(round(len(dataset.y_train) * 0.9))
     workers = plan.n_jobs or (os.cpu_count() or 1)
-    seconds = sv.estimate_seconds(plan.configs, n_train, workers,
-                                  sv.measured_batch_seconds(dataset))
+    seconds = sv.estimate_seconds(plan.configs, sv.training_rows(dataset), workers,
+                                  sv.measured_batch_seconds(dataset), sv.machine_speed(workers))
     st.markdown(f"**{sv.budget_line(len(plan.configs), seconds)}**")
     if plan.scheduler:
         st.caption(f"With {workers} local processes; a cluster shares the runs among its workers.")
@@ -45,7 +44,7 @@ def start(plan: controls.Plan) -> None:
 def buttons(plan: controls.Plan) -> None:
     state = pg.room("sweep")
     running = state is not None and state.running
-    left, right = st.columns(2)
+    left, right = st.container(key="sweep-actions").columns(2)
     if left.button(
         "Run",
         type="primary",
@@ -105,7 +104,10 @@ settings_col, main_col = st.columns([1, 2.6], gap="large")
 with settings_col, st.container(border=True):
     plan = controls.controls(pg)
 
-with main_col:
+# On a phone: Run and the heatmap first, the settings under them (see shell/layout.py).
+layout.main_first_when_narrow("sweep-main")
+layout.wrap_rows_when_narrow("sweep-actions")
+with main_col, st.container(key="sweep-main"):
     if plan.problem:
         st.info(plan.problem, icon=":material/info:")
     else:
@@ -116,7 +118,13 @@ with main_col:
         state.poll()  # a full rerun looks for results too (not only the live panel's timer)
     buttons(plan)
     if state is None:
-        st.info("Pick the settings on the left and press **Run**.", icon=":material/arrow_back:")
+        layout.by_width(
+            "sweep-tip",
+            wide=lambda: st.info("Pick the settings on the left and press **Run**.",
+                                 icon=":material/arrow_back:"),
+            narrow=lambda: st.info("Press **Run**, or first pick the settings below the grid.",
+                                   icon=":material/arrow_downward:"),
+        )
         if plan.problem is None:
             with ui.friendly_errors("drawing the empty grid"):
                 preview(plan)

@@ -6,7 +6,7 @@ from playground.common import vocab
 from playground.common.models import architecture_label
 from playground.common.runs import build_network
 from playground.common.vocab import FIELD_LABELS, RUNNING, TrainConfig
-from playground.shell import live, ui
+from playground.shell import layout, live, ui
 from playground.train import panel as run_panel
 from playground.train import settings
 from playground.train import view as train_view
@@ -70,7 +70,10 @@ with settings_col, st.container(border=True):
     pg.config = config
 
 run = pg.run
-with main_col:
+# On a phone: Train and the chart first, the settings under them (see shell/layout.py).
+layout.main_first_when_narrow("train-main")
+layout.wrap_rows_when_narrow("train-actions")
+with main_col, st.container(key="train-main"):
     if run is not None and run.is_done and not any(r.run_id == run.run_id for r in pg.runs):
         pg.complete_run(run)  # it ended in a tick that a click cut short
     if run is not None and run.is_active:
@@ -85,7 +88,12 @@ with main_col:
             st.toast(note)
     settings.buttons(pg, panel, dataset_ready)
     if run is None:
-        st.info(train_view.start_tip(config), icon=":material/arrow_back:")
+        layout.by_width(
+            "train-tip",
+            wide=lambda: st.info(train_view.start_tip(config), icon=":material/arrow_back:"),
+            narrow=lambda: st.info(train_view.start_tip(config, settings="below the chart"),
+                                   icon=":material/arrow_downward:"),
+        )
         with ui.friendly_errors("previewing the network"):
             preview(config)
     else:

@@ -680,6 +680,72 @@ MUTATIONS: tuple[Mutation, ...] = (
       "            step(checkpoint)\n",
       "a frame trains even when every training slot is busy with other tabs",
       ("tests/test_live.py",)),
+    # ----------------------------------------------- the Sweep page's time estimate
+    M("sweep-batch-wall-clock", "nn_core/sweep.py",
+      "        started = time.thread_time()\n"
+      "        count = trainer.step(max_batches=50, max_seconds=budget)\n"
+      "        seconds = time.thread_time() - started\n",
+      "        started = time.perf_counter()\n"
+      "        count = trainer.step(max_batches=50, max_seconds=budget)\n"
+      "        seconds = time.perf_counter() - started\n",
+      "a batch is timed on the wall clock: in the server, other sessions' threads count too "
+      "(the Sweep estimate 4-6x too high)",
+      ("tests/test_sweep.py", "-k", "another_thread")),
+    M("sweep-estimate-ignores-pace", "playground/sweep/view.py",
+      "        speed.pace * config_seconds(",
+      "        config_seconds(",
+      "the Sweep estimate ignores how busy the machine is and what the last sweep measured",
+      ("tests/test_sweep_view.py", "-k", "teaches")),
+    M("sweep-busy-pace-one", "playground/sweep/view.py",
+      "    return max(1.0, (load + max(1, n_workers)) / (os.cpu_count() or 1))",
+      "    return 1.0",
+      "the Sweep estimate ignores the other programs running (the load average)",
+      ("tests/test_sweep_view.py", "-k", "busy_machine")),
+    M("sweep-learns-nothing", "playground/sweep/view.py",
+      "                self.learn(self.results, self.seconds)",
+      "                pass",
+      "a finished sweep does not teach the next estimate this machine's speed",
+      ("tests/test_sweep_view.py", "-k", "teaches")),
+    # ----------------------------------------------- Train's run summary
+    M("train-delta-across-datasets", "playground/train/view.py",
+      "        and r.config.dataset == run.config.dataset\n",
+      "",
+      "Train's '+2.9 pts vs #1' compares a digits run with an MNIST-sample run",
+      ("tests/test_steering.py", "-k", "accuracy_delta")),
+    M("train-summary-hides-waiting", "playground/common/runs.py",
+      "        rest = self._wall_seconds - self.train_seconds - self.chart_seconds\n",
+      "        rest = 0.0\n",
+      "Train's 'finished in 1.4 s (0.2 s computing, 4% drawing)' leaves the waits between "
+      "frames unnamed",
+      ("tests/test_playground.py", "-k", "accounts_for_all")),
+    M("train-frames-uncounted", "playground/train/view.py",
+      "        run.frames += 1",
+      "        pass",
+      "Train's summary cannot say how many frames the browser showed",
+      ("tests/test_playground.py", "-k", "accounts_for_all")),
+    # ----------------------------------------------- phones: the action next to what it changes
+    M("phone-settings-first", "playground/shell/layout.py",
+      "{{ order: -1; }}",
+      "{{ order: 0; }}",
+      "on a phone the settings come first: Train's button 1,200 px down, Play two screens "
+      "above its boundary",
+      ("tests/test_browser_phone_layout.py", "-k", "phone"), browser=True),
+    M("phone-tip-says-left", "pages/train.py",
+      'narrow=lambda: st.info(train_view.start_tip(config, settings="below the chart"),',
+      "narrow=lambda: st.info(train_view.start_tip(config),",
+      "on a phone Train's start tip sends you to settings 'on the left' (they are below)",
+      ("tests/test_browser_phone_layout.py", "-k", "train_and_sweep and phone"), browser=True),
+    M("phone-boundary-after-network", "playground/boundaries/component.py",
+      'grid-template-areas: "out" "net" "curves" "cm"; }',
+      'grid-template-areas: "net" "out" "curves" "cm"; }',
+      "on a phone the network diagram comes between Play and the boundary",
+      ("tests/test_browser_phone_layout.py", "-k", "boundaries and phone"), browser=True),
+    M("phone-buttons-one-a-line", "playground/shell/layout.py",
+      "{{ min-width: calc({share} - 1rem); }}",
+      "{{ }}",
+      "on a phone every button and metric takes a line of its own: Play's boundary a "
+      "screen further down",
+      ("tests/test_browser_phone_layout.py", "-k", "boundaries and phone"), browser=True),
 )
 
 

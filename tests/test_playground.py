@@ -293,6 +293,39 @@ def test_elapsed_time_and_time_left_use_a_clock(digits):
     assert run.chart_share == pytest.approx(0.3 / run.elapsed_seconds)
 
 
+def test_a_finished_runs_summary_accounts_for_all_of_its_time(digits):
+    """"finished in 1.4 s (0.2 s computing, 4% drawing)" left a second unnamed: the waits
+    between the live loop's frames, while the browser shows one and asks for the next."""
+    from playground.train import view as train_view
+
+    now = [0.0]
+    run = TrainingRun(TrainConfig(epochs=6, hidden=(8,)), digits, clock=lambda: now[0])
+    original_step = run.trainer.step
+
+    def step(*a, **kw):
+        now[0] += 0.01  # computing
+        return original_step(*a, **kw)
+
+    run.trainer.step = step
+    run.start()
+    frames = 0
+    while run.status == RUNNING:
+        train_view.tick(run, budget_seconds=60)  # one epoch a frame: 6 epochs, 6 frames
+        frames += 1
+        run.chart_seconds += 0.02  # drawing this frame's charts
+        now[0] += 0.02 + 0.15  # ... and waiting for the browser's next frame
+    assert run.status == FINISHED and frames == 6 and run.frames == 6
+    # 6 pieces of 0.01 s computing; 5 gaps of 0.17 s, of which 0.02 s drawing each.
+    assert run.elapsed_seconds == pytest.approx(0.06 + 5 * 0.17)
+    line = run.status_line()
+    assert line.startswith("Epoch 6/6 · finished in 0.9 s (0.1 s of it computing, ")
+    assert f"{0.12 / 0.91:.0%} of it drawing charts" in line
+    assert line.endswith(", 0.7 s waiting for the browser between its 6 frames)")  # 5 * 0.15
+    quick = TrainingRun(TrainConfig(epochs=1, hidden=(8,)), digits)
+    quick.run_to_end()  # no frames, no waits: nothing more to name
+    assert "waiting" not in quick.status_line() and "between" not in quick.status_line()
+
+
 def test_a_tick_is_cut_into_pieces_with_a_checkpoint_after_each(digits):
     """A click is noticed at the checkpoint after each piece: at most the epoch under way
     finishes after it, on the slowest network the sliders allow."""

@@ -231,15 +231,21 @@ def test_a_chance_model_is_not_silently_handed_to_draw_and_inspect(digits, defau
 def test_accuracy_delta_has_no_arrow_for_zero_and_names_the_previous_run():
     from playground.common.runs import RunRecord
 
-    def record(run_id, accuracy):
-        return RunRecord(run_id, TrainConfig(), {}, FINISHED, 1, accuracy, accuracy, 1.0)
+    def record(run_id, accuracy, dataset="digits"):
+        return RunRecord(run_id, TrainConfig(dataset=dataset), {}, FINISHED, 1, accuracy,
+                         accuracy, 1.0)
 
-    run = SimpleNamespace(run_id=1, test_accuracy=0.9712)
+    run = SimpleNamespace(run_id=1, test_accuracy=0.9712, config=TrainConfig())
     assert train_view.accuracy_delta(run, []) is None
     assert train_view.accuracy_delta(run, [record(0, 0.9711)]) is None
     assert train_view.accuracy_delta(run, [record(0, 0.95)]) == "+2.1 pts vs #0"
     assert train_view.accuracy_delta(run, [record(0, 0.99)]) == "-1.9 pts vs #0"
     assert train_view.accuracy_delta(run, [record(2, 0.5)]) is None  # only earlier runs
+    # Only runs on the same dataset: an MNIST sample run's accuracy is no yardstick.
+    run = SimpleNamespace(run_id=3, test_accuracy=0.9712, config=TrainConfig())
+    assert train_view.accuracy_delta(run, [record(1, 0.95), record(2, 0.943, "mnist-sample")]) \
+        == "+2.1 pts vs #1"
+    assert train_view.accuracy_delta(run, [record(2, 0.943, "mnist-sample")]) is None
 
 
 def test_start_tip_describes_the_settings_on_screen():
@@ -247,6 +253,9 @@ def test_start_tip_describes_the_settings_on_screen():
     assert "2 hidden layers of 128 and 32 ReLU units" in tip and "SGD" in tip
     assert "0.1" in tip and "defaults" not in tip
     assert "defaults" in train_view.start_tip(TrainConfig())
+    assert tip.endswith("Change the settings on the left first, if you like.")
+    phone = train_view.start_tip(TrainConfig(), settings="below the chart")
+    assert "below the chart" in phone and "left" not in phone
 
 
 def test_lr_marks_sit_where_the_new_rate_was_first_used(digits):

@@ -115,13 +115,102 @@ def test_the_estimate_is_each_configs_batches_shared_among_the_workers():
 
     # 1000 rows: 100 batches of 10 or 10 of 100; two epochs each.
     jobs = [2 * 100 * 0.001, 2 * 10 * 0.001, 2 * 100 * 0.004, 2 * 10 * 0.004]
-    one = sv.estimate_seconds(configs, 1000, 1, measure)
-    two = sv.estimate_seconds(configs, 1000, 2, measure)
+    one = sv.estimate_seconds(configs, 1000, 1, measure, sv.MachineSpeed())
+    two = sv.estimate_seconds(configs, 1000, 2, measure)  # None: the idle defaults
     assert one == pytest.approx(sum(jobs) + sv.POOL_START_SECONDS)
     assert two == pytest.approx(0.8 + sv.POOL_START_SECONDS)  # the 0.8 s job alone
     assert len(calls) == 8
     assert sv.budget_line(4, one) == "4 runs, about 2.1 s on this machine"
     assert sv.budget_line(1, 75) == "1 run, about 1 min 15 s on this machine"
+
+
+def test_a_finished_sweep_teaches_the_estimate_this_machines_pace_and_overhead():
+    per_batch = {(16,): 0.001, (64,): 0.004}
+
+    def measure(hidden, batch_size, activation, optimizer):
+        return per_batch[hidden]
+
+    # 1000 rows in batches of 100: 10 batches an epoch. Run 0 was expected to take
+    # 2 epochs * 10 * 0.001 = 0.02 s; run 1 diverged after 1 of its 2 epochs: 0.04 s.
+    results = [result(0, hidden=(16,), batch_size=100, epochs=2) | {"train_seconds": 0.06,
+                                                                      "epochs_done": 2},
+               result(1, hidden=(64,), batch_size=100, epochs=2, status="diverged")
+               | {"train_seconds": 0.12, "epochs_done": 1},
+               result(2, status="error: MemoryError: ") | {"train_seconds": 0.0,
+                                                          "epochs_done": 0}]
+    speed = sv.learn_speed(results, elapsed=2.0, n_train=1000, n_workers=2,
+                           seconds_per_batch=measure, busy=1.5)
+    assert speed.pace == pytest.approx((0.06 + 0.12) / (0.02 + 0.04))  # 3x the measure
+    assert speed.factor == pytest.approx(2.0)  # of which 1.5 was the machine's load
+    assert speed.overhead == pytest.approx(2.0 - 0.12)  # the longer run alone on a worker
+    now = sv.machine_speed(2)
+    assert now.pace == pytest.approx(2.0 * sv.busy_pace(2)) and now.overhead == speed.overhead
+    configs = sv.build_configs({"hidden": [(16,), (64,)], "seed": [0]}, TrainConfig(), epochs=2)
+    configs = [c | {"batch_size": 100} for c in configs]
+    assert sv.estimate_seconds(configs, 1000, 2, measure, speed) == pytest.approx(
+        3 * 2 * 10 * 0.004 + 1.88)
+    assert sv.learn_speed(results[2:], 1.0, 1000, 2, measure) is None  # nothing trained
+
+
+def test_a_busy_machine_slows_the_expected_runs_by_its_load_over_its_cores(monkeypatch):
+    monkeypatch.setattr(sv.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sv.os, "getloadavg", lambda: (6.0, 5.0, 4.0))
+    assert sv.busy_pace(2) == pytest.approx(4.0)  # 6 others + 2 workers on 2 cores
+    monkeypatch.setattr(sv.os, "getloadavg", lambda: (0.1, 0.0, 0.0))
+    assert sv.busy_pace(2) == pytest.approx(1.05) and sv.busy_pace(1) == 1.0  # never < 1
+
+    def no_load_average():
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(sv.os, "getloadavg", no_load_average)
+    assert sv.busy_pace(2) == 1.0
+
+
+def test_the_estimate_is_within_2x_of_a_digits_sweeps_time_beside_a_busy_session(digits):
+    """The reported 4-6x: the page measured a batch on the server's wall clock, where
+    another session's training thread took the GIL in turns."""
+    import threading
+
+    from nn_core.sweep import batch_seconds
+
+    def measure(hidden, batch_size, activation, optimizer):
+        return batch_seconds(digits, hidden, batch_size, activation, optimizer)
+
+    def busy_estimate(configs, speed):
+        stop = threading.Event()
+
+        def another_session():
+            while not stop.is_set():
+                sum(range(1000))
+
+        thread = threading.Thread(target=another_session, daemon=True)
+        thread.start()
+        try:
+            return sv.estimate_seconds(configs, sv.training_rows(digits), 2, measure, speed)
+        finally:
+            stop.set()
+            thread.join()
+
+    def run(configs):
+        state = sv.SweepState.start({"learning_rate": [], "hidden": []}, configs, digits,
+                                    n_jobs=2)
+        while not state.poll():
+            state.handle.wait(0.2)
+        assert state.status == sv.FINISHED and state.done_count == len(configs)
+        return state.seconds
+
+    first = sv.build_configs({"learning_rate": [1e-3, 1e-2], "hidden": [(32,), (128,)]},
+                             TrainConfig(), epochs=20)
+    guess = busy_estimate(first, sv.MachineSpeed(pace=sv.busy_pace(2)))
+    took = run(first)  # and the state teaches machine_speed() what it measured
+    second = sv.build_configs({"learning_rate": sv.lr_grid(1e-4, 1.0), "hidden": [(32,), (128,)]},
+                              TrainConfig(), epochs=30)
+    estimate = busy_estimate(second, sv.machine_speed(2))
+    truth = run(second)
+    print(f"\n4 runs: first estimate {guess:.1f} s, took {took:.1f} s; 10 runs: estimate "
+          f"{estimate:.1f} s (pace {sv.machine_speed(2).pace:.2f}), took {truth:.1f} s")
+    assert truth / 2 <= estimate <= truth * 2
+    assert took / 2 <= guess <= took * 2  # before any sweep, from the load average
 
 
 def test_a_measured_batch_time_is_remembered(digits):
@@ -175,6 +264,26 @@ def test_a_sweep_state_takes_results_as_they_come_and_ends_once():
     assert state.poll() is True and state.status == sv.FINISHED and state.handle is None
     assert state.poll() is False  # ended once
     assert state.status_line() == "All 4 runs done on this machine (2 processes) in 5.0 s."
+
+
+def test_a_finished_sweep_on_this_machine_teaches_the_next_estimate(digits):
+    values = {"learning_rate": [1e-3, 1e-2], "hidden": [(16,), (64,)]}
+    configs = sv.build_configs(values, TrainConfig(), epochs=3)
+    handle = FakeHandle(4)
+    handle.n_workers = 2
+    state = sv.SweepState.start(values, configs, digits, start=lambda configs_, **kw: handle)
+    handle.finished += [result(i, **configs[i]) for i in range(4)]  # 0.5 s of training each
+    handle.done, handle.elapsed = True, 3.25
+    assert state.poll() is True and state.status == sv.FINISHED
+    # Two workers, two runs each: 1 s of training on each; the other 2.25 s is overhead.
+    assert sv.machine_speed(2).overhead == pytest.approx(2.25)
+    cancelled = FakeHandle(4)
+    cancelled.n_workers = 2
+    state = sv.SweepState.start(values, configs, digits, start=lambda configs_, **kw: cancelled)
+    cancelled.finished.append(result(0, **configs[0]))
+    cancelled.elapsed = 9.0
+    state.cancel()
+    assert sv.machine_speed(2).overhead == pytest.approx(2.25)  # a cancelled sweep: no lesson
 
 
 def test_cancelling_keeps_the_results_so_far_and_a_failure_says_why():

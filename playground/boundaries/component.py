@@ -42,9 +42,10 @@ _CSS = """
           background: rgba(255, 255, 255, 0.96); color: #222; border: 1px solid #999;
           border-radius: 4px; padding: 6px 8px; font: 12px/1.4 monospace; max-width: 360px; }
 canvas { display: block; }
+/* Narrow: one column, the boundary first, next to the Play that changes it. */
 @media (max-width: 760px) {
   .bd-grid, .bd-deep .bd-grid { grid-template-columns: minmax(0, 1fr);
-                                grid-template-areas: "net" "out" "curves" "cm"; }
+                                grid-template-areas: "out" "net" "curves" "cm"; }
 }
 """
 

@@ -134,7 +134,7 @@ def network_controls(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
         return panel.click(key, lambda: change_network(pg, change, *args))
 
     hidden = lab.config.hidden
-    cols = st.columns([1.4] + [1] * bd.MAX_HIDDEN_LAYERS, gap="small")
+    cols = st.container(key="bd-network").columns([1.4] + [1] * bd.MAX_HIDDEN_LAYERS, gap="small")
     with cols[0]:
         st.caption(f"**{len(hidden)} hidden layer{'s' if len(hidden) != 1 else ''}**")
         a, b = st.columns(2, gap="small")
@@ -158,7 +158,7 @@ def network_controls(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
 
 def buttons(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
     """Play/Pause, Step, Reset, the preset and the link."""
-    cols = st.columns([1, 1, 1, 1.6, 1.6])
+    cols = st.container(key="bd-actions").columns([1, 1, 1, 1.6, 1.6])
     cols[0].button(
         "Pause" if lab.playing else "Play", type="primary", key="bd-play",
         icon=":material/pause:" if lab.playing else ":material/play_arrow:",
@@ -188,7 +188,7 @@ def buttons(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
 def view_row(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
     """The view toggles and the model download."""
     on_setting = panel.click("bd-settings", lambda: apply_settings(pg))
-    cols = st.columns([1, 1, 1.2])
+    cols = st.container(key="bd-view").columns([1, 1, 1.2])
     cols[0].toggle("Show test data", key=bd.widget_key("show_test"), on_change=on_setting,
                    help="Draw the test points too (outlined in black): are they on the "
                    "right side of a boundary drawn without them?")
@@ -200,5 +200,5 @@ def view_row(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
         mime="application/octet-stream", icon=":material/download:", key="bd-download",
         on_click="ignore", width="stretch",
         help="The network as it is at the click (.npz + JSON); its inputs are the features "
-        "chosen on the left, in that order.",
+        "chosen in the settings, in that order.",
     )

@@ -144,6 +144,9 @@ class TrainingRun:
         self.train_seconds = 0.0  # time inside the trainer's steps only
         self.chart_seconds = 0.0  # time the page spent drawing this run's charts
         self._wall_seconds = 0.0  # see elapsed_seconds
+        #: Frames of the page's live loop that trained this run (each then waits for the
+        #: browser to show it and ask for the next): counted by the Train page's tick.
+        self.frames = 0
         self._last_step_end: float | None = None
         self.message: str | None = None
         self.test_accuracy: float | None = None
@@ -240,8 +243,20 @@ class TrainingRun:
         drawing = "" if share is None else f", {share:.0%} of it drawing charts"
         return (
             f"{head} · {self.status} in {format_seconds(self.elapsed_seconds)} "
-            f"({format_seconds(self.train_seconds)} of it computing{drawing})"
+            f"({format_seconds(self.train_seconds)} of it computing{drawing}{self._waiting()})"
         )
+
+    def _waiting(self) -> str:
+        """The rest of the wall time, named: between two frames of the live loop the
+        server waits for the browser to show the last one and ask for the next (at
+        least the loop's interval; more while the browser draws the charts)."""
+        rest = self._wall_seconds - self.train_seconds - self.chart_seconds
+        if rest < 0.05:
+            return ""
+        if self.frames > 1:
+            return (f", {format_seconds(rest)} waiting for the browser between its "
+                    f"{self.frames} frames")
+        return f", {format_seconds(rest)} between steps"
 
     # ------------------------------------------------------------------ controls
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
 import threading
 import time
@@ -186,25 +187,112 @@ def build_configs(
     return expand_grid({key: list(v) for key, v in values.items()}, defaults)
 
 
+@dataclass(frozen=True)
+class MachineSpeed:
+    """How fast a sweep goes on this machine, for the estimate: its runs train at
+    ``pace`` times the CPU time measured for their batches, plus ``overhead`` seconds.
+
+    ``pace`` is ``factor`` times :func:`busy_pace` (what the other programs running take):
+    4 on two cores with a load average of 6. ``factor`` and ``overhead`` are what the last
+    sweep finished here measured (``factor`` its runs' time over its CPU-time estimate at
+    that moment's busyness; ``overhead`` its wall time beyond its runs' training shared
+    among the workers: starting the processes, building and scoring the networks).
+    Before any sweep: 1 and the pool's start measured on an idle machine. A load average
+    lags a minute behind: the estimate is "about", and a sweep under way says how long
+    it has left from its own progress."""
+
+    pace: float = 1.0
+    overhead: float = POOL_START_SECONDS
+    factor: float = 1.0
+
+
+def busy_pace(n_workers: int) -> float:
+    """How much longer than its CPU time a worker's run takes while the machine runs
+    other things too: the 1-minute load average plus the workers over the cores, at
+    least 1 (1 where the system keeps no load average)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows
+        return 1.0
+    return max(1.0, (load + max(1, n_workers)) / (os.cpu_count() or 1))
+
+
+_learned = MachineSpeed()
+_learned_lock = threading.Lock()
+
+
+def machine_speed(n_workers: int) -> MachineSpeed:
+    """The speed to expect now on ``n_workers`` local workers: the last finished sweep's
+    ``factor`` and ``overhead`` at this moment's :func:`busy_pace`."""
+    with _learned_lock:
+        learned = _learned
+    return MachineSpeed(pace=learned.factor * busy_pace(n_workers), overhead=learned.overhead,
+                        factor=learned.factor)
+
+
+def training_rows(dataset: Any) -> int:
+    """How many rows each run trains on: the training set less the validation rows."""
+    from nn_core.recipe import VALIDATION_FRACTION
+
+    return int(round(len(dataset.y_train) * (1 - VALIDATION_FRACTION)))
+
+
 def estimate_seconds(
     configs: Sequence[Mapping[str, Any]],
     n_train: int,
     n_workers: int,
     seconds_per_batch: Callable[[tuple[int, ...], int, str, str], float],
+    speed: MachineSpeed | None = None,
 ) -> float:
     """About how long ``configs`` take on ``n_workers`` local workers: each config's
-    batches times the measured time of one batch of its shape, shared out as a pool
-    does, plus the pool's start."""
+    batches times the measured time of one batch of its shape at this machine's
+    ``speed`` (:func:`machine_speed`; the idle defaults if None), shared out as a pool
+    does, plus the sweep's overhead."""
     from nn_core.sweep import config_seconds, makespan
 
+    speed = speed or MachineSpeed()
     times = [
-        config_seconds(
+        speed.pace * config_seconds(
             c, n_train,
             seconds_per_batch(tuple(c["hidden"]), c["batch_size"], c["activation"], c["optimizer"]),
         )
         for c in configs
     ]
-    return makespan(times, n_workers) + POOL_START_SECONDS
+    return makespan(times, n_workers) + speed.overhead
+
+
+def learn_speed(
+    results: Sequence[Mapping[str, Any]],
+    elapsed: float,
+    n_train: int,
+    n_workers: int,
+    seconds_per_batch: Callable[[tuple[int, ...], int, str, str], float],
+    busy: float = 1.0,
+) -> MachineSpeed | None:
+    """Learn from a finished local sweep (its ``results``, ``elapsed`` wall seconds on
+    ``n_workers``, started at :func:`busy_pace` ``busy``) the ``factor`` and ``overhead``
+    that :func:`machine_speed` uses from now on; returns the speed it measured. None
+    (and nothing learned) if no run trained. A diverged run counts the epochs it did."""
+    from nn_core.sweep import config_seconds, makespan
+
+    global _learned
+    trained = [r for r in results
+               if r.get("epochs_done", 0) > 0 and r.get("train_seconds", 0) > 0]
+    if not trained or n_workers < 1:
+        return None
+    expected = sum(
+        config_seconds({"epochs": r["epochs_done"], "batch_size": r["batch_size"]}, n_train,
+                       seconds_per_batch(tuple(r["hidden"]), r["batch_size"],
+                                         r["activation"], r["optimizer"]))
+        for r in trained
+    )
+    actual = [float(r["train_seconds"]) for r in trained]
+    pace = sum(actual) / expected if expected > 0 else busy
+    speed = MachineSpeed(pace=pace, overhead=max(0.0, elapsed - makespan(actual, n_workers)),
+                         factor=pace / busy)
+    with _learned_lock:
+        _learned = speed
+    return speed
 
 
 _batch_times: dict[tuple, float] = {}
@@ -213,7 +301,8 @@ _batch_lock = threading.Lock()
 
 def measured_batch_seconds(dataset: Any) -> Callable[[tuple[int, ...], int, str, str], float]:
     """``seconds_per_batch`` for :func:`estimate_seconds`, measured here once per shape
-    (a few batches, ~50 ms) and remembered by this server process."""
+    (a few batches, ~50 ms, in CPU time: see ``nn_core.sweep.batch_seconds``) and
+    remembered by this server process."""
     from nn_core.sweep import batch_seconds
 
     def measure(hidden: tuple[int, ...], batch_size: int, activation: str, optimizer: str) -> float:
@@ -257,6 +346,8 @@ class SweepState:
     error: str | None = None
     seconds: float = 0.0
     started: float = field(default_factory=time.perf_counter)
+    #: Called with (results, seconds) when the sweep finishes: what it teaches the estimate.
+    learn: Callable[[list[dict], float], Any] | None = None
 
     @classmethod
     def start(
@@ -276,8 +367,16 @@ class SweepState:
         handle = start(configs, dataset=name if scheduler else dataset, scheduler=scheduler,
                        n_jobs=n_jobs, timeout=CONNECT_TIMEOUT_SECONDS)
         where = f"the Dask cluster at {scheduler}" if scheduler else handle.where
+        learn = None
+        if scheduler is None and not isinstance(dataset, str):  # timed on this machine
+            n_train, n_workers = training_rows(dataset), handle.n_workers
+            per_batch, busy = measured_batch_seconds(dataset), busy_pace(handle.n_workers)
+
+            def learn(results: list[dict], seconds: float) -> Any:
+                return learn_speed(results, seconds, n_train, n_workers, per_batch, busy)
+
         return cls(axes=tuple(values), values={k: tuple(v) for k, v in values.items()},
-                   dataset=name, total=len(configs), where=where, handle=handle)
+                   dataset=name, total=len(configs), where=where, handle=handle, learn=learn)
 
     @property
     def running(self) -> bool:
@@ -302,6 +401,8 @@ class SweepState:
             self.status = CANCELLED
         else:
             self.status = FINISHED
+            if self.learn is not None:
+                self.learn(self.results, self.seconds)
         self.handle = None  # let the pool / client go
         return True
 

@@ -181,7 +181,7 @@ def stop(pg: Playground) -> None:
 @ui.guarded("resetting")
 def reset(pg: Playground) -> None:
     pg.reset()
-    pg.notify("info", "Reset. Press **Train** to start a new network with the settings on the left.")
+    pg.notify("info", "Reset. Press **Train** to start a new network with the settings on this page.")
 
 
 def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
@@ -190,7 +190,8 @@ def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
     run = pg.run
     running = run is not None and run.status == RUNNING
     paused = run is not None and run.status == PAUSED
-    cols = st.columns([1.3, 1, 1, 1, 1.2])
+    # Keyed: on a phone the row wraps three buttons to a line (pages/train.py).
+    cols = st.container(key="train-actions").columns([1.3, 1, 1, 1, 1.2])
     cols[0].button(
         "Train",
         type="primary",
@@ -199,7 +200,7 @@ def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
         on_click=panel.click("btn-train", lambda: start(pg)),
         disabled=running or not ready,
         width="stretch",
-        help="Start a new run from fresh random weights with the settings on the left.",
+        help="Start a new run from fresh random weights with the settings on this page.",
     )
     cols[1].button(
         "Resume" if paused else "Pause",

@@ -49,6 +49,8 @@ def tick(
     ``ceil(epochs / FRAMES_PER_RUN)`` epochs per tick, so it still animates.
     """
     max_epochs = max(1, math.ceil(run.target_epochs / FRAMES_PER_RUN))
+    if run.status == RUNNING:
+        run.frames += 1  # the run's summary says what the waits between frames took
     clock = run.clock
     start = clock()
     completed = 0
@@ -69,10 +71,13 @@ def lr_marks(run: TrainingRun) -> list[tuple[float, float]]:
 
 
 def accuracy_delta(run: TrainingRun, runs: Sequence[RunRecord]) -> str | None:
-    """``"+1.2 pts vs #3"`` against the previous finished run; None when there is none or
+    """``"+1.2 pts vs #3"`` against the previous finished run on the same dataset (a
+    digits run's accuracy says nothing about an MNIST one's); None when there is none or
     the difference rounds to zero (then no arrow, neither up nor down)."""
     previous = [
-        r for r in runs if r.run_id < run.run_id and math.isfinite(r.test_accuracy)
+        r for r in runs
+        if r.run_id < run.run_id and math.isfinite(r.test_accuracy)
+        and r.config.dataset == run.config.dataset
     ]
     if not previous or run.test_accuracy is None:
         return None
@@ -82,8 +87,9 @@ def accuracy_delta(run: TrainingRun, runs: Sequence[RunRecord]) -> str | None:
     return f"{points:+.1f} pts vs #{previous[-1].run_id}"
 
 
-def start_tip(config: TrainConfig) -> str:
-    """What pressing Train will do, for the settings on screen now."""
+def start_tip(config: TrainConfig, settings: str = "on the left") -> str:
+    """What pressing Train will do, for the settings on screen now; ``settings`` says
+    where they are (on a phone, below the chart)."""
     layers = " and ".join(str(h) for h in config.hidden)
     unit_word = "layer" if len(config.hidden) == 1 else "layers"
     l2 = "" if config.l2 == 0 else f", L2 {format_l2(config.l2)}"
@@ -96,7 +102,7 @@ def start_tip(config: TrainConfig) -> str:
     )
     if config == TrainConfig():
         tip += " These defaults read about 97% of the digits right after a second or two."
-    return tip
+    return tip + f" Change the settings {settings} first, if you like."
 
 
 def live_change_notes(changed: Sequence[str], run: TrainingRun, asked_epochs: int) -> list[str]:
