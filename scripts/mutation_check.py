@@ -310,9 +310,9 @@ MUTATIONS: tuple[Mutation, ...] = (
       '            changed.append("l2")\n',
       "TrainingRun.apply_live says L2 changed but the trainer keeps the old L2",
       ("tests/test_playground.py", "tests/test_steering.py")),
-    M("run-built-without-l2", "playground/common/runs.py",
-      "            l2=config.l2,\n",
-      "            l2=0.0,\n",
+    M("run-built-without-l2", "nn_core/recipe.py",
+      '"learning_rate": self.learning_rate, "l2": self.l2}',
+      '"learning_rate": self.learning_rate, "l2": 0.0}',
       "TrainingRun builds its trainer with L2 = 0 whatever the run's L2 (a mid-run change "
       "still applies)",
       ("tests/test_run_settings_at_build.py",)),
@@ -441,8 +441,8 @@ MUTATIONS: tuple[Mutation, ...] = (
       ("tests/test_app_pages.py", "-k", "inspect")),
     # ----------------------------------------------- the engine's newer options
     M("l1-grad-sign", "nn_core/network.py",
-      "                self._l2_scratch *= l1\n",
-      "                self._l2_scratch *= -l1\n",
+      "            self._l2_scratch *= l1\n",
+      "            self._l2_scratch *= -l1\n",
       "the L1 term's gradient has the wrong sign",
       ("tests/test_engine_options.py",)),
     M("no-bias-still-learns-biases", "nn_core/network.py",
