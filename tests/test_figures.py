@@ -6,8 +6,6 @@ import re
 import numpy as np
 import plotly.graph_objects as go
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from playground.common import figures as common_figures
 from playground.draw import figures as draw_figures
@@ -38,104 +36,7 @@ def assert_the_sign_scale(colorscale) -> None:
 # --------------------------------------------------------------------------- training curves
 
 
-def test_training_curves_draws_train_and_validation_loss_and_accuracy():
-    history = {
-        "loss": [1.0, 0.5, 0.3],
-        "accuracy": [0.6, 0.8, 0.9],
-        "val_loss": [1.1, 0.6, 0.4],
-        "val_accuracy": [0.55, 0.75, 0.85],
-    }
-    fig = train_figures.training_curves(history, total_epochs=30)
-    names = [t.name for t in fig.data]
-    assert names == ["train loss", "validation loss", "train accuracy", "validation accuracy"]
-    assert list(fig.data[1].y) == [1.1, 0.6, 0.4]
-    assert list(fig.data[0].x) == [1, 2, 3]
-    # The x range is fixed to the planned epochs so curves grow into the plot.
-    assert tuple(fig.layout.xaxis.range) == (0.5, 30.5)
-    assert tuple(fig.layout.xaxis2.range) == (0.5, 30.5)
-    _json_ok(fig)
-
-
-def test_training_curves_empty_history_still_has_both_panels():
-    fig = train_figures.training_curves({}, total_epochs=5)
-    assert len(fig.data) == 4
-    assert all(len(t.x) == 0 for t in fig.data)
-    _json_ok(fig)
-
-
-def test_training_curves_range_grows_past_the_plan():
-    fig = train_figures.training_curves({"loss": [1.0] * 12}, total_epochs=10)
-    assert fig.layout.xaxis.range[1] == 12.5
-
-
 # --------------------------------------------------------------------------- weights
-
-
-def test_weight_tiles_lays_out_one_tile_per_unit_centred_at_zero():
-    rng = np.random.default_rng(0)
-    w = rng.normal(size=(64, 10)).astype(np.float32)
-    fig = train_figures.weight_tiles(w, (8, 8))
-    heat = fig.data[0]
-    z = np.asarray(heat.z, dtype=float)
-    # 10 units -> 4 columns x 3 rows of 8x8 tiles with 1-pixel gaps.
-    assert z.shape == (3 * 9 - 1, 4 * 9 - 1)
-    np.testing.assert_allclose(z[:8, :8], w[:, 0].reshape(8, 8), rtol=1e-6)
-    np.testing.assert_allclose(z[:8, 9:17], w[:, 1].reshape(8, 8), rtol=1e-6)
-    assert np.isnan(z[8, 0]) and np.isnan(z[0, 8])  # the gaps
-    assert heat.zmid == 0 and heat.zmin == -heat.zmax
-    assert heat.zmax == pytest.approx(float(np.abs(w).max()))
-    # The app's one diverging scale: orange (negative) -> white (0) -> blue (positive).
-    assert_the_sign_scale(heat.colorscale)
-    assert fig.layout.yaxis.autorange == "reversed"  # row 0 of the image at the top
-    _json_ok(fig)
-
-
-def test_weight_tiles_caps_the_number_of_tiles_and_says_so():
-    w = np.ones((784, 100), dtype=np.float32)
-    fig = train_figures.weight_tiles(w, (28, 28), max_tiles=16)
-    z = np.asarray(fig.data[0].z, dtype=float)
-    assert z.shape == (4 * 29 - 1, 4 * 29 - 1)
-    assert "first 16 of 100" in fig.layout.title.text
-
-
-def test_weight_tiles_rejects_weights_that_do_not_fit_the_image():
-    with pytest.raises(ValueError, match="do not match"):
-        train_figures.weight_tiles(np.zeros((63, 4)), (8, 8))
-
-
-def test_weight_tiles_all_zero_weights_are_fine():
-    fig = train_figures.weight_tiles(np.zeros((64, 4)), (8, 8))
-    assert fig.data[0].zmax > 0
-    _json_ok(fig)
-
-
-@settings(max_examples=25, deadline=None)
-@given(
-    h=st.integers(1, 6),
-    w=st.integers(1, 6),
-    units=st.integers(1, 40),
-    seed=st.integers(0, 2**16),
-)
-def test_weight_tiles_every_unit_appears_exactly_once(h, w, units, seed):
-    weights = np.random.default_rng(seed).normal(size=(h * w, units)).astype(np.float32)
-    fig = train_figures.weight_tiles(weights, (h, w))
-    z = np.asarray(fig.data[0].z, dtype=float)
-    unit = np.asarray(fig.data[0].customdata)
-    assert np.count_nonzero(~np.isnan(z)) == h * w * units
-    assert sorted(set(unit[unit > 0].ravel().tolist())) == list(range(1, units + 1))
-
-
-def test_weight_matrix_is_a_zero_centred_heatmap_of_the_matrix():
-    w = np.array([[1.0, -3.0], [0.5, 2.0], [0.0, 0.0]])
-    fig = train_figures.weight_matrix(w, "hidden 1", "output")
-    heat = fig.data[0]
-    np.testing.assert_allclose(np.asarray(heat.z, dtype=float), w)
-    assert heat.zmin == -3 and heat.zmax == 3 and heat.zmid == 0
-    assert_the_sign_scale(heat.colorscale)
-    assert fig.layout.xaxis.title.text == "output"
-    assert fig.layout.yaxis.title.text == "hidden 1"
-    with pytest.raises(ValueError):
-        train_figures.weight_matrix(np.zeros(3))
 
 
 def test_run_overlay_one_line_per_run_and_skips_empty_ones():

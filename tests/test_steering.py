@@ -268,10 +268,8 @@ def test_lr_marks_sit_where_the_new_rate_was_first_used(digits):
     per_epoch = run.trainer.batches_per_epoch
     assert run.lr_changes == [(2, 2, 0.01)]
     assert train_view.lr_marks(run) == [(1 + 1 / per_epoch, 0.01)]
-    fig = figures.training_curves(vars(run.history), 3, lr_marks=train_view.lr_marks(run))
-    lines = [s for s in fig.layout.shapes if s.type == "line"]
-    assert len(lines) == 1 and lines[0].x0 == pytest.approx(1 + 1 / per_epoch)
-    assert any("lr 0.01" in a.text for a in fig.layout.annotations)
+    # The live view marks it there, labelled with the new rate.
+    assert figures.lr_mark_labels(train_view.lr_marks(run)) == [(1 + 1 / per_epoch, "lr 0.01")]
 
 
 def test_live_change_notes_say_when_each_change_applies(digits):
@@ -285,17 +283,18 @@ def test_live_change_notes_say_when_each_change_applies(digits):
 
 
 def test_output_heatmap_numbers_classes_from_zero_and_health_meters_plot_every_layer():
-    fig = figures.weight_matrix(np.ones((4, 10)), "hidden 1", "output",
-                                to_names=[str(i) for i in range(10)])
-    assert list(fig.data[0].x) == [str(i) for i in range(10)]
-    with pytest.raises(ValueError, match="names"):
-        figures.weight_matrix(np.ones((4, 10)), to_names=["0"])
+    images = figures.weight_images([np.ones((4, 10))], None,
+                                   class_names=[str(i) for i in range(10)])
+    assert images[-1]["to_names"] == [str(i) for i in range(10)]
     samples = [{"epoch": 1, "batch": 5, "grad_norms": [0.1, 0.2, 0.3], "stuck": [0.0, 0.5]},
                {"epoch": 1, "batch": 10, "grad_norms": [0.2, 0.2, 0.3], "stuck": [0.1, 0.5]}]
-    fig = figures.health_meters(samples, batches_per_epoch=10, activation="sigmoid")
-    assert [t.name for t in fig.data] == ["W1", "W2", "W3", "hidden 1", "hidden 2"]
-    assert list(fig.data[0].x) == [0.5, 1.0] and list(fig.data[4].y) == [0.5, 0.5]
-    assert "saturated" in fig.layout.annotations[1].text
+    layout = figures.live_health_series(figures.live_layout("sigmoid"), samples)
+    charts = {c["id"]: c for c in layout["charts"]}
+    assert [c["name"] for c in charts["grad"]["series"]] == ["W1", "W2", "W3"]
+    assert [c["name"] for c in charts["stuck"]["series"]] == ["hidden 1", "hidden 2"]
+    assert "saturated" in charts["stuck"]["title"]
+    x, ys = figures.live_points({"health": samples}, batches_per_epoch=10)["stuck"]
+    assert x == [0.5, 1.0] and ys[1] == [0.5, 0.5]
 
 
 def test_a_diverged_run_suggests_a_lower_learning_rate_in_its_message(digits):
