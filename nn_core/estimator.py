@@ -4,7 +4,7 @@ replacements for scikit-learn's ``sklearn.neural_network`` estimators.
 What it is for: swapping one import. The parameters, inputs (dense or sparse ``X``,
 ``sample_weight``, multi-label and multi-output ``y``), fitted attributes and
 error messages are scikit-learn's, and scikit-learn's own MLP test file passes
-against these classes (``tests/test_sklearn_suite.py``). The network, its training
+against these classes (``tests/engine/test_sklearn_suite.py``). The network, its training
 loop (the engine's ``Trainer``), its optimizers and its loss gradients are the
 engine's (``nn_core.network``); this module validates inputs, encodes labels,
 decides when to stop and exposes the results under scikit-learn's names.

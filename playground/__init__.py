@@ -10,7 +10,7 @@
 * The rooms, one per feature: ``train``, ``inspect``, ``draw``, ``boundaries``, ``sweep``,
   ``learn``. Each holds its page's logic (without Streamlit where it can) and its figures.
 
-Import rules (``tests/test_layout.py`` walks the import graph and checks them):
+Import rules (``tests/project/test_layout.py`` walks the import graph and checks them):
 
 1. ``nn_core`` never imports ``playground``, ``pages``, ``streamlit`` or ``plotly``.
 2. ``common`` imports only ``nn_core`` and libraries, never ``streamlit``.

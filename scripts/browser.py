@@ -1,6 +1,6 @@
 """Drive the real app in headless Chromium: start the server, draw with the mouse, read answers.
 
-Used by ``tests/test_browser.py`` and ``scripts/measure_browser.py``. Needs Playwright (the
+Used by ``tests/browser/test_browser.py`` and ``scripts/measure_browser.py``. Needs Playwright (the
 Python package) and Debian's Chromium at ``/usr/bin/chromium``; nothing is downloaded.
 """
 

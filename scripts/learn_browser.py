@@ -1,6 +1,6 @@
 """Drive the Learn pages in headless Chromium and time how fast each click is answered.
 
-Used by ``tests/test_browser_learn.py`` and ``scripts/measure_learn.py``. The time is taken
+Used by ``tests/browser/test_browser_learn.py`` and ``scripts/measure_learn.py``. The time is taken
 in the browser itself: from the click's ``pointerdown`` to the first DOM change that
 shows the answer (a JavaScript predicate over the page), both on the browser's clock.
 """

@@ -140,7 +140,7 @@ def describe_hidden(hidden: tuple[int, ...]) -> str:
 #: A network and features that learn each dataset: what the "Preset that works" button
 #: sets (the data are left alone). Measured test accuracy after 300 epochs at 0% noise
 #: (50% train ratio, seed 0): 100% on circle, XOR, Gaussian, moons and 3 blobs, 98.8% on
-#: the spiral, 93% on the 3-class spiral (tests/test_boundaries.py checks each).
+#: the spiral, 93% on the 3-class spiral (tests/features/test_boundaries.py checks each).
 PRESETS: dict[str, dict[str, Any]] = {
     "circle": {"features": ("x1", "x2"), "hidden": (4, 2)},
     "xor": {"features": ("x1", "x2"), "hidden": (4, 2)},

@@ -4,7 +4,7 @@ and teaching the network your handwriting (with their callbacks).
 The page (``pages/draw.py``) lays out the canvas and calls these. What they show is
 computed in ``drawing`` (reading a drawing, "not a digit", explanations) and ``teach``
 (the personal set, fine-tuning), which have no Streamlit and are tested directly; this
-module only draws it, so it is tested through the page (``tests/test_draw_page.py``).
+module only draws it, so it is tested through the page (``tests/app/test_draw_page.py``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,81 @@
+"""Smoke test of the speed benchmark's worker and summary: structure only, no timing asserts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# The benchmark children run in subprocesses.
+pytestmark = [pytest.mark.subprocess]
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.fixture(scope="module")
+def speed():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import speed
+
+        yield speed
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def run_worker(system: str, shape: str = "tiny") -> dict:
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "_worker.py"), system, shape],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("system", ["nn_core", "gemm"])
+def test_worker_prints_one_json_result(system):
+    result = run_worker(system)
+    assert result["ok"] is True
+    assert (result["system"], result["shape"]) == (system, "tiny")
+    assert result["seconds"] > 0 and result["cpu_seconds"] >= 0
+    assert result["n_rows"] == 512 and result["batches_per_epoch"] == 16
+    assert result["dataset_bytes"] == 512 * 64 * 4
+    assert result["rss_extra_bytes"] >= 0
+    assert isinstance(result["blas"], list) and len(result["load_average"]) == 3
+    if system == "nn_core":
+        assert result["loss"] > 0
+
+
+def test_summary_and_report_structure(speed):
+    def run(system, seconds, r):
+        return {"ok": True, "system": system, "shape": "tiny", "round": r, "seconds": seconds,
+                "cpu_seconds": seconds, "rss_extra_bytes": 1000, "dataset_bytes": 131072,
+                "loss": 1.0, "blas": []}
+
+    runs = [run("nn_core", 2.0, 0), run("nn_core", 4.0, 1), run("gemm", 1.0, 0),
+            run("gemm", 1.0, 1), {"ok": False, "system": "torch", "shape": "tiny",
+                                  "skipped": "not installed"}]
+    summary = speed.summarize(runs)
+    assert summary["tiny"]["nn_core"]["median"] == 3.0
+    assert summary["tiny"]["gemm"]["nn_core_ratio"] == 3.0
+    table = speed.training_table(summary, ["tiny"], ["nn_core", "gemm"])
+    assert "3.000 [2.000-4.000]" in table and "3.00x" in table
+
+
+def test_plan_interleaves_and_rotates(speed):
+    order = speed.plan(2, ["a"], ["x", "y", "z"])
+    assert [system for _, _, system in order] == ["x", "y", "z", "y", "z", "x"]
+
+
+def test_mnist_bench_synthetic_data_is_mnist_shaped():
+    sys.path.insert(0, str(BENCH))
+    try:
+        import mnist
+    finally:
+        sys.path.remove(str(BENCH))
+    X, y, X_test, y_test = mnist.synthetic(n_train=500, n_test=100)
+    assert X.shape == (500, 784) and X_test.shape == (100, 784) and X.dtype == np.float32
+    assert 0.0 <= X.min() and X.max() <= 1.0 and set(np.unique(y)) <= set(range(10))
