@@ -18,17 +18,6 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from playground.common import vocab
-from playground.common.vocab import (
-    ACTIVATIONS,
-    BATCH_SIZES,
-    L2_VALUES,
-    LAYER_SIZES,
-    LEARNING_RATES,
-    MAX_EPOCHS,
-    MAX_HIDDEN_LAYERS,
-    OPTIMIZERS,
-    TrainConfig,
-)
 
 #: The per-tab token that keys the server-side session store (see ``sessions``).
 SESSION_PARAM = "sid"
@@ -70,11 +59,11 @@ def int_between(low: int, high: int) -> Callable[[str], int]:
 
 def _hidden(text: str) -> tuple[int, ...]:
     parts = text.split("-")
-    if not 1 <= len(parts) <= MAX_HIDDEN_LAYERS or not all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):
-        raise ValueError(f"1 to {MAX_HIDDEN_LAYERS} layer sizes joined by '-', e.g. 64-32")
+    if not 1 <= len(parts) <= vocab.MAX_HIDDEN_LAYERS or not all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):
+        raise ValueError(f"1 to {vocab.MAX_HIDDEN_LAYERS} layer sizes joined by '-', e.g. 64-32")
     sizes = tuple(int(p) for p in parts)
-    if any(s not in LAYER_SIZES for s in sizes):
-        raise ValueError("layer sizes from " + ", ".join(map(str, LAYER_SIZES)))
+    if any(s not in vocab.LAYER_SIZES for s in sizes):
+        raise ValueError("layer sizes from " + ", ".join(map(str, vocab.LAYER_SIZES)))
     return sizes
 
 
@@ -100,16 +89,16 @@ class QueryField:
 QUERY_FIELDS: dict[str, QueryField] = {
     "dataset": QueryField("dataset", _dataset, str),
     "hidden": QueryField("hidden", _hidden, lambda h: "-".join(map(str, h))),
-    "activation": QueryField("activation", choice(ACTIVATIONS), str),
-    "optimizer": QueryField("optimizer", choice(OPTIMIZERS), str),
-    "lr": QueryField("learning_rate", number_in(LEARNING_RATES), lambda v: f"{v:g}"),
-    "epochs": QueryField("epochs", int_between(1, MAX_EPOCHS), str),
-    "batch": QueryField("batch_size", as_int(number_in(tuple(float(b) for b in BATCH_SIZES))),
+    "activation": QueryField("activation", choice(vocab.ACTIVATIONS), str),
+    "optimizer": QueryField("optimizer", choice(vocab.OPTIMIZERS), str),
+    "lr": QueryField("learning_rate", number_in(vocab.LEARNING_RATES), lambda v: f"{v:g}"),
+    "epochs": QueryField("epochs", int_between(1, vocab.MAX_EPOCHS), str),
+    "batch": QueryField("batch_size", as_int(number_in(tuple(float(b) for b in vocab.BATCH_SIZES))),
                         lambda v: str(int(v))),
-    "l2": QueryField("l2", number_in(L2_VALUES), lambda v: f"{v:g}"),
+    "l2": QueryField("l2", number_in(vocab.L2_VALUES), lambda v: f"{v:g}"),
     "seed": QueryField("seed", int_between(0, MAX_SEED), str),
 }
-assert {f.config_field for f in QUERY_FIELDS.values()} == {f.name for f in fields(TrainConfig)}
+assert {f.config_field for f in QUERY_FIELDS.values()} == {f.name for f in fields(vocab.TrainConfig)}
 
 
 def read_query(
@@ -141,21 +130,21 @@ def write_query(config: Any, table: Mapping[str, QueryField]) -> dict[str, str]:
 
 
 def config_from_query(
-    params: Mapping[str, Any], defaults: TrainConfig | None = None
-) -> tuple[TrainConfig, list[str]]:
+    params: Mapping[str, Any], defaults: vocab.TrainConfig | None = None
+) -> tuple[vocab.TrainConfig, list[str]]:
     """The Train config a link asks for, and a note per value that was refused.
 
     Missing parameters keep ``defaults``; unknown ones are ignored.
     """
-    return read_query(params, defaults or TrainConfig(), QUERY_FIELDS)
+    return read_query(params, defaults or vocab.TrainConfig(), QUERY_FIELDS)
 
 
-def config_to_query(config: TrainConfig) -> dict[str, str]:
+def config_to_query(config: vocab.TrainConfig) -> dict[str, str]:
     """The URL parameters that reproduce ``config``."""
     return write_query(config, QUERY_FIELDS)
 
 
-def share_link(base_url: str | None, config: TrainConfig) -> str:
+def share_link(base_url: str | None, config: vocab.TrainConfig) -> str:
     """A link that opens the Train page with ``config``'s settings (and no session token)."""
     from urllib.parse import urlencode
 

@@ -20,21 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from playground.common.vocab import (
-    ACTIVATION_LABELS,
-    ACTIVATIONS,
-    BATCH_SIZES,
-    L2_VALUES,
-    LAYER_SIZES,
-    LEARNING_RATES,
-    MAX_EPOCHS,
-    OPTIMIZER_LABELS,
-    OPTIMIZERS,
-    TrainConfig,
-    format_l2,
-    format_lr,
-    format_seconds,
-)
+from playground.common import vocab
 
 #: Most runs one sweep may ask for on the page.
 MAX_RUNS = 500
@@ -54,13 +40,13 @@ def _hidden_label(hidden: Sequence[int]) -> str:
 #: Architectures offered: every single layer size of the Train page, and a few deeper ones
 #: built from the same sizes.
 HIDDEN_CHOICES: tuple[tuple[int, ...], ...] = (
-    *((size,) for size in LAYER_SIZES),
+    *((size,) for size in vocab.LAYER_SIZES),
     (64, 32), (128, 64), (128, 128), (256, 128), (512, 256), (512, 512),
     (128, 64, 32), (256, 256, 256),
 )
-assert all(size in LAYER_SIZES for hidden in HIDDEN_CHOICES for size in hidden)
+assert all(size in vocab.LAYER_SIZES for hidden in HIDDEN_CHOICES for size in hidden)
 EPOCH_CHOICES = (5, 10, 20, 30, 50, 100)
-assert all(1 <= e <= MAX_EPOCHS for e in EPOCH_CHOICES)
+assert all(1 <= e <= vocab.MAX_EPOCHS for e in EPOCH_CHOICES)
 SEED_CHOICES = tuple(range(10))
 
 
@@ -81,21 +67,21 @@ class Param:
 PARAMS: dict[str, Param] = {
     p.key: p
     for p in (
-        Param("learning_rate", "learning rate", LEARNING_RATES, (1e-4, 1e-3, 1e-2, 0.1, 1.0),
-              format_lr, "Step size of each update: too small learns slowly, too big blows up.",
+        Param("learning_rate", "learning rate", vocab.LEARNING_RATES, (1e-4, 1e-3, 1e-2, 0.1, 1.0),
+              vocab.format_lr, "Step size of each update: too small learns slowly, too big blows up.",
               numeric=True),
         Param("hidden", "hidden layers", HIDDEN_CHOICES, ((16,), (64,), (256,)), _hidden_label,
               "Units per hidden layer (64-32: two layers): more can learn more, but slower."),
-        Param("optimizer", "optimizer", OPTIMIZERS, ("sgd", "adam"),
-              lambda o: OPTIMIZER_LABELS.get(o, o),
+        Param("optimizer", "optimizer", vocab.OPTIMIZERS, ("sgd", "adam"),
+              lambda o: vocab.OPTIMIZER_LABELS.get(o, o),
               "How the weights are nudged after each batch; SGD usually wants a larger rate."),
-        Param("activation", "activation", ACTIVATIONS, ("relu", "tanh", "sigmoid"),
-              lambda a: ACTIVATION_LABELS.get(a, a),
+        Param("activation", "activation", vocab.ACTIVATIONS, ("relu", "tanh", "sigmoid"),
+              lambda a: vocab.ACTIVATION_LABELS.get(a, a),
               "The bend each hidden unit applies to its input."),
-        Param("batch_size", "batch size", BATCH_SIZES, (16, 64, 256), str,
+        Param("batch_size", "batch size", vocab.BATCH_SIZES, (16, 64, 256), str,
               "Images per weight update: small batches give more, noisier updates.",
               numeric=True),
-        Param("l2", "L2", L2_VALUES, (0.0, 1e-4, 1e-2), format_l2,
+        Param("l2", "L2", vocab.L2_VALUES, (0.0, 1e-4, 1e-2), vocab.format_l2,
               "Weight decay, pulling weights towards 0 against overfitting.", numeric=True),
         Param("epochs", "epochs", EPOCH_CHOICES, (10, 30), str,
               "How many times each network sees the whole training set.", numeric=True),
@@ -116,7 +102,7 @@ def lr_grid(low: float, high: float, density: str = "1 per decade") -> tuple[flo
     low, high = min(low, high), max(low, high)
     mantissas = LR_DENSITIES[density]
     chosen = []
-    for lr in LEARNING_RATES:
+    for lr in vocab.LEARNING_RATES:
         if not low <= lr <= high:
             continue
         mantissa = round(lr / 10 ** math.floor(math.log10(lr) + 1e-9))
@@ -156,7 +142,7 @@ def dask_available() -> bool:
 # --------------------------------------------------------------------------- configs
 
 
-def base_settings(config: TrainConfig) -> dict[str, Any]:
+def base_settings(config: vocab.TrainConfig) -> dict[str, Any]:
     """The Train page's settings as the defaults of a sweep's configs: its recipe."""
     from nn_core.recipe import Recipe
 
@@ -164,7 +150,7 @@ def base_settings(config: TrainConfig) -> dict[str, Any]:
 
 
 def build_configs(
-    values: Mapping[str, Sequence[Any]], base: TrainConfig, epochs: int | None = None
+    values: Mapping[str, Sequence[Any]], base: vocab.TrainConfig, epochs: int | None = None
 ) -> list[dict]:
     """Every combination of the swept ``values`` (in axis order, the last varying
     fastest), the other settings from ``base`` (the Train page's), ``epochs`` if given
@@ -325,7 +311,7 @@ def start_errors() -> tuple[type[Exception], ...]:
 
 def budget_line(n_runs: int, seconds: float) -> str:
     """``30 runs, about 12 s on this machine``."""
-    return f"{n_runs} run{'s' if n_runs != 1 else ''}, about {format_seconds(seconds)} on this machine"
+    return f"{n_runs} run{'s' if n_runs != 1 else ''}, about {vocab.format_seconds(seconds)} on this machine"
 
 
 # --------------------------------------------------------------------------- a tab's sweep
@@ -414,11 +400,11 @@ class SweepState:
 
     def status_line(self) -> str:
         done, total = self.done_count, self.total
-        spent = format_seconds(self.seconds)
+        spent = vocab.format_seconds(self.seconds)
         if self.status == RUNNING:
             left = ""
             if 0 < done < total:
-                left = f" · about {format_seconds(self.seconds * (total - done) / done)} left"
+                left = f" · about {vocab.format_seconds(self.seconds * (total - done) / done)} left"
             return f"{done} of {total} runs done on {self.where} · {spent} so far{left}"
         if self.status == FINISHED:
             return f"All {total} runs done on {self.where} in {spent}."
@@ -505,9 +491,9 @@ def best_result(results: Sequence[Mapping[str, Any]], metric: str = METRIC) -> d
     return dict(max(sorted(ok, key=lambda r: r.get("index", 0)), key=lambda r: r[metric]))
 
 
-def train_config_of(result: Mapping[str, Any], dataset: str) -> TrainConfig:
+def train_config_of(result: Mapping[str, Any], dataset: str) -> vocab.TrainConfig:
     """The Train page's settings that reproduce ``result``'s run."""
-    config = TrainConfig(
+    config = vocab.TrainConfig(
         dataset=dataset,
         hidden=tuple(result["hidden"]),
         activation=str(result["activation"]),
@@ -572,7 +558,7 @@ def table_rows(results: Sequence[Mapping[str, Any]], axes: Sequence[str]) -> lis
     return rows
 
 
-def train_link(page_url: str | None, config: TrainConfig) -> str:
+def train_link(page_url: str | None, config: vocab.TrainConfig) -> str:
     """A link that opens the Train page (the app's root) with ``config``'s settings,
     from any page's address (``http://host:8501/sweep?...`` -> ``http://host:8501/?...``)."""
     from urllib.parse import urlsplit

@@ -7,30 +7,12 @@ import streamlit as st
 from playground.common import vocab
 from playground.common.state import Playground
 from playground.common.urlstate import share_link
-from playground.common.vocab import (
-    ACTIVATION_LABELS,
-    ACTIVATIONS,
-    BATCH_SIZES,
-    L2_VALUES,
-    LAYER_SIZES,
-    LEARNING_RATES,
-    MAX_EPOCHS,
-    MAX_HIDDEN_LAYERS,
-    OPTIMIZER_LABELS,
-    OPTIMIZERS,
-    PAUSED,
-    RUNNING,
-    TrainConfig,
-    config_from_widgets,
-    format_l2,
-    format_lr,
-)
 from playground.shell import data, ui
 from playground.shell.copy_link import copy_link_button
 from playground.shell.live import LivePanel
 
 
-def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
+def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
     """The settings column; returns the chosen config and whether its dataset is ready."""
     names = vocab.dataset_names()
     dataset = st.radio(
@@ -60,8 +42,8 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
 
     n_layers = st.radio(
         "Hidden layers",
-        list(range(1, MAX_HIDDEN_LAYERS + 1)),
-        index=min(len(current.hidden), MAX_HIDDEN_LAYERS) - 1,
+        list(range(1, vocab.MAX_HIDDEN_LAYERS + 1)),
+        index=min(len(current.hidden), vocab.MAX_HIDDEN_LAYERS) - 1,
         horizontal=True,
         key="cfg-layers",
         help="How many layers of hidden units sit between the pixels and the 10 outputs.",
@@ -72,8 +54,8 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
         hidden.append(
             st.select_slider(
                 f"Units in hidden layer {i + 1}",
-                LAYER_SIZES,
-                value=default if default in LAYER_SIZES else 64,
+                vocab.LAYER_SIZES,
+                value=default if default in vocab.LAYER_SIZES else 64,
                 key=f"cfg-hidden-{i}",
                 help="More units can learn more patterns, but train slower and can overfit.",
             )
@@ -81,26 +63,26 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
     # One select box a row: side by side in the settings column they clipped their text.
     activation = st.selectbox(
         "Activation",
-        ACTIVATIONS,
-        index=ACTIVATIONS.index(current.activation),
-        format_func=lambda a: ACTIVATION_LABELS.get(a, a),
+        vocab.ACTIVATIONS,
+        index=vocab.ACTIVATIONS.index(current.activation),
+        format_func=lambda a: vocab.ACTIVATION_LABELS.get(a, a),
         key="cfg-activation",
         help="The bend each hidden unit applies to its input. ReLU is fast and a good default.",
     )
     optimizer = st.selectbox(
         "Optimizer",
-        OPTIMIZERS,
-        index=OPTIMIZERS.index(current.optimizer),
-        format_func=lambda o: OPTIMIZER_LABELS.get(o, o),
+        vocab.OPTIMIZERS,
+        index=vocab.OPTIMIZERS.index(current.optimizer),
+        format_func=lambda o: vocab.OPTIMIZER_LABELS.get(o, o),
         key="cfg-optimizer",
         help="How the weights are nudged after each batch. Adam adapts its step size; "
         "plain SGD usually wants a larger learning rate.",
     )
     learning_rate = st.select_slider(
         "Learning rate",
-        LEARNING_RATES,
+        vocab.LEARNING_RATES,
         value=current.learning_rate,
-        format_func=format_lr,
+        format_func=vocab.format_lr,
         key="cfg-lr",
         help="Step size of each update (log scale). Too small: slow learning. Too big: the "
         "loss jumps around or blows up. You can change it while a run is going: it applies "
@@ -109,7 +91,7 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
     epochs = st.slider(
         "Epochs",
         1,
-        MAX_EPOCHS,
+        vocab.MAX_EPOCHS,
         value=current.epochs,
         key="cfg-epochs",
         help="How many times the network sees the whole training set. You can change it "
@@ -118,7 +100,7 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
     left, right = st.columns(2)
     batch_size = left.select_slider(
         "Batch size",
-        BATCH_SIZES,
+        vocab.BATCH_SIZES,
         value=current.batch_size,
         key="cfg-batch",
         help="Images per weight update. Small batches: more, noisier updates per epoch. "
@@ -126,9 +108,9 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
     )
     l2 = right.select_slider(
         "L2",
-        L2_VALUES,
+        vocab.L2_VALUES,
         value=current.l2,
-        format_func=format_l2,
+        format_func=vocab.format_l2,
         key="cfg-l2",
         help="Weight decay: pulls weights towards 0 to fight overfitting. 'off' = none. "
         "A change while a run is going applies from the next batch.",
@@ -142,7 +124,7 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
         key="cfg-seed",
         help="Fixes the random starting weights and shuffling, so a run can be repeated exactly.",
     )
-    config = TrainConfig(
+    config = vocab.TrainConfig(
         dataset=dataset,
         hidden=tuple(hidden),
         activation=activation,
@@ -163,7 +145,7 @@ def controls(current: TrainConfig) -> tuple[TrainConfig, bool]:
 def start(pg: Playground) -> None:
     # The widgets' current values, not pg.config: a setting changed just before the click
     # may not have reached pg.config yet (its rerun was cut short by the click).
-    pg.start_training(config_from_widgets(st.session_state, pg.config), data.load_dataset)
+    pg.start_training(vocab.config_from_widgets(st.session_state, pg.config), data.load_dataset)
 
 
 @ui.guarded("pausing or resuming the run")
@@ -188,8 +170,8 @@ def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
     """Train, Pause/Resume, Stop, Reset and Copy link. Their clicks wait for the next full
     page run (``panel.click``): while the run trains, one click can arrive twice."""
     run = pg.run
-    running = run is not None and run.status == RUNNING
-    paused = run is not None and run.status == PAUSED
+    running = run is not None and run.status == vocab.RUNNING
+    paused = run is not None and run.status == vocab.PAUSED
     # Keyed: on a phone the row wraps three buttons to a line (pages/train.py).
     cols = st.container(key="train-actions").columns([1.3, 1, 1, 1, 1.2])
     cols[0].button(

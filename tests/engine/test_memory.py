@@ -39,7 +39,8 @@ OBJECT_SLACK = 32 * 1024
 TRACED = """
 import gc, json, sys, tracemalloc
 import numpy as np
-from nn_core import MLP
+from nn_core import MLP, kernels
+kernels.warm_up()  # numba's compiled kernels load once per process: not the network's memory
 rng = np.random.default_rng(0)
 X, y = rng.random((500, 200)).astype(np.float32), rng.integers(0, 10, 500)
 out = []

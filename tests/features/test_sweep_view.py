@@ -166,6 +166,8 @@ def test_a_busy_machine_slows_the_expected_runs_by_its_load_over_its_cores(monke
     assert sv.busy_pace(2) == 1.0
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_the_estimate_is_within_2x_of_a_digits_sweeps_time_beside_a_busy_session(digits):
     """The reported 4-6x: the page measured a batch on the server's wall clock, where
     another session's training thread took the GIL in turns."""
