@@ -29,14 +29,16 @@ def press(action: str) -> None:
 
 
 def controls(w: bp.BackpropWalk) -> None:
-    c1, c2, c3, c4 = st.columns([1.25, 1, 1, 1])  # c1's select boxes show their whole value
-    c1.selectbox(
+    # The two select boxes get a row of their own, wide enough to show their whole value.
+    s1, s2 = st.columns([1, 1.6])
+    c2, c3, c4 = st.columns(3)
+    s1.selectbox(
         "Hidden activation f", bp.ACTIVATIONS, key="bp-activation",
         index=bp.ACTIVATIONS.index(w.activation), format_func=bp.ACTIVATION_LABELS.get,
         help="The function each hidden unit applies to its weighted sum z1; its slope f'(z1) "
         "is what the error is multiplied by on its way back.",
     )
-    c1.selectbox(
+    s2.selectbox(
         "Output layer and loss", bp.OUTPUTS, key="bp-output",
         index=bp.OUTPUTS.index(w.output), format_func=bp.OUTPUT_LABELS.get,
         help="Softmax turns the outputs into probabilities that sum to 1, sigmoid gives each "

@@ -42,8 +42,8 @@ ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 OUTPUTS = ("softmax", "sigmoid", "quadratic")
 OUTPUT_LABELS = {
     "softmax": "softmax + cross-entropy",
-    "sigmoid": "sigmoid + binary cross-entropy, summed over the outputs",
-    "quadratic": "sigmoid + quadratic cost (tutorial section 5)",
+    "sigmoid": "sigmoid + binary cross-entropy (summed)",
+    "quadratic": "sigmoid + quadratic cost (tutorial §5)",
 }
 #: The page's output choice as the engine's ``(output, loss)`` (None: the output's own).
 ENGINE_OUTPUT = {"softmax": ("softmax", None), "sigmoid": ("sigmoid", None),

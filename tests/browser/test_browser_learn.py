@@ -106,7 +106,7 @@ def test_backprop_batch_of_four_and_the_quadratic_cost(page, browser, lb, shots)
     assert "cancels it, so δ₂ = p − y" in body
 
     lb.select_option(page, "Output layer and loss",
-                     "sigmoid + quadratic cost (tutorial section 5)",
+                     "sigmoid + quadratic cost (tutorial §5)",
                      lb.metric_changed_js("Steps taken", str(int(steps) + 1)))
     lb.settle(page)
     assert lb.metric(page, "Steps taken") == "0"  # a new network
