@@ -316,6 +316,11 @@ MUTATIONS: tuple[Mutation, ...] = (
       "TrainingRun builds its trainer with L2 = 0 whatever the run's L2 (a mid-run change "
       "still applies)",
       ("tests/features/test_run_settings_at_build.py",)),
+    M("boundaries-link-sets-train", "playground/shell/navigation.py",
+      'TRAIN_SETTINGS_PAGES = ("/", "sweep")',
+      'TRAIN_SETTINGS_PAGES = ("/", "sweep", "boundaries")',
+      "a Boundaries link's parameters change the Train page's settings",
+      ("tests/app/test_app_boundaries.py", "-k", "link")),
     M("widgets-ignore-l2", "playground/common/vocab.py",
       'l2=float(get("cfg-l2", fallback.l2)),',
       "l2=float(fallback.l2),",
