@@ -321,6 +321,12 @@ MUTATIONS: tuple[Mutation, ...] = (
       'TRAIN_SETTINGS_PAGES = ("/", "sweep", "boundaries")',
       "a Boundaries link's parameters change the Train page's settings",
       ("tests/app/test_app_boundaries.py", "-k", "link")),
+    M("stop-without-run-lock", "playground/common/runs.py",
+      "        with self._lock:\n            if self.is_active:\n                self._finish(STOPPED)",
+      "        if self.is_active:\n            self._finish(STOPPED)",
+      "a Stop from another thread finishes the trainer while a step is in flight (the "
+      "step then records the run as finished: the Stop is lost)",
+      ("tests/features/test_steering.py", "-k", "thread")),
     M("widgets-ignore-l2", "playground/common/vocab.py",
       'l2=float(get("cfg-l2", fallback.l2)),',
       "l2=float(fallback.l2),",

@@ -13,6 +13,7 @@ same settings and seed give the same run, bit for bit, on any machine speed.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -119,6 +120,15 @@ class TrainingRun:
     ``y_train``, ``X_test``, ``y_test``, ``n_classes``). ``config`` is a recipe
     (``TrainConfig`` is one): ``Recipe.start`` holds out the validation rows, builds the
     network and its trainer, which trains on the other rows in place (no copy).
+
+    Thread-safe: one tab's page runs can overlap in two threads (a fragment run still
+    inside a training step while a click's full run stops the run), so ``step`` and the
+    controls (start, pause, resume, stop, apply_live) hold the run's lock. A control
+    thus waits for the training piece under way (at most one ``step`` budget) and acts
+    between two pieces; the engine's trainer is never stepped and finished at once.
+    Measured before the lock: a Stop on 512-512-512 batch 8 ran ``_finish(STOPPED)``
+    while the other thread's step was in flight, which then saw the finished trainer
+    and overwrote the run as "finished" (the Stop was lost).
     """
 
     def __init__(
@@ -134,6 +144,7 @@ class TrainingRun:
         self.dataset = dataset
         self.run_id = run_id
         self.clock = clock
+        self._lock = threading.RLock()
         training = config.start(dataset.X_train, dataset.y_train,
                                 n_classes=getattr(dataset, "n_classes", None))
         self.net, self.trainer = training.net, training.trainer
@@ -261,23 +272,27 @@ class TrainingRun:
     # ------------------------------------------------------------------ controls
 
     def start(self) -> None:
-        if self.status in (READY, PAUSED):
-            self.status = RUNNING
-            self._last_step_end = None
+        with self._lock:
+            if self.status in (READY, PAUSED):
+                self.status = RUNNING
+                self._last_step_end = None
 
     def pause(self) -> None:
-        if self.status == RUNNING:
-            self.status = PAUSED
-            self._last_step_end = None
+        with self._lock:
+            if self.status == RUNNING:
+                self.status = PAUSED
+                self._last_step_end = None
 
     def resume(self) -> None:
-        if self.status == PAUSED:
-            self.start()
+        with self._lock:
+            if self.status == PAUSED:
+                self.start()
 
     def stop(self) -> None:
         """End the run now, keeping the weights as they are."""
-        if self.is_active:
-            self._finish(STOPPED)
+        with self._lock:
+            if self.is_active:
+                self._finish(STOPPED)
 
     def apply_live(self, config: TrainConfig) -> list[str]:
         """Take learning rate and L2 (from the next batch), batch size (from the next
@@ -286,6 +301,10 @@ class TrainingRun:
         Epochs below what the run has already done end it at the end of the current
         epoch: the target becomes the epochs done so far, plus the one under way.
         """
+        with self._lock:
+            return self._apply_live(config)
+
+    def _apply_live(self, config: TrainConfig) -> list[str]:
         changed: list[str] = []
         if not self.is_active:
             return changed
@@ -315,6 +334,10 @@ class TrainingRun:
         Returns the number of epochs completed. Finishes the run (computing the
         test and train accuracy) once the planned epochs are done.
         """
+        with self._lock:  # re-checked inside: a Stop may have come while this waited
+            return self._step(budget_seconds, max_epochs)
+
+    def _step(self, budget_seconds: float, max_epochs: int | None) -> int:
         if self.status != RUNNING:
             return 0
         trainer = self.trainer
@@ -341,6 +364,8 @@ class TrainingRun:
             self.step(budget_seconds=math.inf, max_epochs=None)
 
     def _finish(self, status: str) -> None:
+        if self.is_done:  # it ended already (a Stop, or the last epoch): that stands
+            return
         self._last_step_end = None
         self.status = status
         self.trainer.finish()  # a stopped run ends here for the engine too

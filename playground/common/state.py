@@ -7,6 +7,7 @@ in module globals, so several tabs can use the app at once. The helpers take any
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,9 @@ STATE_KEY = "playground"
 # canvas component returns no image (AppTest can't drive the custom component).
 TEST_DRAWING_KEY = "playground_test_drawing"
 MAX_RUNS_KEPT = 20
+#: One tab's page runs can overlap in two threads (see ``TrainingRun``): a run that ends
+#: in one while a Stop records it in the other is kept once.
+_runs_lock = threading.Lock()
 
 
 @dataclass
@@ -76,9 +80,10 @@ class Playground:
     def complete_run(self, run: TrainingRun) -> RunRecord:
         """Keep a finished/stopped/diverged run and make its network the session's model."""
         record = run.record()
-        if not any(r.run_id == record.run_id for r in self.runs):
-            self.runs.append(record)
-            del self.runs[:-MAX_RUNS_KEPT]
+        with _runs_lock:
+            if not any(r.run_id == record.run_id for r in self.runs):
+                self.runs.append(record)
+                del self.runs[:-MAX_RUNS_KEPT]
         # A diverged run keeps its last good weights on the Train page, but the model that
         # answers on Draw/Inspect only changes if there was none: a diverged net reads badly.
         # A net whose numbers overflow on the test images can't answer at all.

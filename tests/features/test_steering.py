@@ -4,6 +4,7 @@ that says when a run is not learning and why (glue level, no browser)."""
 from __future__ import annotations
 
 import math
+import threading
 from types import SimpleNamespace
 
 import numpy as np
@@ -20,7 +21,7 @@ from playground.common.urlstate import (
     config_to_query,
     share_link,
 )
-from playground.common.vocab import DIVERGED, FINISHED, TrainConfig
+from playground.common.vocab import DIVERGED, FINISHED, STOPPED, TrainConfig
 from playground.train import figures
 from playground.train import view as train_view
 
@@ -318,3 +319,37 @@ def test_start_training_explains_what_stops_it(digits):
     assert "Can't start training: use 1 to 3 hidden layers" in text
     run = pg.start_training(TrainConfig(epochs=2), lambda name: digits)
     assert run is pg.run and run.status == "running" and pg.config.epochs == 2
+
+
+def test_a_stop_from_another_thread_waits_for_the_step_in_flight_and_stands(digits, monkeypatch):
+    """One tab's page runs can overlap in two threads: a fragment run still inside a
+    training step while a click's full run stops the run. Before the run's lock, the
+    Stop finished the trainer mid-step, and the step then saw it done and recorded the
+    run as "finished" (the Stop lost, 1 in 2 on 512-512-512 batch 8 in the browser)."""
+    run = TrainingRun(TrainConfig(epochs=50), digits)
+    run.start()
+    in_step, release = threading.Event(), threading.Event()
+    engine_step = run.trainer.step
+
+    def held_step(*args, **kwargs):
+        in_step.set()
+        assert release.wait(10)
+        return engine_step(*args, **kwargs)
+
+    monkeypatch.setattr(run.trainer, "step", held_step)
+    stepper = threading.Thread(target=run.step, kwargs={"budget_seconds": 10, "max_epochs": 1})
+    stepper.start()
+    assert in_step.wait(10)
+    stopper = threading.Thread(target=run.stop)
+    stopper.start()
+    stopper.join(0.3)
+    assert stopper.is_alive(), "the Stop did not wait for the step in flight"
+    assert run.status == "running"
+    release.set()
+    stepper.join(10)
+    stopper.join(10)
+    assert run.status == STOPPED
+    assert run.epochs_done == 1  # the piece under way ended its epoch, then the Stop acted
+    assert run.test_accuracy is not None
+    run.step()  # a stopped run trains no more
+    assert run.epochs_done == 1 and run.status == STOPPED
