@@ -19,25 +19,20 @@ panel = live.LivePanel(pg, "train")  # first: it carries out the buttons' clicks
 
 
 def show_run(run) -> None:
-    """The live panel of ``run``: it trains a piece each frame while the run is running;
-    a run that ends is kept (its network answers on Draw and Inspect)."""
-
-    def step(checkpoint) -> None:
-        # Each piece of the tick updates the progress bar: where a click stops the frame.
-        train_view.tick(run, checkpoint=lambda _: checkpoint())
-        if run.is_done:
-            pg.complete_run(run)
-
+    """The live panel of ``run``: the panel's worker trains it a piece at a time while
+    frames draw it; a run that ends is kept at once (``pg.start_run``), and its network
+    answers on Draw and Inspect."""
     stream = run_panel.live_stream(pg)
     stream.restart()  # a full page run: the view may be new (a reload), send it all
     panel.show(
         live=lambda: pg.run is run and run.status == RUNNING,
-        step=step,
+        step=lambda _checkpoint: train_view.train_piece(run),
         draw=lambda: run_panel.render_run(run, pg.runs, stream),
         progress=lambda: (run.progress, f"Run #{run.run_id}: {run.status_line()}"),
         every=TICK_SECONDS,
         slot_wait=SLOT_WAIT_SECONDS,
         doing="training",
+        background=True,
     )
 
 
@@ -74,8 +69,6 @@ run = pg.run
 layout.main_first_when_narrow("train-main")
 layout.wrap_rows_when_narrow("train-actions")
 with main_col, st.container(key="train-main"):
-    if run is not None and run.is_done and not any(r.run_id == run.run_id for r in pg.runs):
-        pg.complete_run(run)  # it ended in a tick that a click cut short
     if run is not None and run.is_active:
         changed = run.config.architecture_changes(config)
         if changed:

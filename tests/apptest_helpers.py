@@ -9,9 +9,13 @@ def metrics(app) -> dict[str, str]:
 
 
 def run_until(app, done, max_runs: int = 80):
-    """Rerun the app (as fragment ticks would) until ``done(app)``; no exception allowed."""
+    """Rerun the app (as fragment ticks would) until ``done(app)``, then once more, so the
+    page shows the state that met it (Train's run trains in a worker thread, which can
+    end it after the page was drawn); no exception allowed."""
     for _ in range(max_runs):
         if done(app):
+            app.run()
+            assert not app.exception, app.exception
             return app
         app.run()
         assert not app.exception, app.exception

@@ -138,12 +138,16 @@ class TrainingRun:
         run_id: int = 1,
         *,
         clock: Callable[[], float] = time.perf_counter,
+        on_end: Callable[[TrainingRun], Any] | None = None,
     ) -> None:
         config.validate()
         self.config = config
         self.dataset = dataset
         self.run_id = run_id
         self.clock = clock
+        #: Called with the run when it ends (finished, stopped or diverged), under its
+        #: lock: no one sees an ended run that is not yet recorded.
+        self.on_end = on_end
         self._lock = threading.RLock()
         training = config.start(dataset.X_train, dataset.y_train,
                                 n_classes=getattr(dataset, "n_classes", None))
@@ -153,10 +157,9 @@ class TrainingRun:
 
         self.status = READY
         self.train_seconds = 0.0  # time inside the trainer's steps only
-        self.chart_seconds = 0.0  # time the page spent drawing this run's charts
+        self.chart_seconds = 0.0  # server time the page spent drawing this run's frames
         self._wall_seconds = 0.0  # see elapsed_seconds
-        #: Frames of the page's live loop that trained this run (each then waits for the
-        #: browser to show it and ask for the next): counted by the Train page's tick.
+        #: Frames of the live view drawn while this run trained (the Train panel counts).
         self.frames = 0
         self._last_step_end: float | None = None
         self.message: str | None = None
@@ -223,13 +226,6 @@ class TrainingRun:
         return self._wall_seconds
 
     @property
-    def chart_share(self) -> float | None:
-        """Share of the run's wall time spent drawing its charts (None before any)."""
-        if self._wall_seconds <= 0:
-            return None
-        return min(1.0, self.chart_seconds / self._wall_seconds)
-
-    @property
     def seconds_left(self) -> float | None:
         """Estimated wall-clock time left, from the pace so far (None before epoch 1)."""
         done = self.trainer.progress * self.target_epochs
@@ -250,24 +246,30 @@ class TrainingRun:
             return f"{head} · paused · {lr} · {spent}"
         if self.status == READY:
             return f"{head} · ready"
-        share = self.chart_share
-        drawing = "" if share is None else f", {share:.0%} of it drawing charts"
         return (
             f"{head} · {self.status} in {format_seconds(self.elapsed_seconds)} "
-            f"({format_seconds(self.train_seconds)} of it computing{drawing}{self._waiting()})"
+            f"({format_seconds(self.train_seconds)} of it computing{self._elsewhere()})"
         )
 
-    def _waiting(self) -> str:
-        """The rest of the wall time, named: between two frames of the live loop the
-        server waits for the browser to show the last one and ask for the next (at
-        least the loop's interval; more while the browser draws the charts)."""
-        rest = self._wall_seconds - self.train_seconds - self.chart_seconds
-        if rest < 0.05:
-            return ""
-        if self.frames > 1:
-            return (f", {format_seconds(rest)} waiting for the browser between its "
-                    f"{self.frames} frames")
-        return f", {format_seconds(rest)} between steps"
+    def _elsewhere(self) -> str:
+        """The rest of the wall time, named, and the live view drawn alongside. A run
+        trains in its panel's worker thread while the page draws it in another
+        (``shell/live.py``), so the only gaps are waits between two pieces of training:
+        for a click being carried out, or for a training slot held by other tabs."""
+        text = ""
+        rest = self._wall_seconds - self.train_seconds
+        if rest >= 0.05:
+            text += f", {format_seconds(rest)} waiting between pieces of training"
+        if self.frames:
+            text += (f"; the live view drew {self.frames} frames alongside "
+                     f"({format_seconds(self.chart_seconds)} of the server's time)")
+        return text
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Hold it to read a consistent picture of a run that another thread trains
+        (its history's series all of one length, its weights from one step)."""
+        return self._lock
 
     # ------------------------------------------------------------------ controls
 
@@ -367,7 +369,6 @@ class TrainingRun:
         if self.is_done:  # it ended already (a Stop, or the last epoch): that stands
             return
         self._last_step_end = None
-        self.status = status
         self.trainer.finish()  # a stopped run ends here for the engine too
         idx = self.train_idx
         if idx.size > 20_000:  # a large sample is as good an estimate and much faster
@@ -398,6 +399,11 @@ class TrainingRun:
                 f"learning rate (for example {suggestion}) and press Train again. Draw and Inspect keep "
                 "using the previous model, if there was one."
             )
+        # Last: the page reads a run without its lock, and an ended run must show its
+        # scores and message from the first frame that sees it ended.
+        self.status = status
+        if self.on_end is not None:
+            self.on_end(self)
 
     @property
     def is_usable(self) -> bool:

@@ -63,8 +63,10 @@ class Playground:
         return run_id
 
     def start_run(self, config: TrainConfig, dataset: Any, **kwargs: Any) -> TrainingRun:
-        """Replace the current run by a fresh one with ``config`` and start it."""
-        run = TrainingRun(config, dataset, run_id=self.new_run_id(), **kwargs)
+        """Replace the current run by a fresh one with ``config`` and start it; it is kept
+        (``complete_run``) the moment it ends, in whichever thread trains it."""
+        run = TrainingRun(config, dataset, run_id=self.new_run_id(), on_end=self.complete_run,
+                          **kwargs)
         self.config = config
         self.run = run
         run.start()

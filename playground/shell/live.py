@@ -29,12 +29,24 @@ the callback of a control only queues its action, once (the same action already
 waiting is the same click), and the next full page run carries it out before drawing;
 a fragment run never does. Every click thus acts once, in a full run, at the cost that
 two clicks of one button within a single page run (tens of milliseconds) count once.
+
+And work that outlasts a frame (``background=True``, Train's runs). A frame must end
+before the browser's timer asks for the next one: a fragment run still going when the
+next request comes is superseded, and the browser never shows what it drew (measured
+on 784-256-10: 0.2 s of training per 0.1 s frame, 0 of about 50 frames reached the
+live view). Shorter training per frame fixes the picture but halves the speed (0.05 s
+per frame: 8.6 frames a second, the run 2.3 times slower). So such a panel's work runs
+in a worker thread of the tab (:class:`Worker`), a piece at a time, for as long as
+frames keep asking for it (``WATCH_SECONDS``: a closed tab's work stops); a frame only
+draws. The work must hold its own lock against the page's clicks (a
+``TrainingRun`` does), and must not call Streamlit.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +60,66 @@ ROOM = "live-panels"
 
 Checkpoint = Callable[[], None]
 _lock = threading.Lock()  # callbacks and page runs of one tab may run in two threads
+#: A worker stops when no frame has asked for its work for this long (a closed tab or a
+#: hidden one, whose browser slows its timers; the next frame starts it again).
+WATCH_SECONDS = 3.0
+#: Longest a worker rests while a full page run draws the page (it rests until the page
+#: has drawn its panel; this bounds a page run that never gets there).
+PAGE_RUN_SECONDS = 1.0
+
+
+class Worker:
+    """A panel's work in a thread of the tab's own: ``step(checkpoint)`` again and again
+    (holding a training slot), while ``live()`` and while frames keep asking (:meth:`watch`).
+
+    An exception in ``step`` ends the worker and is kept in ``error``; the next frame
+    raises it where the page shows errors (``ui.friendly_errors``).
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.thread: threading.Thread | None = None
+        self.watched_at = -float("inf")
+        #: A full page run is drawing the page until then: the worker rests, so that
+        #: the click that started the run is answered at full speed (Python shares one
+        #: core between threads: a training worker doubled a Pause's answer time).
+        self.page_run_until = -float("inf")
+        self.error: BaseException | None = None
+        self._guard = threading.Lock()
+
+    def watch(self, live: Callable[[], bool], step: Callable[[Checkpoint], Any],
+              slot_wait: float | None) -> None:
+        """A frame asks for the work: start the thread unless it runs."""
+        with self._guard:
+            self.watched_at = self.clock()
+            if self.thread is not None and self.thread.is_alive():
+                return
+            self.error = None
+            self.thread = threading.Thread(
+                target=self._work, args=(live, step, slot_wait), daemon=True,
+                name="live-panel-worker")
+            self.thread.start()
+
+    @property
+    def watched(self) -> bool:
+        return self.clock() - self.watched_at < WATCH_SECONDS
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def _work(self, live: Callable[[], bool], step: Callable[[Checkpoint], Any],
+              slot_wait: float | None) -> None:
+        try:
+            while live() and self.watched:
+                if self.clock() < self.page_run_until:
+                    time.sleep(0.005)
+                    continue
+                with _slot(slot_wait) as slot:
+                    if slot:
+                        step(lambda: None)
+        except BaseException as exc:  # noqa: BLE001 - kept for the page to show
+            self.error = exc
 
 
 @dataclass
@@ -58,6 +130,8 @@ class PanelState:
     drawn_live: bool = False
     #: ``(name, action)`` queued by controls' callbacks, oldest first.
     clicks: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
+    #: The panel's background work (``show(background=True)``).
+    worker: Worker = field(default_factory=Worker)
 
     def queue(self, name: str, action: Callable[[], Any]) -> bool:
         """Queue a control's action; False if the control's click already waits (one
@@ -118,6 +192,26 @@ def run_frame(
         rerun()
 
 
+def run_background_frame(
+    state: PanelState,
+    live: Callable[[], bool],
+    step: Callable[[Checkpoint], Any],
+    slot_wait: float | None,
+    rerun: Callable[[], Any],
+) -> None:
+    """One frame of a panel whose work runs in its worker: ask for the work while live
+    (raising the worker's error, if it had one), then ``rerun()`` the whole page if it
+    shows the panel in another state than it is now."""
+    worker = state.worker
+    if worker.error is not None and not worker.running:
+        error, worker.error = worker.error, None
+        raise error
+    if live():
+        worker.watch(live, step, slot_wait)
+    if state.page_is_stale(bool(live())):
+        rerun()
+
+
 def _frame(
     state: PanelState,
     live: Callable[[], bool],
@@ -126,8 +220,16 @@ def _frame(
     progress: Callable[[], tuple[float, str]] | None,
     slot_wait: float | None,
     doing: str,
+    background: bool = False,
 ) -> None:
     with ui.friendly_errors(doing):
+        if background:
+            run_background_frame(state, live, step, slot_wait, st.rerun)
+            if progress is not None:
+                value, text = progress()
+                st.progress(value, text=text)
+            draw()
+            return
         bar = None
         if progress is not None:
             value, text = progress()
@@ -151,6 +253,8 @@ class LivePanel:
     def __init__(self, pg: Any, name: str) -> None:
         self.name = name
         self.state = panel_state(pg, name)
+        worker = self.state.worker
+        worker.page_run_until = worker.clock() + PAGE_RUN_SECONDS  # until show() is done
         self.state.carry_out()
 
     def click(self, name: str, action: Callable[[], Any]) -> Callable[[], None]:
@@ -174,6 +278,7 @@ class LivePanel:
         progress: Callable[[], tuple[float, str]] | None = None,
         slot_wait: float | None = None,
         doing: str,
+        background: bool = False,
     ) -> None:
         """Draw the panel, and keep it moving while ``live()``.
 
@@ -181,7 +286,14 @@ class LivePanel:
         ``step(checkpoint)`` (holding a training slot unless ``slot_wait`` is None;
         call ``checkpoint()`` between pieces of work so a click is noticed), then
         ``draw()``. ``doing`` names the work in an error message.
+
+        ``background=True``: ``step`` is one short piece of work, which the panel's
+        :class:`Worker` repeats in its own thread while frames keep coming; each frame
+        only draws (see the module docstring).
         """
         self.state.drawn_live = bool(live())
         fragment = st.fragment(_frame, run_every=every if self.state.drawn_live else None)
-        fragment(self.state, live, step, draw, progress, slot_wait, doing)
+        try:
+            fragment(self.state, live, step, draw, progress, slot_wait, doing, background)
+        finally:
+            self.state.worker.page_run_until = -float("inf")

@@ -76,26 +76,28 @@ def render_run(run: TrainingRun, runs: Sequence[RunRecord], stream: LiveStream) 
         )
         m2.metric("Train accuracy", _percent(run.train_accuracy), help="Share of the training images read right.")
         m3.metric("Training time", format_seconds(run.train_seconds), help="Time the network spent learning; drawing the live charts is not counted.")
-    running = run.status == RUNNING
-    history = vars(run.history)
-    health = run.history.health
-    # The stream restarts when the health series appear (the layout gains their lines).
-    stream_id = f"run-{run.run_id}-{min(len(health), 1)}"
-    image_shape = getattr(run.dataset, "image_shape", None)
-    names = [str(c) for c in getattr(run.dataset, "class_names", range(run.n_classes))]
-    payload = stream.frame(
-        stream_id,
-        _layout(run.config.activation, health),
-        figures.live_points(history, run.trainer.batches_per_epoch),
-        x_range=figures.curve_x_range(run.epochs_done, run.target_epochs, running),
-        now=run.epochs_done + (run.trainer.batch / max(1, run.trainer.batches_per_epoch)),
-        marks=figures.lr_mark_labels(train_view.lr_marks(run)),
-        running=running,
-        images=lambda: figures.weight_images(run.net.weights, image_shape, names),
-        images_every=WEIGHTS_EVERY,
-    )
+    with run.lock:  # its worker thread trains on meanwhile: one consistent picture
+        running = run.status == RUNNING
+        history = vars(run.history)
+        health = run.history.health
+        # The stream restarts when the health series appear (the layout gains their lines).
+        stream_id = f"run-{run.run_id}-{min(len(health), 1)}"
+        image_shape = getattr(run.dataset, "image_shape", None)
+        names = [str(c) for c in getattr(run.dataset, "class_names", range(run.n_classes))]
+        payload = stream.frame(
+            stream_id,
+            _layout(run.config.activation, health),
+            figures.live_points(history, run.trainer.batches_per_epoch),
+            x_range=figures.curve_x_range(run.epochs_done, run.target_epochs, running),
+            now=run.epochs_done + (run.trainer.batch / max(1, run.trainer.batches_per_epoch)),
+            marks=figures.lr_mark_labels(train_view.lr_marks(run)),
+            running=running,
+            images=lambda: figures.weight_images(run.net.weights, image_shape, names),
+            images_every=WEIGHTS_EVERY,
+        )
     livechart.show(payload, key="train-live")
     if running:
+        run.frames += 1
         run.chart_seconds += time.perf_counter() - started
     elif health:
         activation_panel(run)

@@ -7,7 +7,7 @@ lay out widgets and charts and call these.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -17,50 +17,21 @@ from playground.common.runs import RunRecord, TrainingRun
 from playground.common.vocab import (
     ACTIVATION_LABELS,
     OPTIMIZER_LABELS,
-    RUNNING,
     TrainConfig,
     format_l2,
     format_lr,
 )
 
-#: Training time per screen refresh of a running run. It caps the live view near 4
-#: frames a second; 0.06 s measured faster frames but let a Stop on 512-512-512 batch 8
-#: end as "finished" (not understood yet), so it stays at 0.2 s.
-TICK_BUDGET_SECONDS = 0.2
-#: Longest stretch of training between two chances to notice a click (Pause, Stop, ...).
+#: Training per piece of a running run, in its panel's worker thread (``shell/live.py``):
+#: the longest a Pause, Stop or learning-rate change waits for the piece under way.
 PIECE_SECONDS = 0.05
-#: A short run is drawn in at least this many frames, so that it visibly animates.
-FRAMES_PER_RUN = 6
 
 
-def tick(
-    run: TrainingRun,
-    checkpoint: Callable[[TrainingRun], None] = lambda run: None,
-    budget_seconds: float = TICK_BUDGET_SECONDS,
-    piece_seconds: float = PIECE_SECONDS,
-) -> int:
-    """Train a running ``run`` for one screen refresh; returns the epochs completed.
-
-    The tick is cut into pieces of at most ``piece_seconds`` that never cross an
-    epoch boundary, and ``checkpoint(run)`` is called after each: the page passes a
-    progress-bar update, which is where Streamlit stops a script whose user just
-    clicked something. So a click is noticed within one piece, and at most the
-    epoch under way finishes after it. A short run trains at most
-    ``ceil(epochs / FRAMES_PER_RUN)`` epochs per tick, so it still animates.
-    """
-    max_epochs = max(1, math.ceil(run.target_epochs / FRAMES_PER_RUN))
-    if run.status == RUNNING:
-        run.frames += 1  # the run's summary says what the waits between frames took
-    clock = run.clock
-    start = clock()
-    completed = 0
-    while run.status == RUNNING and completed < max_epochs:
-        remaining = budget_seconds - (clock() - start)
-        if remaining <= 0:
-            break
-        completed += run.step(budget_seconds=min(piece_seconds, remaining), max_epochs=1)
-        checkpoint(run)
-    return completed
+def train_piece(run: TrainingRun, piece_seconds: float = PIECE_SECONDS) -> int:
+    """One piece of a running ``run``'s training: at most ``piece_seconds``, never across
+    an epoch's end; returns the epochs completed. The Train panel's worker repeats it
+    while the page draws frames of the run in another thread."""
+    return run.step(budget_seconds=piece_seconds, max_epochs=1)
 
 
 def lr_marks(run: TrainingRun) -> list[tuple[float, float]]:

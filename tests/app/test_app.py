@@ -9,6 +9,7 @@ array from ``st.session_state[TEST_DRAWING_KEY]`` when the canvas is empty.
 
 import io
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -122,20 +123,27 @@ def test_pause_resume_stop_and_reset(at):
     at.slider(key="cfg-epochs").set_value(100).run()
     at.button(key="btn-train").click().run()
     run = playground(at).run
+    run_until(at, lambda a: run.epochs_done > 0)  # its worker trains it between page runs
     assert run.status == RUNNING and 0 < run.epochs_done < 100
     at.button(key="btn-pause").click().run()
     assert run.status == PAUSED and at.button(key="btn-pause").label == "Resume"
-    done = run.epochs_done
+    done, weights = run.epochs_done, run.net.weights[0].copy()
+    at.run()
+    time.sleep(0.3)
     at.run()
     assert run.epochs_done == done  # paused: no training
+    np.testing.assert_array_equal(run.net.weights[0], weights)
     at.button(key="btn-pause").click().run()
     assert run.status == RUNNING
-    weights = run.net.weights[0].copy()
+    run_until(at, lambda a: run.epochs_done > done)
     at.button(key="btn-stop").click().run()
     assert run.status == STOPPED
-    np.testing.assert_array_equal(run.net.weights[0], weights)  # Stop keeps the weights
     assert "Test accuracy" in metrics(at)
     assert any("Stopped run #1" in i.value for i in at.info)
+    weights = run.net.weights[0].copy()
+    time.sleep(0.3)
+    at.run()
+    np.testing.assert_array_equal(run.net.weights[0], weights)  # Stop keeps the weights
     at.button(key="btn-reset").click().run()
     assert playground(at).run is None
     assert playground(at).model.net is run.net  # the stopped run still answers on Draw

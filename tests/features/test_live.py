@@ -11,6 +11,8 @@ calls of the button's callback, with a fragment frame between them.
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 
 import pytest
 
@@ -35,8 +37,7 @@ def frame(state, pg, rerun, slot_wait=None):
     live.run_frame(
         state,
         live=lambda: pg.run is run and run.status == RUNNING,
-        step=lambda checkpoint: train_view.tick(run, checkpoint=lambda _: checkpoint(),
-                                                budget_seconds=0.02),
+        step=lambda checkpoint: (train_view.train_piece(run, piece_seconds=0.02), checkpoint()),
         checkpoint=lambda: None,
         slot_wait=slot_wait,
         rerun=lambda: rerun.append(True),
@@ -124,3 +125,115 @@ def test_a_frame_without_a_training_slot_does_not_step(running_pg):
     assert pg.run.trainer.progress == progress and reruns == []
     frame(state, pg, reruns, slot_wait=0.01)  # a slot is free again
     assert pg.run.trainer.progress > progress
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+def background_frame(state, pg, rerun, slot_wait=None):
+    """One fragment run of the Train panel as the page runs it (``background=True``)."""
+    run = pg.run
+
+    def step(_checkpoint):
+        train_view.train_piece(run, piece_seconds=0.02)
+        if run.is_done:
+            pg.complete_run(run)
+
+    live.run_background_frame(
+        state,
+        live=lambda: pg.run is run and run.status == RUNNING,
+        step=step,
+        slot_wait=slot_wait,
+        rerun=lambda: rerun.append(True),
+    )
+
+
+def _wait(predicate, seconds=30.0):
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "the worker did not get there"
+        time.sleep(0.01)
+
+
+def test_the_worker_trains_while_frames_come_and_the_last_frame_redraws_the_page(running_pg):
+    """A frame only asks for the work; the worker trains the run to its end in its own
+    thread (one thread, however many frames ask), and records it once."""
+    pg = running_pg
+    state = live.PanelState(drawn_live=True)
+    reruns: list[bool] = []
+    background_frame(state, pg, reruns, slot_wait=1.0)
+    first = state.worker.thread
+    assert first is not None and first.is_alive() and first is not threading.current_thread()
+    _wait(lambda: pg.run.trainer.progress > 0)
+    background_frame(state, pg, reruns, slot_wait=1.0)
+    assert state.worker.thread is first  # a running worker is not started twice
+    while not pg.run.is_done:  # frames keep coming, as the browser's timer sends them
+        background_frame(state, pg, reruns, slot_wait=1.0)
+        time.sleep(0.02)
+    first.join(10)
+    assert pg.run.status == "finished" and pg.run.epochs_done == SMALL.epochs
+    assert [r.run_id for r in pg.runs] == [pg.run.run_id]
+    background_frame(state, pg, reruns)  # the page still shows it running: redraw once
+    assert reruns == [True]
+
+
+def test_the_worker_stops_when_no_frame_asks_and_a_frame_starts_it_again(running_pg):
+    """A closed tab sends no frames: its run stops training (it stays running, and the
+    next frame, after a reload, goes on from there)."""
+    pg = running_pg
+    now = [0.0]
+    state = live.PanelState(drawn_live=True)
+    state.worker = live.Worker(clock=lambda: now[0])
+    background_frame(state, pg, [])
+    _wait(lambda: pg.run.trainer.progress > 0)
+    now[0] += live.WATCH_SECONDS  # no frame for that long
+    state.worker.thread.join(10)
+    assert not state.worker.running and pg.run.status == RUNNING
+    progress = pg.run.trainer.progress
+    time.sleep(0.1)
+    assert pg.run.trainer.progress == progress  # nothing trains a tab no one watches
+    background_frame(state, pg, [])
+    _wait(lambda: pg.run.trainer.progress > progress)
+
+
+def test_a_pause_holds_while_the_worker_runs(running_pg):
+    pg = running_pg
+    state = live.PanelState(drawn_live=True)
+    background_frame(state, pg, [])
+    _wait(lambda: pg.run.trainer.progress > 0)
+    pg.toggle_pause()  # the click's full page run; it waits for the piece under way
+    assert pg.run.status == PAUSED
+    state.worker.thread.join(10)
+    progress = pg.run.trainer.progress
+    background_frame(state, pg, [])  # a frame of a paused run asks for no work
+    time.sleep(0.1)
+    assert pg.run.trainer.progress == progress and not state.worker.running
+
+
+def test_an_error_in_the_work_reaches_the_next_frame(running_pg):
+    pg = running_pg
+    state = live.PanelState(drawn_live=True)
+
+    def broken(_checkpoint):
+        raise MemoryError("no room for the next batch")
+
+    state.worker.watch(lambda: True, broken, None)
+    state.worker.thread.join(10)
+    with pytest.raises(MemoryError, match="next batch"):
+        background_frame(state, pg, [])
+    assert state.worker.error is None  # raised once; the frame after starts afresh
+
+
+def test_the_worker_rests_while_a_full_page_run_draws_the_page(running_pg):
+    """A click's full page run is answered at full speed: the worker trains no piece from
+    the top of the page (``LivePanel``) until the panel is drawn."""
+    pg = running_pg
+    train_view.train_piece(pg.run, piece_seconds=0.01)  # the engine's kernels are loaded
+    progress = pg.run.trainer.progress
+    state = live.PanelState(drawn_live=True)
+    state.worker.page_run_until = state.worker.clock() + 30  # a page run has begun
+    background_frame(state, pg, [])
+    time.sleep(0.3)
+    assert pg.run.trainer.progress == progress and state.worker.running
+    state.worker.page_run_until = -float("inf")  # ... and has drawn its panel
+    _wait(lambda: pg.run.trainer.progress > progress)

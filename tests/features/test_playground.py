@@ -289,13 +289,12 @@ def test_elapsed_time_and_time_left_use_a_clock(digits):
     now[0] += 100  # away from the page: not counted beyond a short gap
     run.step(max_epochs=1, budget_seconds=math.inf)
     assert run.elapsed_seconds < 5
-    run.chart_seconds = 0.3
-    assert run.chart_share == pytest.approx(0.3 / run.elapsed_seconds)
 
 
 def test_a_finished_runs_summary_accounts_for_all_of_its_time(digits):
-    """"finished in 1.4 s (0.2 s computing, 4% drawing)" left a second unnamed: the waits
-    between the live loop's frames, while the browser shows one and asks for the next."""
+    """"finished in 1.4 s (0.2 s computing, 4% drawing)" left a second unnamed. A run now
+    trains in its panel's worker while the page draws it alongside: the summary names the
+    computing, the waits between pieces (a click, another tab's run), and the frames."""
     from playground.train import view as train_view
 
     now = [0.0]
@@ -308,49 +307,38 @@ def test_a_finished_runs_summary_accounts_for_all_of_its_time(digits):
 
     run.trainer.step = step
     run.start()
-    frames = 0
+    pieces = 0
     while run.status == RUNNING:
-        train_view.tick(run, budget_seconds=60)  # one epoch a frame: 6 epochs, 6 frames
-        frames += 1
-        run.chart_seconds += 0.02  # drawing this frame's charts
-        now[0] += 0.02 + 0.15  # ... and waiting for the browser's next frame
-    assert run.status == FINISHED and frames == 6 and run.frames == 6
-    # 6 pieces of 0.01 s computing; 5 gaps of 0.17 s, of which 0.02 s drawing each.
-    assert run.elapsed_seconds == pytest.approx(0.06 + 5 * 0.17)
+        train_view.train_piece(run, piece_seconds=60)  # one epoch a piece: 6 pieces
+        pieces += 1
+        now[0] += 0.03  # ... waiting for a training slot before the next piece
+    run.frames, run.chart_seconds = 9, 0.25  # drawn alongside by the page, in parallel
+    assert run.status == FINISHED and pieces == 6
+    # 6 pieces of 0.01 s computing, 5 waits of 0.03 s between them.
+    assert run.elapsed_seconds == pytest.approx(0.06 + 5 * 0.03)
     line = run.status_line()
-    assert line.startswith("Epoch 6/6 · finished in 0.9 s (0.1 s of it computing, ")
-    assert f"{0.12 / 0.91:.0%} of it drawing charts" in line
-    assert line.endswith(", 0.7 s waiting for the browser between its 6 frames)")  # 5 * 0.15
+    assert line.startswith("Epoch 6/6 · finished in 0.2 s (0.1 s of it computing, ")
+    assert ", 0.1 s waiting between pieces of training;" in line  # 0.15 s
+    assert line.endswith("; the live view drew 9 frames alongside (0.2 s of the server's time))")
     quick = TrainingRun(TrainConfig(epochs=1, hidden=(8,)), digits)
     quick.run_to_end()  # no frames, no waits: nothing more to name
-    assert "waiting" not in quick.status_line() and "between" not in quick.status_line()
+    assert quick.status_line().endswith(" of it computing)")
 
 
-def test_a_tick_is_cut_into_pieces_with_a_checkpoint_after_each(digits):
-    """A click is noticed at the checkpoint after each piece: at most the epoch under way
-    finishes after it, on the slowest network the sliders allow."""
+def test_a_piece_of_training_ends_within_its_budget_and_never_crosses_an_epoch(digits):
+    """A click waits at most for the piece under way (the run's lock): on the slowest
+    network the sliders allow, a piece is a few batches, not an epoch."""
     from playground.train import view as train_view
 
     config = TrainConfig(hidden=(512, 512, 512), batch_size=8, epochs=100)
     run = TrainingRun(config, digits)
     run.start()
-    seen = []
-
-    class Click(Exception):
-        pass
-
-    def checkpoint(r):
-        seen.append((r.epochs_done, r.trainer.batch))
-        if len(seen) == 3:
-            raise Click  # what Streamlit does at a widget update once a button was clicked
-
-    with pytest.raises(Click):
-        train_view.tick(run, checkpoint, budget_seconds=10.0, piece_seconds=0.02)
-    assert len(seen) == 3 and run.epochs_done <= 1
-    # The default run still animates: a tick trains at most ceil(30 / 6) epochs.
+    assert train_view.train_piece(run, piece_seconds=0.02) == 0
+    assert run.epochs_done == 0 and 0 < run.trainer.batch < run.trainer.batches_per_epoch
     fast = TrainingRun(TrainConfig(), digits)
     fast.start()
-    assert train_view.tick(fast, budget_seconds=60) == 5
+    assert train_view.train_piece(fast, piece_seconds=60) == 1  # a whole epoch, no more
+    assert fast.trainer.batch == 0
 
 
 # --------------------------------------------------------------------------- session state
