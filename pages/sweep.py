@@ -6,6 +6,7 @@ import os
 
 import streamlit as st
 
+from playground.common.i18n import _
 from playground.shell import data, layout, live, ui
 from playground.sweep import controls, figures
 from playground.sweep import panel as sweep_panel
@@ -27,7 +28,7 @@ def budget(plan: controls.Plan) -> None:
                                   sv.measured_batch_seconds(dataset), sv.machine_speed(workers))
     st.markdown(f"**{sv.budget_line(len(plan.configs), seconds)}**")
     if plan.scheduler:
-        st.caption(f"With {workers} local processes; a cluster shares the runs among its workers.")
+        st.caption(_("With {workers} local processes; a cluster shares the runs among its workers.").format(workers=workers))
 
 
 def start(plan: controls.Plan) -> None:
@@ -46,22 +47,22 @@ def buttons(plan: controls.Plan) -> None:
     running = state is not None and state.running
     left, right = st.container(key="sweep-actions").columns(2)
     if left.button(
-        "Run",
+        _("Run"),
         type="primary",
         icon=":material/play_arrow:",
         key="btn-sweep-run",
         disabled=running or plan.problem is not None,
         width="stretch",
-        help="Train every combination, several at once; the heatmap fills in as they finish.",
+        help=_("Train every combination, several at once; the heatmap fills in as they finish."),
     ):
         start(plan)
     if right.button(
-        "Cancel",
+        _("Cancel"),
         icon=":material/stop:",
         key="btn-sweep-cancel",
         disabled=not running,
         width="stretch",
-        help="Stop the runs not yet finished; the results so far are kept.",
+        help=_("Stop the runs not yet finished; the results so far are kept."),
     ):
         state.cancel()
         st.rerun()
@@ -93,10 +94,10 @@ def show_sweep(state: sv.SweepState) -> None:
 
 # ----------------------------------------------------------------------------- page
 
-st.title("Sweep")
+st.title(_("Sweep"))
 st.caption(
-    "Train many networks at once, one per combination of settings, and watch a heatmap "
-    "of their accuracy fill in: where the learning rate is too low, just right, too high."
+    _("Train many networks at once, one per combination of settings, and watch a heatmap "
+    "of their accuracy fill in: where the learning rate is too low, just right, too high.")
 )
 ui.show_notices(pg)
 
@@ -120,9 +121,9 @@ with main_col, st.container(key="sweep-main"):
     if state is None:
         layout.by_width(
             "sweep-tip",
-            wide=lambda: st.info("Pick the settings on the left and press **Run**.",
+            wide=lambda: st.info(_("Pick the settings on the left and press **Run**."),
                                  icon=":material/arrow_back:"),
-            narrow=lambda: st.info("Press **Run**, or first pick the settings below the grid.",
+            narrow=lambda: st.info(_("Press **Run**, or first pick the settings below the grid."),
                                    icon=":material/arrow_downward:"),
         )
         if plan.problem is None:

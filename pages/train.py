@@ -3,6 +3,7 @@
 import streamlit as st
 
 from playground.common import vocab
+from playground.common.i18n import _
 from playground.common.models import architecture_label
 from playground.common.runs import build_network
 from playground.common.vocab import FIELD_LABELS, RUNNING, TrainConfig
@@ -24,7 +25,7 @@ def show_run(run) -> None:
 
     def step(checkpoint) -> None:
         # Each piece of the tick updates the progress bar: where a click stops the frame.
-        train_view.tick(run, checkpoint=lambda _: checkpoint())
+        train_view.tick(run, checkpoint=lambda _piece: checkpoint())
         if run.is_done:
             pg.complete_run(run)
 
@@ -52,15 +53,15 @@ def preview(config: TrainConfig) -> None:
         return
     run_panel.preview(config, net, shape, stream)
     st.caption(
-        f"Train will build a {architecture_label(net)}. Each tile is one hidden unit's "
-        "weight for every input pixel. Training shapes them."
+        _("Train will build a {architecture_label}. Each tile is one hidden unit's "
+        "weight for every input pixel. Training shapes them.").format(architecture_label=architecture_label(net))
     )
 
 
-st.title("Train")
+st.title(_("Train"))
 st.caption(
-    "Choose an architecture, press **Train** and watch the loss fall and the weights take "
-    "shape. Then go to **Draw** and see if it can read your handwriting."
+    _("Choose an architecture, press **Train** and watch the loss fall and the weights take "
+    "shape. Then go to **Draw** and see if it can read your handwriting.")
 )
 ui.show_notices(pg)
 
@@ -80,8 +81,8 @@ with main_col, st.container(key="train-main"):
         changed = run.config.architecture_changes(config)
         if changed:
             st.warning(
-                f"You changed the {', '.join(FIELD_LABELS[c] for c in changed)}. That needs a new "
-                "network: press **Reset**, then **Train**. The current run goes on as it was.",
+                _("You changed the {items}. That needs a new "
+                "network: press **Reset**, then **Train**. The current run goes on as it was.").format(items=', '.join(FIELD_LABELS[c] for c in changed)),
                 icon=":material/sync_problem:",
             )
         for note in train_view.live_change_notes(run.apply_live(config), run, config.epochs):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from playground.common.i18n import _
 from playground.learn import figures as learn_figures
 from playground.learn import optimizer_race as race
 
@@ -35,7 +36,7 @@ def momentum_map() -> None:
     except OSError:
         found = None
     if found is None:
-        st.info("No map yet: run `python bench/momentum_map.py`.", icon=":material/map:")
+        st.info(_("No map yet: run `python bench/momentum_map.py`."), icon=":material/map:")
         return
     valley = race.SURFACES["valley"]
     best = found["optimum"]
@@ -49,11 +50,11 @@ def momentum_map() -> None:
                                    found["steps_to_converge"], marks, found["steps"]),
         key="chart-momentum-map", config={"displayModeBar": False})
     st.caption(
-        f"Measured by `{found['command']}`: the engine's Momentum from the valley's start, "
-        f"{len(found['learning_rates'])} learning rates x {len(found['momenta'])} momenta, "
-        f"steps until it stays within {found['tolerance']:g} of the minimum (out of "
-        f"{found['steps']}). Too little μ and it crawls like SGD; too much for its η and it "
-        "swings across the valley; past the right edge it diverges."
+        _("Measured by `{found}`: the engine's Momentum from the valley's start, "
+        "{found2} learning rates x {found3} momenta, "
+        "steps until it stays within {found4:g} of the minimum (out of "
+        "{found5}). Too little μ and it crawls like SGD; too much for its η and it "
+        "swings across the valley; past the right edge it diverges.").format(found=found['command'], found2=len(found['learning_rates']), found3=len(found['momenta']), found4=found['tolerance'], found5=found['steps'])
     )
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from playground.common import sessions, vocab
+from playground.common.i18n import _
 from playground.common.models import (
     MAX_MODEL_BYTES,
     MB,
@@ -79,7 +80,7 @@ def friendly_errors(doing: str = "showing this page") -> Iterator[None]:
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - the whole point is to catch everything
-        log.exception("error while %s", doing)
+        log.exception(_("error while %s"), doing)
         st.error(friendly_message(doing, exc))
 
 
@@ -112,7 +113,7 @@ def guarded(doing: str) -> Callable[[F], F]:
             try:
                 return callback(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - see friendly_errors
-                log.exception("error while %s", doing)
+                log.exception(_("error while %s"), doing)
                 playground().notify("error", friendly_message(doing, exc))
                 return None
 
@@ -124,14 +125,14 @@ def guarded(doing: str) -> Callable[[F], F]:
 def download_with_progress(name: str) -> None:
     """Download a dataset with a progress bar; on failure, say what went wrong briefly."""
     name_shown = vocab.DISPLAY_NAMES.get(name, name)
-    bar = st.progress(0.0, text=f"Downloading {name_shown}…")
+    bar = st.progress(0.0, text=_("Downloading {name_shown}…").format(name_shown=name_shown))
     last = [-1.0]
 
     def progress(done: int, total: int, filename: str) -> None:
         fraction = min(1.0, done / total) if total else 0.0
         if fraction - last[0] >= 0.01 or fraction >= 1.0:
             last[0] = fraction
-            bar.progress(fraction, text=f"Downloading {filename}: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+            bar.progress(fraction, text=_("Downloading {filename}: {done:.1f} of {total:.1f} MB").format(filename=filename, done=done / 1e6, total=total / 1e6))
 
     try:
         data.download_dataset(name, progress=progress)
@@ -139,18 +140,18 @@ def download_with_progress(name: str) -> None:
         bar.empty()
         download_failure(name, exc)
     else:
-        bar.progress(1.0, text=f"{name_shown} is ready.")
+        bar.progress(1.0, text=_("{name_shown} is ready.").format(name_shown=name_shown))
 
 
 def download_failure(name: str, exc: BaseException) -> None:
     """One short sentence and what to do; the raw error (URLs, paths) in an expander."""
     shown = vocab.DISPLAY_NAMES.get(name, name)
     st.error(
-        f"Couldn't download {shown}: {data.download_problem(exc)} Check the internet "
-        "connection and try again; the bundled digits work offline.",
+        _("Couldn't download {shown}: {download_problem} Check the internet "
+        "connection and try again; the bundled digits work offline.").format(shown=shown, download_problem=data.download_problem(exc)),
         icon=":material/cloud_off:",
     )
-    with st.expander("Details"):
+    with st.expander(_("Details")):
         st.code(f"{type(exc).__name__}: {exc}", language=None, wrap_lines=True)
 
 
@@ -160,8 +161,8 @@ def ensure_model(pg: Playground) -> ActiveModel | None:
     if pg.model is not None:
         return pg.model
     config = DEFAULT_MODEL_CONFIG
-    with st.spinner("No model yet: training the default 28×28 model on the bundled MNIST "
-                    f"sample ({config.hidden_label} ReLU units, Adam, about 2 s)…"):
+    with st.spinner(_("No model yet: training the default 28×28 model on the bundled MNIST "
+                    "sample ({hidden_label} ReLU units, Adam, about 2 s)…").format(hidden_label=config.hidden_label)):
         run = pg.train_to_end(config, data.load_dataset(config.dataset))
     if pg.model is not None:
         pg.model.source = f"default model (run #{run.run_id}, trained on arrival)"
@@ -178,8 +179,8 @@ def note_run_elsewhere(pg: Playground) -> None:
     run = pg.run
     if run is not None and run.is_active and run.epochs_done < run.target_epochs:
         st.caption(
-            f"Run #{run.run_id} ({run.epochs_done}/{run.target_epochs} epochs) carries on when "
-            "you go back to **Train**; until it ends, the model below answers."
+            _("Run #{run_id} ({epochs_done}/{target_epochs} epochs) carries on when "
+            "you go back to **Train**; until it ends, the model below answers.").format(run_id=run.run_id, epochs_done=run.epochs_done, target_epochs=run.target_epochs)
         )
 
 
@@ -194,28 +195,28 @@ def page_model(pg: Playground) -> ActiveModel | None:
     note_run_elsewhere(pg)
     active = ensure_model(pg)
     if active is None:
-        st.warning("No model is available. Train one on the **Train** page.")
+        st.warning(_("No model is available. Train one on the **Train** page."))
     elif pg.model_at_chance:
         accuracy = "" if active.test_accuracy is None else f" ({active.test_accuracy:.1%} on the test set)"
         st.warning(
-            f"The current model ({active.source}) reads digits at chance{accuracy}: it is "
-            "guessing. Its answers below mean nothing yet.",
+            _("The current model ({source}) reads digits at chance{accuracy}: it is "
+            "guessing. Its answers below mean nothing yet.").format(source=active.source, accuracy=accuracy),
             icon=":material/casino:",
         )
         if pg.last_good_model is not None:
             st.button(
-                f"Use the last good model ({pg.last_good_model.source})",
+                _("Use the last good model ({source})").format(source=pg.last_good_model.source),
                 key="btn-last-good-model",
                 on_click=guarded("switching models")(pg.use_last_good_model),
-                help="Switch back to the model that answered before this one.",
+                help=_("Switch back to the model that answered before this one."),
             )
         else:
             st.button(
-                "Use the default model",
+                _("Use the default model"),
                 key="btn-default-model",
                 on_click=guarded("training the default model")(_use_default_model),
                 args=(pg,),
-                help="Train the default 28×28 model on the bundled MNIST sample (about 2 s) and use it instead.",
+                help=_("Train the default 28×28 model on the bundled MNIST sample (about 2 s) and use it instead."),
             )
     return active
 
@@ -270,33 +271,33 @@ def _on_upload(pg: Playground, uploader_key: str) -> None:
 def sidebar(pg: Playground) -> None:
     """The shared sidebar: which model is answering, download it, upload one."""
     with st.sidebar:
-        st.markdown("**Current model**")
+        st.markdown(_("**Current model**"))
         if pg.model is None:
-            st.caption("None yet: train one on **Train**, or open **Draw** to get the default.")
+            st.caption(_("None yet: train one on **Train**, or open **Draw** to get the default."))
         else:
             st.caption(pg.model.describe())
             try:
                 payload = model_to_bytes(pg.model.net)
             except Exception:  # noqa: BLE001 - saving failure must not break the page
-                log.exception("could not serialise the model")
+                log.exception(_("could not serialise the model"))
                 payload = None
             if payload is not None:
                 st.download_button(
-                    "Download model (.npz)",
+                    _("Download model (.npz)"),
                     data=payload,
                     file_name=f"mlp-{pg.model.dataset}-{'-'.join(map(str, pg.model.net.layer_sizes))}.npz",
                     mime="application/octet-stream",
-                    help="Save the weights and architecture to a file you can upload later.",
+                    help=_("Save the weights and architecture to a file you can upload later."),
                     key="download-model",
                     on_click="ignore",
                 )
-        with st.expander("Load a saved model"):
+        with st.expander(_("Load a saved model")):
             st.file_uploader(
-                "Model file (.npz)",
+                _("Model file (.npz)"),
                 type=["npz"],
                 key="model-upload",
-                help=f"A digit model saved with this sidebar's “Download model (.npz)” (up to "
-                f"{MAX_MODEL_BYTES // MB} MB); Boundaries' 2-D models can't be loaded here.",
+                help=_("A digit model saved with this sidebar's “Download model (.npz)” (up to "
+                "{MAX_MODEL_BYTES} MB); Boundaries' 2-D models can't be loaded here.").format(MAX_MODEL_BYTES=MAX_MODEL_BYTES // MB),
                 on_change=_on_upload,
                 args=(pg, "model-upload"),
             )

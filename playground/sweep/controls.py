@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from playground.common import vocab
+from playground.common.i18n import _
 from playground.common.state import Playground
 from playground.common.vocab import (
     ACTIVATION_LABELS,
@@ -40,21 +41,21 @@ def choose_values(key: str) -> list:
     param = sv.PARAMS[key]
     if key == "learning_rate":
         low, high = st.select_slider(
-            "Learning rates from … to",
+            _("Learning rates from … to"),
             LEARNING_RATES,
             value=(1e-4, 1.0),
             format_func=format_lr,
             key="sweep-lr-range",
-            help="The range of step sizes to try, on a log scale: the heatmap shows where "
-            "it is too small (slow), just right, and too big (blows up).",
+            help=_("The range of step sizes to try, on a log scale: the heatmap shows where "
+            "it is too small (slow), just right, and too big (blows up)."),
         )
         density = st.radio(
-            "Learning rates per decade",
+            _("Learning rates per decade"),
             list(sv.LR_DENSITIES),
             horizontal=True,
             key="sweep-lr-density",
-            help="How finely to cut each factor of ten: 1 (0.001, 0.01…), 3 (1, 2, 5 of "
-            "each), or every rate the Train page offers.",
+            help=_("How finely to cut each factor of ten: 1 (0.001, 0.01…), 3 (1, 2, 5 of "
+            "each), or every rate the Train page offers."),
         )
         values = list(sv.lr_grid(low, high, density))
         st.caption("Learning rates: " + ", ".join(format_lr(v) for v in values))
@@ -72,30 +73,30 @@ def choose_values(key: str) -> list:
 def where_to_run() -> tuple[str | None, int | None, str | None]:
     """(scheduler address, local workers, problem)."""
     where = st.radio(
-        "Run on",
+        _("Run on"),
         [THIS_MACHINE, CLUSTER],
         horizontal=True,
         key="sweep-where",
-        help="This machine: one process per core. A Dask cluster: every run is a task on "
-        "a cluster you started with `dask scheduler` and `dask worker`.",
+        help=_("This machine: one process per core. A Dask cluster: every run is a task on "
+        "a cluster you started with `dask scheduler` and `dask worker`."),
     )
     if where == THIS_MACHINE:
         cpus = os.cpu_count() or 1
         n_jobs = cpus if cpus == 1 else st.slider(
-            "Worker processes",
+            _("Worker processes"),
             1,
             cpus,
             value=cpus,
             key="sweep-jobs",
-            help="How many runs train at the same time, each in its own process with one core.",
+            help=_("How many runs train at the same time, each in its own process with one core."),
         )
         return None, int(n_jobs), None
     text = st.text_input(
-        "Scheduler address",
-        placeholder="tcp://192.168.1.10:8786",
+        _("Scheduler address"),
+        placeholder=_("tcp://192.168.1.10:8786"),
         key="sweep-scheduler",
-        help="The address `dask scheduler` prints, of the form tcp://host:port. Each worker "
-        "needs this project installed and loads the dataset itself.",
+        help=_("The address `dask scheduler` prints, of the form tcp://host:port. Each worker "
+        "needs this project installed and loads the dataset itself."),
     )
     if not sv.dask_available():
         return None, None, (
@@ -129,33 +130,33 @@ def controls(pg: Playground) -> Plan:
     """The settings column: what to sweep, over which values, and where to run it."""
     names = vocab.dataset_names()
     dataset = st.selectbox(
-        "Dataset",
+        _("Dataset"),
         names,
         index=names.index(pg.config.dataset) if pg.config.dataset in names else 0,
         format_func=vocab.dataset_short_label,
         key="sweep-dataset",
-        help="The images every run learns from. Digits (bundled) trains fastest.",
+        help=_("The images every run learns from. Digits (bundled) trains fastest."),
     )
     axes = st.multiselect(
-        "Settings to sweep",
+        _("Settings to sweep"),
         list(sv.PARAMS),
         default=list(sv.DEFAULT_AXES),
         format_func=lambda k: sv.PARAMS[k].label,
         max_selections=3,
         key="sweep-axes",
-        help="Two or three settings: the first runs across the heatmap, the second down it, "
-        "a third gets a selector. Every combination is one run.",
+        help=_("Two or three settings: the first runs across the heatmap, the second down it, "
+        "a third gets a selector. Every combination is one run."),
     )
     values = {key: choose_values(key) for key in axes}
     epochs = None
     if "epochs" not in axes:
         epochs = st.slider(
-            "Epochs per run",
+            _("Epochs per run"),
             1,
             MAX_EPOCHS,
             value=pg.config.epochs,
             key="sweep-epochs",
-            help="How many times each network sees the training set; fewer make a quicker sweep.",
+            help=_("How many times each network sees the training set; fewer make a quicker sweep."),
         )
     st.caption(settings_note(pg.config, axes, epochs))
     scheduler, n_jobs, problem = where_to_run()

@@ -12,6 +12,7 @@ import streamlit as st
 from playground.common import figures as common_figures
 from playground.common.diagnosis import run_warning
 from playground.common.figures import NEGATIVE_NAME, POSITIVE_NAME
+from playground.common.i18n import _
 from playground.common.runs import RunRecord, TrainingRun
 from playground.common.state import Playground
 from playground.common.vocab import RUNNING, TrainConfig, format_seconds
@@ -69,13 +70,13 @@ def render_run(run: TrainingRun, runs: Sequence[RunRecord], stream: LiveStream) 
     if run.is_done:
         m1, m2, m3 = st.columns(3)
         m1.metric(
-            "Test accuracy",
+            _("Test accuracy"),
             _percent(run.test_accuracy),
             delta=train_view.accuracy_delta(run, runs),
-            help="Share of the held-out test images (never used in training) read right.",
+            help=_("Share of the held-out test images (never used in training) read right."),
         )
-        m2.metric("Train accuracy", _percent(run.train_accuracy), help="Share of the training images read right.")
-        m3.metric("Training time", format_seconds(run.train_seconds), help="Time the network spent learning; drawing the live charts is not counted.")
+        m2.metric(_("Train accuracy"), _percent(run.train_accuracy), help=_("Share of the training images read right."))
+        m3.metric(_("Training time"), format_seconds(run.train_seconds), help=_("Time the network spent learning; drawing the live charts is not counted."))
     running = run.status == RUNNING
     history = vars(run.history)
     health = run.history.health
@@ -127,7 +128,7 @@ def preview(config: TrainConfig, net: Any, image_shape: tuple[int, int] | None,
 
 def compare_runs(pg: Playground) -> None:
     """The finished runs of this tab: their curves overlaid, a table, and a way to forget them."""
-    st.subheader("Compare runs")
+    st.subheader(_("Compare runs"))
     metrics = {
         "validation loss": "val_loss",
         "training loss": "loss",
@@ -136,19 +137,19 @@ def compare_runs(pg: Playground) -> None:
     }
     left, right = st.columns([1, 2])
     metric = left.radio(
-        "Curve",
+        _("Curve"),
         list(metrics),
         key="compare-metric",
-        help="Which per-epoch curve to overlay for the chosen runs.",
+        help=_("Which per-epoch curve to overlay for the chosen runs."),
     )
     by_id = {r.run_id: r for r in pg.runs}
     chosen = right.multiselect(
-        "Runs",
+        _("Runs"),
         list(by_id),
         default=list(by_id)[-5:],
         format_func=lambda i: by_id[i].label,
-        help="Every finished run of this session. Pick several to compare hidden sizes, "
-        "learning rates or epochs.",
+        help=_("Every finished run of this session. Pick several to compare hidden sizes, "
+        "learning rates or epochs."),
     )
     with right:
         chart(
@@ -162,6 +163,6 @@ def compare_runs(pg: Playground) -> None:
         hide_index=True,
         width="stretch",
     )
-    if st.button("Forget all runs", key="btn-clear-runs", help="Empty this list (the current model stays)."):
+    if st.button(_("Forget all runs"), key="btn-clear-runs", help=_("Empty this list (the current model stays).")):
         pg.runs.clear()
         st.rerun()
