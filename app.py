@@ -8,6 +8,7 @@ sidebar and navigation over the pages in ``pages/`` (the list is
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from playground.common.i18n import N_, _
 from playground.shell import navigation, server, ui
 
 # Several tabs may train at once on a small machine, beside the server and the browser:
@@ -27,13 +28,14 @@ st.set_page_config(
     initial_sidebar_state="auto",  # collapsed on phones
 )
 
+ui.start_language()  # the menu's titles are in the tab's language
 with navigation.route() as page:
     pg = ui.playground()
-    with ui.friendly_errors(f"showing the {page.title} page"):
+    with ui.friendly_errors(_("showing the {page} page").format(page=page.title)):
         page.run()
 # After the page, so it shows the model the page may just have trained or loaded.
-with ui.friendly_errors("drawing the sidebar"):
+with ui.friendly_errors(N_("drawing the sidebar")):
     ui.sidebar(pg)
 # Last: the settings into the address bar, and the tab's state where a reload finds it.
-with ui.friendly_errors("saving this tab's state"):
+with ui.friendly_errors(N_("saving this tab's state")):
     ui.persist(pg)

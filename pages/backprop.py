@@ -3,7 +3,7 @@
 import streamlit as st
 
 from playground.common import figures as common_figures
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.learn import backprop as bp
 from playground.learn import backprop_view as view
 from playground.learn import figures as learn_figures
@@ -85,7 +85,7 @@ def controls(w: bp.BackpropWalk) -> None:
 
 def buttons(w: bp.BackpropWalk) -> None:
     b1, b2, b3, b4, _spacer = st.columns([1, 1, 1, 1, 3])
-    on = ui.guarded("walking through the training step")(press)
+    on = ui.guarded(N_("walking through the training step"))(press)
     b1.button(_("Forward"), key="bp-forward", on_click=on, args=("forward",), width="stretch",
               help=_("Run the batch through the network: z1, a1, z2, the output p and the loss L."))
     b2.button(_("Backward"), key="bp-backward", on_click=on, args=("backward",),
@@ -140,13 +140,13 @@ st.caption(
     "engine's δ₂ they multiply to. Values that just changed are highlighted.")
 )
 ui.show_notices(pg)
-with ui.friendly_errors("setting up the network"):
+with ui.friendly_errors(N_("setting up the network")):
     w = walk()
     with st.container(border=True):
         controls(w)
     view.apply_settings(w, st.session_state)
 
-with ui.friendly_errors("showing the training step"):
+with ui.friendly_errors(N_("showing the training step")):
     buttons(w)
     m1, m2, m3 = st.columns(3)
     m1.metric(_("Loss before the update"), view.loss_text(w.loss_before),

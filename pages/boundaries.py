@@ -6,14 +6,14 @@ import streamlit as st
 from playground.boundaries import component as boundary_component
 from playground.boundaries import controls
 from playground.boundaries import lab as bd
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.shell import layout, live, ui
 
 FRAME_SECONDS = 0.1  # how often the live panel redraws while playing
 SLOT_WAIT_SECONDS = 0.5  # longest wait for a training slot while other sessions train
 
 pg = ui.playground()
-with ui.friendly_errors("reading this page's settings"):
+with ui.friendly_errors(N_("reading this page's settings")):
     lab, link_notes = bd.lab_for(pg, st.session_state, st.query_params.to_dict())
 panel = live.LivePanel(pg, "boundaries")  # it carries out the controls' clicks
 
@@ -55,7 +55,7 @@ st.caption(
 ui.show_notices(pg)
 for note in link_notes:
     st.warning(note)
-with ui.friendly_errors("showing the settings"):
+with ui.friendly_errors(N_("showing the settings")):
     ui.page_query(bd.config_to_query(lab.config))
     settings_col, main_col = st.columns([1, 3.1], gap="large")  # 3.1: selects fit at 1400 px
     with settings_col, st.container(border=True):
@@ -75,5 +75,5 @@ with ui.friendly_errors("showing the settings"):
             draw=lambda: draw(lab),
             every=FRAME_SECONDS,
             slot_wait=SLOT_WAIT_SECONDS,
-            doing="training",
+            doing=N_("training"),
         )

@@ -15,7 +15,7 @@ set and fine-tuning (``playground.draw.teach``).
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.common.state import TEST_DRAWING_KEY
 from playground.draw import drawing, figures, panels, teach
 from playground.draw.drawing import read_drawing
@@ -39,7 +39,7 @@ def board() -> None:
     if teach.of(pg).rerun_page:  # a fine-tune changed the model: redraw the whole page
         teach.of(pg).rerun_page = False
         st.rerun()
-    with ui.friendly_errors("reading your drawing"):
+    with ui.friendly_errors(N_("reading your drawing")):
         dataset = panels.dataset_or_none(model.dataset)
         names = data.class_names(model.dataset)
         # Fixed height: whatever it shows, the canvas below stays put (a canvas that moves
@@ -120,7 +120,7 @@ def board() -> None:
                     seen_col.caption(
                         _("Your drawing cropped, centred and shrunk like the training images.")
                     )
-    with ui.friendly_errors("teaching the network"):
+    with ui.friendly_errors(N_("teaching the network")):
         panels.teach_panel(pg, model, dataset, reading)
 
 
@@ -128,7 +128,7 @@ st.title(_("Draw"))
 st.caption(_("Draw a digit from 0 to 9 with the mouse or finger. The network reads it after every stroke."))
 active = ui.page_model(pg)  # trains the default model if the tab has none
 if active is not None:
-    with ui.friendly_errors("preparing the Draw page"):
+    with ui.friendly_errors(N_("preparing the Draw page")):
         # The calibration drawings for "not a digit", once per process, while you draw.
         drawing.warm_up(panels.dataset_or_none(active.dataset))
     st.info(f"Answering: **{active.dataset}** · {active.architecture} · "

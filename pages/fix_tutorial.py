@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.learn import figures as learn_figures
 from playground.learn import tutorial_fix as tf
 from playground.learn import tutorial_fix_view as view
@@ -163,7 +163,7 @@ st.caption(
     "test accuracy climb from chance.")
 )
 ui.show_notices(pg)
-with ui.friendly_errors("showing the tutorial's network"):
+with ui.friendly_errors(N_("showing the tutorial's network")):
     dataset = data.load_dataset("digits")
     st.markdown(
         _("The tutorial's section 5 network: **sigmoid** hidden and output layers, **no "
@@ -176,8 +176,8 @@ with ui.friendly_errors("showing the tutorial's network"):
     step_zero(dataset)
     view.tutorial_slips()
 results = view.load(view.RESULTS_FILE)
-with ui.friendly_errors("training the tutorial's network"):
+with ui.friendly_errors(N_("training the tutorial's network")):
     effect(dataset, results)
-with ui.friendly_errors("showing the measured table"):
+with ui.friendly_errors(N_("showing the measured table")):
     view.which_fix_matters(results)
     view.mnist_table(view.load(view.MNIST_RESULTS_FILE))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.learn import figures as learn_figures
 from playground.learn import optimizer_race as race
 from playground.learn import optimizer_view as view
@@ -164,11 +164,11 @@ def network_race() -> None:
         progress=lambda: (current.progress, progress_text(current)),
         every=TICK_SECONDS,
         slot_wait=SLOT_WAIT_SECONDS,
-        doing="racing the optimizers",
+        doing=N_("racing the optimizers"),
     )
 
 
-@ui.guarded("starting the race")
+@ui.guarded(N_("starting the race"))
 def start_race() -> None:
     """The Race button: the settings as they are now (read before the page draws them)."""
     state = st.session_state
@@ -209,11 +209,11 @@ st.caption(
     "you can see whole, then train the same network on digits.")
 )
 ui.show_notices(pg)
-with ui.friendly_errors("racing on the 2-D surface"):
+with ui.friendly_errors(N_("racing on the 2-D surface")):
     surface_race()
 st.divider()
-with ui.friendly_errors("setting up the network race"):
+with ui.friendly_errors(N_("setting up the network race")):
     network_race()
 st.divider()
-with ui.friendly_errors("explaining the optimizers"):
+with ui.friendly_errors(N_("explaining the optimizers")):
     explainers()

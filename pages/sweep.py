@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.shell import data, layout, live, ui
 from playground.sweep import controls, figures
 from playground.sweep import panel as sweep_panel
@@ -88,7 +88,7 @@ def show_sweep(state: sv.SweepState) -> None:
         draw=lambda: sweep_panel.draw(state),
         progress=lambda: (state.done_count / max(state.total, 1), state.status_line()),
         every=TICK_SECONDS,
-        doing="showing the sweep",
+        doing=N_("showing the sweep"),
     )
 
 
@@ -112,7 +112,7 @@ with main_col, st.container(key="sweep-main"):
     if plan.problem:
         st.info(plan.problem, icon=":material/info:")
     else:
-        with ui.friendly_errors("estimating the sweep's time"):
+        with ui.friendly_errors(N_("estimating the sweep's time")):
             budget(plan)
     state = pg.room("sweep")
     if state is not None:
@@ -127,10 +127,10 @@ with main_col, st.container(key="sweep-main"):
                                    icon=":material/arrow_downward:"),
         )
         if plan.problem is None:
-            with ui.friendly_errors("drawing the empty grid"):
+            with ui.friendly_errors(N_("drawing the empty grid")):
                 preview(plan)
     else:
         show_sweep(state)
         if not state.running:
-            with ui.friendly_errors("showing the best run"):
+            with ui.friendly_errors(N_("showing the best run")):
                 sweep_panel.outcome(pg, state)

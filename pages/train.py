@@ -3,10 +3,10 @@
 import streamlit as st
 
 from playground.common import vocab
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.common.models import architecture_label
 from playground.common.runs import build_network
-from playground.common.vocab import FIELD_LABELS, RUNNING, TrainConfig
+from playground.common.vocab import RUNNING, TrainConfig, field_label
 from playground.shell import layout, live, ui
 from playground.train import panel as run_panel
 from playground.train import settings
@@ -38,7 +38,7 @@ def show_run(run) -> None:
         progress=lambda: (run.progress, f"Run #{run.run_id}: {run.status_line()}"),
         every=TICK_SECONDS,
         slot_wait=SLOT_WAIT_SECONDS,
-        doing="training",
+        doing=N_("training"),
     )
 
 
@@ -82,7 +82,7 @@ with main_col, st.container(key="train-main"):
         if changed:
             st.warning(
                 _("You changed the {items}. That needs a new "
-                "network: press **Reset**, then **Train**. The current run goes on as it was.").format(items=', '.join(FIELD_LABELS[c] for c in changed)),
+                "network: press **Reset**, then **Train**. The current run goes on as it was.").format(items=', '.join(field_label(c) for c in changed)),
                 icon=":material/sync_problem:",
             )
         for note in train_view.live_change_notes(run.apply_live(config), run, config.epochs):
@@ -95,12 +95,12 @@ with main_col, st.container(key="train-main"):
             narrow=lambda: st.info(train_view.start_tip(config, settings="below the chart"),
                                    icon=":material/arrow_downward:"),
         )
-        with ui.friendly_errors("previewing the network"):
+        with ui.friendly_errors(N_("previewing the network")):
             preview(config)
     else:
         show_run(run)
 
 if pg.runs:
     st.divider()
-    with ui.friendly_errors("comparing runs"):
+    with ui.friendly_errors(N_("comparing runs")):
         run_panel.compare_runs(pg)

@@ -10,8 +10,11 @@ import streamlit as st
 
 from nn_core.data import datasets2d as d2
 from playground.boundaries import lab as bd
-from playground.common.i18n import _
-from playground.common.vocab import ACTIVATION_LABELS, OPTIMIZER_LABELS
+from playground.common.i18n import N_, _
+from playground.common.vocab import (
+    activation_label,
+    optimizer_label,
+)
 from playground.shell import ui
 from playground.shell.copy_link import copy_link_button
 from playground.shell.live import LivePanel
@@ -25,7 +28,7 @@ def lab_of(pg: Any) -> bd.BoundaryLab:
 # ----------------------------------------------------------------------------- actions
 
 
-@ui.guarded("changing a setting")
+@ui.guarded(N_("changing a setting"))
 def apply_settings(pg: Any) -> None:
     config, note = bd.config_from_widgets(st.session_state, lab_of(pg).config)
     if note:
@@ -33,17 +36,17 @@ def apply_settings(pg: Any) -> None:
     lab_of(pg).apply(config)
 
 
-@ui.guarded("changing the network")
+@ui.guarded(N_("changing the network"))
 def change_network(pg: Any, change: Any, *args: Any) -> None:
     lab_of(pg).apply(change(lab_of(pg).config, *args))
 
 
-@ui.guarded("regenerating the data")
+@ui.guarded(N_("regenerating the data"))
 def regenerate(pg: Any) -> None:
     lab_of(pg).regenerate()
 
 
-@ui.guarded("setting the preset")
+@ui.guarded(N_("setting the preset"))
 def use_preset(pg: Any) -> None:
     lab = lab_of(pg)
     lab.use_preset()
@@ -51,17 +54,17 @@ def use_preset(pg: Any) -> None:
                       f"{bd.preset_summary(lab.config.data)}. Press **Play**.")
 
 
-@ui.guarded("playing or pausing")
+@ui.guarded(N_("playing or pausing"))
 def play_or_pause(pg: Any) -> None:
     lab_of(pg).toggle()
 
 
-@ui.guarded("stepping one epoch")
+@ui.guarded(N_("stepping one epoch"))
 def step_epoch(pg: Any) -> None:
     lab_of(pg).step_epoch()
 
 
-@ui.guarded("resetting")
+@ui.guarded(N_("resetting"))
 def reset(pg: Any) -> None:
     lab_of(pg).reset()
 
@@ -101,11 +104,11 @@ def controls(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
         "the right way saves the network the work. Click one to switch it on or off."),
     )
     st.markdown(_("**Training**"))
-    st.selectbox(_("Activation"), bd.ACTIVATIONS, format_func=ACTIVATION_LABELS.get,
+    st.selectbox(_("Activation"), bd.ACTIVATIONS, format_func=activation_label,
                  key=key("activation"), on_change=on_setting,
                  help=_("The bend each hidden unit applies to its weighted sum; tanh is "
                  "TensorFlow Playground's default."))
-    st.selectbox(_("Optimizer"), bd.OPTIMIZERS, format_func=OPTIMIZER_LABELS.get,
+    st.selectbox(_("Optimizer"), bd.OPTIMIZERS, format_func=optimizer_label,
                  key=key("optimizer"), on_change=on_setting,
                  help=_("How the weights are nudged after each batch. TensorFlow Playground "
                  "has plain SGD only; Adam adapts its step size per weight."))

@@ -43,7 +43,12 @@ from playground.common.urlstate import (
     read_query,
     write_query,
 )
-from playground.common.vocab import ACTIVATION_LABELS, ACTIVATIONS, OPTIMIZER_LABELS, OPTIMIZERS
+from playground.common.vocab import (
+    ACTIVATIONS,
+    OPTIMIZERS,
+    activation_label,
+    optimizer_label,
+)
 
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 8
@@ -502,8 +507,8 @@ class BoundaryLab:
         state = "playing" if self.playing else "paused"
         return (
             f"Epoch {self.epoch} · {state} · {d2.LABELS[c.data]}, "
-            f"{ACTIVATION_LABELS.get(c.activation, c.activation)}, "
-            f"{OPTIMIZER_LABELS.get(c.optimizer, c.optimizer)} lr {c.learning_rate:g}"
+            f"{activation_label(c.activation)}, "
+            f"{optimizer_label(c.optimizer)} lr {c.learning_rate:g}"
         )
 
 

@@ -26,9 +26,9 @@ from typing import Any
 from playground.common.vocab import (
     CHANCE_EPOCHS,
     CHANCE_MARGIN,
-    OPTIMIZER_LABELS,
     TrainConfig,
     format_lr,
+    optimizer_label,
 )
 
 #: Learning rates each optimizer usually works with on these datasets (low, high).
@@ -66,7 +66,7 @@ def causes(config: TrainConfig, history: Any, n_classes: int) -> list[str]:
     loss = list(history.loss)
     low, high = USUAL_LEARNING_RATES.get(config.optimizer, (1e-4, 1.0))
     lr = config.learning_rate
-    optimizer = OPTIMIZER_LABELS.get(config.optimizer, config.optimizer)
+    optimizer = optimizer_label(config.optimizer)
     usual = f"{optimizer} usually wants {format_lr(low)} to {format_lr(high)}"
     guess = math.log(n_classes)
     loss_rose = len(loss) >= 2 and loss[-1] > loss[0] * 1.01

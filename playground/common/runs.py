@@ -22,22 +22,22 @@ from typing import Any
 import numpy as np
 
 from playground.common.vocab import (
-    ACTIVATION_LABELS,
     ACTIVE_STATUSES,
     DIVERGED,
     DONE_STATUSES,
     FINISHED,
     LEARNING_RATES,
     MAX_GAP_SECONDS,
-    OPTIMIZER_LABELS,
     PAUSED,
     READY,
     RUNNING,
     STOPPED,
     TrainConfig,
+    activation_label,
     format_l2,
     format_lr,
     format_seconds,
+    optimizer_label,
 )
 
 
@@ -87,8 +87,8 @@ class RunRecord:
         l2 = "" if config.l2 == 0 else f", L2 {format_l2(config.l2)}"
         return (
             f"#{self.run_id} {config.dataset} {config.hidden_label} "
-            f"{ACTIVATION_LABELS.get(config.activation, config.activation)}, "
-            f"{OPTIMIZER_LABELS.get(config.optimizer, config.optimizer)} lr {lr}, "
+            f"{activation_label(config.activation)}, "
+            f"{optimizer_label(config.optimizer)} lr {lr}, "
             f"batch {config.batch_size}{l2}, {self.epochs_done} ep"
         )
 

@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from playground.common.figures import NEGATIVE_NAME, POSITIVE_NAME
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.common.state import TEST_DRAWING_KEY
 from playground.draw import drawing, teach
 from playground.draw import figures as draw_figures
@@ -30,18 +30,18 @@ log = logging.getLogger("playground")
 # --------------------------------------------------------------------------- callbacks
 
 
-@ui.guarded("clearing the canvas")
+@ui.guarded(N_("clearing the canvas"))
 def clear(pg: Any) -> None:
     pg.clear_canvas()
     st.session_state.pop(TEST_DRAWING_KEY, None)
 
 
-@ui.guarded("adding your drawing to your set")
+@ui.guarded(N_("adding your drawing to your set"))
 def _teach(pg: Any, key: str, canvas_version: int) -> None:
     teach.of(pg).correct(st.session_state.get(key), canvas_version)
 
 
-@ui.guarded("fine-tuning on your drawings")
+@ui.guarded(N_("fine-tuning on your drawings"))
 def _fine_tune(pg: Any) -> None:
     model, state = pg.model, teach.of(pg)
     if model is None:
@@ -59,14 +59,14 @@ def _fine_tune(pg: Any) -> None:
     state.rerun_page = True  # the header and the sidebar name the new model
 
 
-@ui.guarded("loading your set")
+@ui.guarded(N_("loading your set"))
 def _upload_set(pg: Any, key: str, dataset: str) -> None:
     uploaded = st.session_state.get(key)
     if uploaded is not None:
         teach.of(pg).load(uploaded.getvalue(), str(uploaded.name), dataset)
 
 
-@ui.guarded("emptying your set")
+@ui.guarded(N_("emptying your set"))
 def _empty_set(pg: Any) -> None:
     teach.of(pg).clear()
     teach.of(pg).say("info", "Your set is empty now.")
@@ -91,7 +91,7 @@ def novelty(pg: Any, model: Any, dataset: Any, reading: DrawingReading | None) -
             detector = drawing.novelty_detector(model.net, dataset, teach.of(pg).taught_to(model.net))
         return None if detector is None else detector.assess(reading.image.ravel())
     except Exception:  # noqa: BLE001 - the answer matters more than the check
-        log.exception(_("the not-a-digit check failed"))
+        log.exception("the not-a-digit check failed")
         return None
 
 

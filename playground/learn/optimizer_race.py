@@ -295,7 +295,7 @@ class Path:
 
     @property
     def label(self) -> str:
-        return OPTIMIZER_LABELS.get(self.name, self.name)
+        return _(OPTIMIZER_LABELS.get(self.name, self.name))
 
 
 def make_2d_optimizer(name: str, learning_rate: float, momentum: float = 0.9,

@@ -11,13 +11,13 @@ from playground.common import vocab
 from playground.common.i18n import _
 from playground.common.state import Playground
 from playground.common.vocab import (
-    ACTIVATION_LABELS,
     LEARNING_RATES,
     MAX_EPOCHS,
-    OPTIMIZER_LABELS,
     TrainConfig,
+    activation_label,
     format_l2,
     format_lr,
+    optimizer_label,
 )
 from playground.shell import data
 from playground.sweep import view as sv
@@ -113,8 +113,8 @@ def settings_note(config: TrainConfig, axes: list[str], epochs: int | None) -> s
     """What every run takes from the Train page's settings besides the swept ones."""
     fixed = {
         "hidden": f"hidden {config.hidden_label}",
-        "activation": ACTIVATION_LABELS.get(config.activation, config.activation),
-        "optimizer": OPTIMIZER_LABELS.get(config.optimizer, config.optimizer),
+        "activation": activation_label(config.activation),
+        "optimizer": optimizer_label(config.optimizer),
         "learning_rate": f"lr {format_lr(config.learning_rate)}",
         "batch_size": f"batch {config.batch_size}",
         "l2": f"L2 {format_l2(config.l2)}",
@@ -170,7 +170,7 @@ def controls(pg: Playground) -> Plan:
             problem = problem or f"Can't sweep that: {exc}."
     if scheduler is None and problem is None and not data.is_available(dataset):
         problem = (
-            f"{vocab.DISPLAY_NAMES.get(dataset, dataset)} isn't on this machine yet: download it "
+            f"{vocab.display_name(dataset)} isn't on this machine yet: download it "
             "on the Train page, or pick the digits."
         )
     return Plan(dataset, values, configs, scheduler, n_jobs, problem)

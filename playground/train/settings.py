@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.common import vocab
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.common.state import Playground
 from playground.common.urlstate import share_link
 from playground.shell import data, ui
@@ -27,7 +27,7 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
     )
     ready = dataset == "digits" or data.is_available(dataset)
     if not ready:
-        shown = vocab.DISPLAY_NAMES.get(dataset, dataset)
+        shown = vocab.display_name(dataset)
         st.info(
             _("{shown} isn't on this machine yet: download it once "
             "(about {DOWNLOAD_MB} MB).").format(shown=shown, DOWNLOAD_MB=vocab.DOWNLOAD_MB.get(dataset, 12))
@@ -66,7 +66,7 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
         _("Activation"),
         vocab.ACTIVATIONS,
         index=vocab.ACTIVATIONS.index(current.activation),
-        format_func=lambda a: vocab.ACTIVATION_LABELS.get(a, a),
+        format_func=lambda a: vocab.activation_label(a),
         key="cfg-activation",
         help=_("The bend each hidden unit applies to its input. ReLU is fast and a good default."),
     )
@@ -74,7 +74,7 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
         _("Optimizer"),
         vocab.OPTIMIZERS,
         index=vocab.OPTIMIZERS.index(current.optimizer),
-        format_func=lambda o: vocab.OPTIMIZER_LABELS.get(o, o),
+        format_func=lambda o: vocab.optimizer_label(o),
         key="cfg-optimizer",
         help=_("How the weights are nudged after each batch. Adam adapts its step size; "
         "plain SGD usually wants a larger learning rate."),
@@ -142,26 +142,26 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
 # ----------------------------------------------------------------------------- buttons
 
 
-@ui.guarded("starting the run")
+@ui.guarded(N_("starting the run"))
 def start(pg: Playground) -> None:
     # The widgets' current values, not pg.config: a setting changed just before the click
     # may not have reached pg.config yet (its rerun was cut short by the click).
     pg.start_training(vocab.config_from_widgets(st.session_state, pg.config), data.load_dataset)
 
 
-@ui.guarded("pausing or resuming the run")
+@ui.guarded(N_("pausing or resuming the run"))
 def pause_or_resume(pg: Playground) -> None:
     pg.toggle_pause()
 
 
-@ui.guarded("stopping the run")
+@ui.guarded(N_("stopping the run"))
 def stop(pg: Playground) -> None:
     record = pg.stop()
     if record is not None:
         pg.notify("info", f"Stopped run #{record.run_id} after {record.epochs_done} epochs; its weights are kept.")
 
 
-@ui.guarded("resetting")
+@ui.guarded(N_("resetting"))
 def reset(pg: Playground) -> None:
     pg.reset()
     pg.notify("info", "Reset. Press **Train** to start a new network with the settings on this page.")

@@ -15,12 +15,12 @@ import numpy as np
 from playground.common.models import activation_and_slope
 from playground.common.runs import RunRecord, TrainingRun
 from playground.common.vocab import (
-    ACTIVATION_LABELS,
-    OPTIMIZER_LABELS,
     RUNNING,
     TrainConfig,
+    activation_label,
     format_l2,
     format_lr,
+    optimizer_label,
 )
 
 #: Training time per screen refresh of a running run. It caps the live view near 4
@@ -95,8 +95,8 @@ def start_tip(config: TrainConfig, settings: str = "on the left") -> str:
     l2 = "" if config.l2 == 0 else f", L2 {format_l2(config.l2)}"
     tip = (
         f"Press **Train** to start: {len(config.hidden)} hidden {unit_word} of {layers} "
-        f"{ACTIVATION_LABELS.get(config.activation, config.activation)} units, "
-        f"{OPTIMIZER_LABELS.get(config.optimizer, config.optimizer)} at learning rate "
+        f"{activation_label(config.activation)} units, "
+        f"{optimizer_label(config.optimizer)} at learning rate "
         f"{format_lr(config.learning_rate)}, batch {config.batch_size}{l2}, "
         f"{config.epochs} epochs, seed {config.seed}."
     )
@@ -154,7 +154,7 @@ def activation_view(run: TrainingRun) -> tuple[dict[str, Any], str]:
     grid = np.linspace(low, high, 241)
     f, slope = activation_and_slope(run.config.activation, grid)
     f_at_z, slope_at_z = activation_and_slope(run.config.activation, z)
-    name = ACTIVATION_LABELS.get(run.config.activation, run.config.activation)
+    name = activation_label(run.config.activation)
     flat = float(np.mean(np.abs(slope_at_z) < 0.01))
     args = {"name": name, "grid": grid, "f": f, "slope": slope, "z": z, "f_at_z": f_at_z,
             "slope_at_z": slope_at_z}
