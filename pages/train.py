@@ -35,7 +35,8 @@ def show_run(run) -> None:
         live=lambda: pg.run is run and run.status == RUNNING,
         step=step,
         draw=lambda: run_panel.render_run(run, pg.runs, stream),
-        progress=lambda: (run.progress, f"Run #{run.run_id}: {run.status_line()}"),
+        progress=lambda: (run.progress, _("Run #{run_id}: {status}").format(
+            run_id=run.run_id, status=run.status_line())),
         every=TICK_SECONDS,
         slot_wait=SLOT_WAIT_SECONDS,
         doing=N_("training"),
@@ -92,7 +93,7 @@ with main_col, st.container(key="train-main"):
         layout.by_width(
             "train-tip",
             wide=lambda: st.info(train_view.start_tip(config), icon=":material/arrow_back:"),
-            narrow=lambda: st.info(train_view.start_tip(config, settings="below the chart"),
+            narrow=lambda: st.info(train_view.start_tip(config, narrow=True),
                                    icon=":material/arrow_downward:"),
         )
         with ui.friendly_errors(N_("previewing the network")):

@@ -144,9 +144,9 @@ def why(model: Any, reading: DrawingReading, names: list[str], seen_col: Any) ->
             key="chart-units", config={"displayModeBar": False},
         )
         st.caption(
-            _("Each tile is a hidden unit's incoming weights ({POSITIVE_NAME}: ink there excites "
-            "it, {NEGATIVE_NAME}: inhibits it), with how active it is on your drawing and what "
-            "it adds to the score.").format(POSITIVE_NAME=POSITIVE_NAME, NEGATIVE_NAME=NEGATIVE_NAME)
+            _("Each tile is a hidden unit's incoming weights ({positive}: ink there excites "
+            "it, {negative}: inhibits it), with how active it is on your drawing and what "
+            "it adds to the score.").format(positive=_(POSITIVE_NAME), negative=_(NEGATIVE_NAME))
         )
 
 

@@ -30,7 +30,7 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
         shown = vocab.display_name(dataset)
         st.info(
             _("{shown} isn't on this machine yet: download it once "
-            "(about {DOWNLOAD_MB} MB).").format(shown=shown, DOWNLOAD_MB=vocab.DOWNLOAD_MB.get(dataset, 12))
+            "(about {megabytes} MB).").format(shown=shown, megabytes=vocab.DOWNLOAD_MB.get(dataset, 12))
         )
         if st.button(
             _("Download {shown}").format(shown=shown),
@@ -158,13 +158,14 @@ def pause_or_resume(pg: Playground) -> None:
 def stop(pg: Playground) -> None:
     record = pg.stop()
     if record is not None:
-        pg.notify("info", f"Stopped run #{record.run_id} after {record.epochs_done} epochs; its weights are kept.")
+        pg.notify("info", _("Stopped run #{run_id} after {epochs} epochs; its weights are kept.").format(
+            run_id=record.run_id, epochs=record.epochs_done))
 
 
 @ui.guarded(N_("resetting"))
 def reset(pg: Playground) -> None:
     pg.reset()
-    pg.notify("info", "Reset. Press **Train** to start a new network with the settings on this page.")
+    pg.notify("info", _("Reset. Press **Train** to start a new network with the settings on this page."))
 
 
 def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
@@ -186,7 +187,7 @@ def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
         help=_("Start a new run from fresh random weights with the settings on this page."),
     )
     cols[1].button(
-        "Resume" if paused else "Pause",
+        _("Resume") if paused else _("Pause"),
         icon=":material/pause:" if not paused else ":material/play_circle:",
         key="btn-pause",
         on_click=panel.click("btn-pause", lambda: pause_or_resume(pg)),
@@ -213,6 +214,7 @@ def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
         help=_("Clear the current run so the next Train builds a new network."),
     )
     with cols[4]:
-        copy_link_button(share_link(st.context.url, pg.config), key="train-copy-link",
-                         help="Copies a link that sets these controls; Train then gives the "
-                         "same curves and weights, bit for bit (settings only, not your runs).")
+        copy_link_button(share_link(st.context.url, pg.config, pg.lang), key="train-copy-link",
+                         help=_("Copies a link that sets these controls; Train then gives the "
+                                "same curves and weights, bit for bit (settings only, not your "
+                                "runs)."))
