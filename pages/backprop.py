@@ -41,7 +41,7 @@ def controls(w: bp.BackpropWalk) -> None:
     )
     s2.selectbox(
         _("Output layer and loss"), bp.OUTPUTS, key="bp-output",
-        index=bp.OUTPUTS.index(w.output), format_func=bp.OUTPUT_LABELS.get,
+        index=bp.OUTPUTS.index(w.output), format_func=lambda o: _(bp.OUTPUT_LABELS[o]),
         help=_("Softmax turns the outputs into probabilities that sum to 1, sigmoid gives each "
         "output its own yes/no probability; with a cross-entropy the error at z2 is p − y, "
         "with the quadratic cost (the tutorial's code) it is (p − y) ⊙ σ'(z2)."),
@@ -157,7 +157,7 @@ with ui.friendly_errors(N_("showing the training step")):
               help=_("The loss on the same batch after the update: lower when the step helped."))
     m3.metric(_("Steps taken"), w.steps_taken,
               help=_("Updates applied to these weights since the network was built."))
-    st.info(view.STAGE_TEXT[w.stage], icon=":material/school:")
+    st.info(_(view.STAGE_TEXT[w.stage]), icon=":material/school:")
     st.html(bp.HTML_STYLE)
 
     picture, weights = st.columns([1, 1], gap="large")
@@ -171,12 +171,13 @@ with ui.friendly_errors(N_("showing the training step")):
     with st.expander(_("From the tutorial's w_ij to this page's W")):
         st.markdown(view.tutorial_mapping(w))
     if w.stage != "start":
-        rows("1. Forward pass", view.forward_rows(w))
+        rows(_("1. Forward pass"), view.forward_rows(w))
     if w.stage in ("backward", "update"):
-        rows("2. Backward pass", view.backward_rows(w), note=(
+        rows(_("2. Backward pass"), view.backward_rows(w), note=_(
             "From the loss back to every weight by the chain rule, the output's error first "
             "as its two factors (tutorial 3.2). Beside each gradient: the same gradient "
-            f"estimated by central finite differences, nudging each weight by ±{bp.FD_STEP:g} "
-            "and evaluating the engine's loss again, and how far apart the two are."))
+            "estimated by central finite differences, nudging each weight by ±{step:g} "
+            "and evaluating the engine's loss again, and how far apart the two are.").format(
+                step=bp.FD_STEP))
     if w.stage == "update":
         rows("3. Update", view.update_rows(w))

@@ -96,7 +96,7 @@ def board() -> None:
                 key="why-toggle",
                 disabled=reading is None,
                 help=_("Colour what the network sees by how each pixel pushed the score "
-                "({PUSH_LEGEND}) and show the hidden units that added most.").format(PUSH_LEGEND=figures.PUSH_LEGEND),
+                "({legend}) and show the hidden units that added most.").format(legend=figures.push_legend()),
             )
             bars_col, seen_col = st.columns([1.4, 1])
             bars_col.plotly_chart(
@@ -131,7 +131,9 @@ if active is not None:
     with ui.friendly_errors(N_("preparing the Draw page")):
         # The calibration drawings for "not a digit", once per process, while you draw.
         drawing.warm_up(panels.dataset_or_none(active.dataset))
-    st.info(f"Answering: **{active.dataset}** · {active.architecture} · "
-            + ("" if active.test_accuracy is None else f"test accuracy {active.test_accuracy:.1%} · ")
-            + active.source, icon=":material/neurology:")
+    accuracy = ("" if active.test_accuracy is None
+                else _("test accuracy {accuracy:.1%} · ").format(accuracy=active.test_accuracy))
+    st.info(_("Answering: **{dataset}** · {architecture} · {accuracy}{source}").format(
+        dataset=active.dataset, architecture=active.architecture, accuracy=accuracy,
+        source=active.source), icon=":material/neurology:")
     st.fragment(board)()

@@ -10,7 +10,7 @@ from playground.shell import data, server, ui
 
 HISTORY_ROOM = "learn-fix-history"  # the tab's room: the configurations tried, oldest first
 KEEP_CURVES = 5
-TUTORIAL_LOOP = """\
+TUTORIAL_LOOP = _("""\
 self.weights = np.random.randn(n_features, self.n_hidden) * 0.01
 self.weights2 = np.random.randn(self.n_hidden, 10) * 0.01
 for iteration in range(self.n_iterations):                     # 100 passes
@@ -19,7 +19,7 @@ for iteration in range(self.n_iterations):                     # 100 passes
     layer2_delta = (layer2 - y_train) * self._sigmoid_gradient(layer2)
     layer1_delta = layer2_delta.dot(self.weights2.T) * self._sigmoid_gradient(layer1)
     self.weights2 -= self.learning_rate * layer1.T.dot(layer2_delta)   # summed over all rows
-    self.weights -= self.learning_rate * X_train.T.dot(layer1_delta)"""
+    self.weights -= self.learning_rate * X_train.T.dot(layer1_delta)""")
 
 pg = ui.playground()
 
@@ -28,8 +28,8 @@ def fixes_chosen() -> frozenset:
     st.markdown(_("**The fixes**: each toggle changes one thing, and the network trains again."))
     chosen = set()
     for fix in tf.FIXES:
-        on = st.toggle(fix.label, value=fix.key == "one_hot", key=f"fix-{fix.key}",
-                       help=fix.help)
+        on = st.toggle(_(fix.label), value=fix.key == "one_hot", key=f"fix-{fix.key}",
+                       help=_(fix.help))
         if on:
             chosen.add(fix.key)
     return frozenset(chosen)
@@ -97,7 +97,7 @@ def effect(dataset, results: dict | None) -> None:
             help=_("Picks the starting weights and the order of the mini-batches."),
         )
         if "one_hot" in fixes:
-            st.caption("Effective step: "
+            st.caption(_("Effective step: ")
                        + tf.step_readout(fixes, lr, len(dataset.y_train)))
     with main:
         show_effect(dataset, fixes, int(seed), float(lr))

@@ -47,12 +47,12 @@ def surface_race() -> None:
     settings, chart = st.columns([1, 2.4], gap="large")
     with settings, st.container(border=True):
         key = st.selectbox(
-            _("Surface"), list(race.SURFACES), format_func=lambda k: race.SURFACES[k].label,
+            _("Surface"), list(race.SURFACES), format_func=lambda k: _(race.SURFACES[k].label),
             key="opt-surface",
             help=_("The loss surface the optimizers race on; each has its own difficulty."),
         )
         surface = race.SURFACES[key]
-        st.caption(surface.blurb)
+        st.caption(_(surface.blurb))
         steps = st.slider(
             _("Steps"), 10, 2000, surface.steps, step=10, key=f"opt-steps-{key}",
             help=_("How many updates each optimizer takes."),
@@ -184,9 +184,11 @@ def start_race() -> None:
 
 def progress_text(current: race.NetworkRace) -> str:
     if current.done:
-        return "Race finished."
+        return _("Race finished.")
     done = {race.OPTIMIZER_LABELS[n]: t.epoch for n, t in current.trainers.items()}
-    return "Racing: " + ", ".join(f"{k} epoch {v}/{current.epochs}" for k, v in done.items())
+    return _("Racing: {progress}").format(progress=", ".join(
+        _("{optimizer} epoch {epoch}/{epochs}").format(optimizer=k, epoch=v, epochs=current.epochs)
+        for k, v in done.items()))
 
 
 # --------------------------------------------------------------------------- explainers
@@ -199,7 +201,7 @@ def explainers() -> None:
     for name in race.OPTIMIZER_NAMES:
         text, formula = race.EXPLAINERS[name]
         left, right = st.columns([2, 3])
-        left.markdown(f"**{race.OPTIMIZER_LABELS[name]}**: {text}")
+        left.markdown(f"**{race.OPTIMIZER_LABELS[name]}**: {_(text)}")
         right.latex(formula)
 
 

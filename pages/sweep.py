@@ -38,7 +38,7 @@ def start(plan: controls.Plan) -> None:
         pg.rooms["sweep"] = sv.SweepState.start(plan.values, plan.configs, dataset,
                                        scheduler=plan.scheduler, n_jobs=plan.n_jobs)
     except sv.start_errors() as exc:
-        pg.notify("error", f"Couldn't start the sweep: {exc}")
+        pg.notify("error", _("Couldn't start the sweep: {exc}").format(exc=exc))
     st.rerun()
 
 
@@ -72,8 +72,8 @@ def preview(plan: controls.Plan) -> None:
     """The grid the sweep will fill, empty."""
     x_key, y_key = list(plan.values)[:2]
     st.plotly_chart(
-        figures.sweep_heatmap(*sv.preview_grid(plan.values), sv.PARAMS[x_key].label,
-                              sv.PARAMS[y_key].label, "Validation accuracy: press Run to fill"),
+        figures.sweep_heatmap(*sv.preview_grid(plan.values), _(sv.PARAMS[x_key].label),
+                              _(sv.PARAMS[y_key].label), _("Validation accuracy: press Run to fill")),
         key="chart-sweep-heatmap",
         config={"displayModeBar": False},
     )

@@ -10,7 +10,7 @@ import streamlit as st
 
 from nn_core.data import datasets2d as d2
 from playground.boundaries import lab as bd
-from playground.common.i18n import N_, _
+from playground.common.i18n import N_, _, ngettext
 from playground.common.vocab import (
     activation_label,
     optimizer_label,
@@ -50,8 +50,8 @@ def regenerate(pg: Any) -> None:
 def use_preset(pg: Any) -> None:
     lab = lab_of(pg)
     lab.use_preset()
-    pg.notify("info", f"Preset for {d2.LABELS[lab.config.data]}: "
-                      f"{bd.preset_summary(lab.config.data)}. Press **Play**.")
+    pg.notify("info", _("Preset for {LABELS}: "
+                      "{preset_summary}. Press **Play**.").format(LABELS=d2.LABELS[lab.config.data], preset_summary=bd.preset_summary(lab.config.data)))
 
 
 @ui.guarded(N_("playing or pausing"))
@@ -140,7 +140,7 @@ def network_controls(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
     hidden = lab.config.hidden
     cols = st.container(key="bd-network").columns([1.4] + [1] * bd.MAX_HIDDEN_LAYERS, gap="small")
     with cols[0]:
-        st.caption(_("**{hidden} hidden layer{value}**").format(hidden=len(hidden), value='s' if len(hidden) != 1 else ''))
+        st.caption(ngettext("**{n} hidden layer**", "**{n} hidden layers**", len(hidden)).format(n=len(hidden)))
         a, b = st.columns(2, gap="small")
         a.button("+", key="bd-layer-add", on_click=on_network("bd-layer-add", bd.add_layer),
                  disabled=len(hidden) >= bd.MAX_HIDDEN_LAYERS, width="stretch",
@@ -150,7 +150,8 @@ def network_controls(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
                  help=_("Remove the last hidden layer (none left: a linear model)."))
     for i, units in enumerate(hidden):
         with cols[i + 1]:
-            st.caption(_("Layer {i}: **{units}** unit{value}").format(i=i + 1, units=units, value='s' if units != 1 else ''))
+            st.caption(ngettext("Layer {i}: **{units}** unit", "Layer {i}: **{units}** units", units).format(
+                i=i + 1, units=units))
             a, b = st.columns(2, gap="small")
             a.button("+", key=f"bd-unit-add-{i}", on_click=on_network(f"bd-unit-add-{i}", bd.add_unit, i),
                      disabled=units >= bd.MAX_UNITS, width="stretch",
@@ -185,8 +186,8 @@ def buttons(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
     )
     with cols[4]:
         copy_link_button(bd.share_link(st.context.url, lab.config), key="bd-copy-link",
-                         help="Copies a link that sets every control; Play then trains the "
-                         "same network on the same points, bit for bit.")
+                         help=_("Copies a link that sets every control; Play then trains the "
+                         "same network on the same points, bit for bit."))
 
 
 def view_row(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:

@@ -33,6 +33,7 @@ import numpy as np
 
 from nn_core.data import datasets2d as d2
 from nn_core.recipe import Recipe
+from playground.common.i18n import _
 from playground.common.metrics import confusion_matrix
 from playground.common.urlstate import (
     MAX_SEED,
@@ -172,8 +173,8 @@ def preset_summary(data: str) -> str:
     features = ", ".join(d2.FEATURES[f][0] for f in chosen["features"])
     layers = " and ".join(map(str, chosen["hidden"]))
     unit_word = "layer" if len(chosen["hidden"]) == 1 else "layers"
-    return (f"features {features}; {len(chosen['hidden'])} hidden {unit_word} of {layers} "
-            f"tanh units; Adam at learning rate {chosen.get('learning_rate', 0.03):g}")
+    return (_("features {features}; {chosen} hidden {unit_word} of {layers} "
+            "tanh units; Adam at learning rate {chosen2:g}").format(features=features, chosen=len(chosen['hidden']), unit_word=unit_word, layers=layers, chosen2=chosen.get('learning_rate', 0.03)))
 
 
 # ----------------------------------------------------------------------------- the URL
@@ -434,9 +435,9 @@ class BoundaryLab:
         if history.diverged:
             self.playing = False
             self.message = (
-                f"Training stopped: {history.diverged_reason}. The weights from just before "
+                _("Training stopped: {diverged_reason}. The weights from just before "
                 "are kept. Lower the learning rate (or L1/L2), then press **Play** to carry "
-                "on, or **Reset**."
+                "on, or **Reset**.").format(diverged_reason=history.diverged_reason)
             )
 
     # ------------------------------------------------------------------ looking
@@ -475,9 +476,9 @@ class BoundaryLab:
         """Every unit's output over a ``resolution``-square grid of the plane, layer by
         layer: the input features, each hidden layer, the output probabilities; each
         ``(resolution, resolution, units)`` (row ``i`` is ``x2 = axis[i]``)."""
-        _, points = d2.grid(resolution)
+        _unused, points = d2.grid(resolution)
         with np.errstate(all="ignore"):
-            _, activations = self.net.forward_trace(d2.features(points, self.config.features))
+            _unused, activations = self.net.forward_trace(d2.features(points, self.config.features))
         return [a.reshape(resolution, resolution, -1) for a in activations]
 
     def confusion(self, rows: str = "test") -> np.ndarray:
@@ -544,8 +545,8 @@ def unit_names(config: BoundaryConfig) -> list[list[str]]:
 def unit_formulas(net: Any, config: BoundaryConfig) -> list[list[str]]:
     """Each unit's formula with the current numbers, layer by layer (for hover text)."""
     names = unit_names(config)
-    formulas = [[f"input {name} = {d2.FEATURE_FORMULAS[f]}\n(from the point's coordinates "
-                 "x1, x2 in [−6, 6]; it lies in [−1, 1])"
+    formulas = [[_("input {name} = {FEATURE_FORMULAS}\n(from the point's coordinates "
+                 "x1, x2 in [−6, 6]; it lies in [−1, 1])").format(name=name, FEATURE_FORMULAS=d2.FEATURE_FORMULAS[f])
                  for name, f in zip(names[0], config.features, strict=True)]]
     act = config.activation
     n_layers = len(net.weights)
@@ -621,7 +622,7 @@ def config_from_widgets(values: Mapping[str, Any], fallback: BoundaryConfig) -> 
     note = None
     if not chosen:
         chosen = fallback.features
-        note = "The network needs at least one input feature: kept " + ", ".join(
+        note = _("The network needs at least one input feature: kept ") + ", ".join(
             d2.FEATURES[f][0] for f in chosen) + "."
     for name in ("noise", "ratio", "batch_size", "seed"):
         if name in changes:
@@ -657,7 +658,7 @@ def remove_unit(config: BoundaryConfig, layer: int) -> BoundaryConfig:
 
 def column_titles(config: BoundaryConfig) -> list[str]:
     titles = ["Input"]
-    titles += [f"Hidden {i}" for i in range(1, len(config.hidden) + 1)]
+    titles += [_("Hidden {i}").format(i=i) for i in range(1, len(config.hidden) + 1)]
     return [*titles, "Output"]
 
 
@@ -667,15 +668,15 @@ def live_frame(lab: BoundaryLab, snapshot: Snapshot | None = None) -> dict[str, 
 
     c = lab.config
     snap = snapshot or lab.snapshot()
-    _, proba = lab.boundary()
+    _unused, proba = lab.boundary()
     network = bf.network_payload(
         lab.neuron_maps(), lab.net.weights, unit_names(c), unit_formulas(lab.net, c),
         column_titles(c),
     )
     return bf.frame_payload(
         frame=lab.frames,
-        title=f"Epoch {snap.epoch} · test accuracy {snap.test_accuracy:.1%} · "
-              f"test loss {snap.test_loss:.3f}",
+        title=_("Epoch {epoch} · test accuracy {test_accuracy:.1%} · "
+              "test loss {test_loss:.3f}").format(epoch=snap.epoch, test_accuracy=snap.test_accuracy, test_loss=snap.test_loss),
         proba=proba, discretize=c.discretize, train=lab.points("train"),
         test=lab.points("test") if c.show_test else None, network=network,
         history=lab.history(), confusion=lab.confusion(), domain=d2.DOMAIN,

@@ -123,3 +123,16 @@ def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it now: a constant made at
     import time, translated with :func:`_` where it is shown."""
     return message
+
+
+def translate_rows(rows: list[dict], labels: dict[str, str] | None = None) -> list[dict]:
+    """A table's rows for showing: each column key replaced by its label (``labels``,
+    already in the tab's language, else the key's own catalogue entry, marked with
+    :func:`N_` where the rows are built), and each text cell that the catalogue knows
+    translated. The rows themselves keep their keys: code and tests read them by key."""
+    labels = labels or {}
+    return [
+        {labels.get(key) or _(key): _(value) if isinstance(value, str) and value else value
+         for key, value in row.items()}
+        for row in rows
+    ]

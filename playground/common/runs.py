@@ -444,7 +444,7 @@ class TrainingRun:
                 else _("Its weights grew too large to read images any more.")
             )
             reason = engine_reason(self.history.diverged_reason
-                                   or "the loss stopped being a finite number")
+                                   or _("the loss stopped being a finite number"))
             self.message = _(
                 "Training diverged in epoch {epoch}: {reason}. {kept} The learning rate "
                 "{lr} is too high for these settings: try a lower "

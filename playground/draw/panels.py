@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from playground.common.figures import NEGATIVE_NAME, POSITIVE_NAME
-from playground.common.i18n import N_, _
+from playground.common.i18n import N_, _, ngettext
 from playground.common.state import TEST_DRAWING_KEY
 from playground.draw import drawing, teach
 from playground.draw import figures as draw_figures
@@ -52,7 +52,7 @@ def _fine_tune(pg: Any) -> None:
             model, state.examples, data.load_dataset(model.dataset), image
         )
     except (ValueError, RuntimeError) as exc:  # diverged, or the dataset is not here
-        state.say("error", f"Couldn't fine-tune: {exc}. The model is unchanged.")
+        state.say("error", _("Couldn't fine-tune: {exc}. The model is unchanged.").format(exc=exc))
         return
     pg.model = tuned
     state.remember(result, tuned.net, pg.canvas_version)
@@ -69,7 +69,7 @@ def _upload_set(pg: Any, key: str, dataset: str) -> None:
 @ui.guarded(N_("emptying your set"))
 def _empty_set(pg: Any) -> None:
     teach.of(pg).clear()
-    teach.of(pg).say("info", "Your set is empty now.")
+    teach.of(pg).say("info", _("Your set is empty now."))
 
 
 # --------------------------------------------------------------------------- reading
@@ -112,8 +112,8 @@ def prediction(reading: DrawingReading | None, verdict: Any, names: list[str], s
         delta="only a guess" if guess else None,
         delta_color="off",
         delta_arrow="off",
-        help="The class the network gives the highest probability"
-        + (" (a guess: the drawing is unlike the digits it learned from)." if guess else "."),
+        help=_("The class the network gives the highest probability")
+        + (_(" (a guess: the drawing is unlike the digits it learned from).") if guess else "."),
     )
     st.caption(prediction_caption(reading, guess, strokes))
 
@@ -124,8 +124,8 @@ def why(model: Any, reading: DrawingReading, names: list[str], seen_col: Any) ->
     choice = seen_col.selectbox(
         _("Explain"),
         options,
-        format_func=lambda c: f"the answer ({names[reading.digit]})" if c == ANSWER
-        else (f"{names[c]} (the answer)" if c == reading.digit else f"why not {names[c]}?"),
+        format_func=lambda c: _("the answer ({names})").format(names=names[reading.digit]) if c == ANSWER
+        else (_("{names} (the answer)").format(names=names[c]) if c == reading.digit else _("why not {names}?").format(names=names[c])),
         key="why-class",
         help=_("Which class's score to explain: the answer, or another one (why not that?)."),
     )
@@ -192,9 +192,9 @@ def teach_panel(pg: Any, model: Any, dataset: Any, reading: DrawingReading | Non
     result = state.result_for(model.net, pg.canvas_version)
     if result is not None:
         fine_tune_result(result, names=names)
-    with st.expander(_("Your set: {state} drawing{value}").format(state=len(state), value='s' if len(state) != 1 else '')):
-        st.caption(state.summary() + " It stays with this tab (a reload keeps it); "
-                   "download it to keep it for good.")
+    with st.expander(ngettext("Your set: {n} drawing", "Your set: {n} drawings", len(state)).format(n=len(state))):
+        st.caption(state.summary() + _(" It stays with this tab (a reload keeps it); "
+                   "download it to keep it for good."))
         if not fits:
             h, w = state.image_shape
             st.warning(_("Your set holds {h}×{w} drawings; this model reads other inputs, "

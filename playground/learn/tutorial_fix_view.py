@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground.common.i18n import _
+from playground.common.i18n import _, translate_rows
 from playground.learn import tutorial_fix as tf
 
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "bench" / "results"
@@ -35,10 +35,10 @@ def why_each_fix(results: dict | None) -> None:
     with st.expander(_("Why each fix helps, or does not: what the measurement shows")):
         for fix in tf.FIXES:
             try:
-                text = tf.why_text(fix.key, results) if results else fix.why
+                text = tf.why_text(fix.key, results) if results else _(fix.why)
             except KeyError:  # a bench file from before a row was measured
-                text = fix.why
-            st.markdown(f"- **{fix.label}**: {text}")
+                text = _(fix.why)
+            st.markdown(f"- **{_(fix.label)}**: {text}")
 
 
 def which_fix_matters(results: dict | None) -> None:
@@ -57,11 +57,11 @@ def which_fix_matters(results: dict | None) -> None:
         "loss exploded (their last good weights are scored). As written, the tutorial's "
         "code does not run: {as_written}.").format(results=results.get('command', 'python bench/fix_tutorial.py'), results2=len(results['seeds']), results3=results['seeds'][0], results4=results['seeds'][-1], results5=results['epochs'], results6=results['n_train'], results7=results['n_test'], LEARNING_RATE=tf.LEARNING_RATE, as_written=tf.as_written(results))
     )
-    st.dataframe(tf.table_rows(results), hide_index=True, width="stretch")
+    st.dataframe(translate_rows(tf.table_rows(results)), hide_index=True, width="stretch")
     steps = tf.step_size_rows(results)
     if steps:
         st.markdown(_("**The step size behind it**"))
-        st.dataframe(steps, hide_index=True, width="stretch")
+        st.dataframe(translate_rows(steps), hide_index=True, width="stretch")
         st.caption(
             _("Effective step: what multiplies the mean per-image gradient in one update, "
             "lr x rows when the gradient is summed, lr when it is averaged. Saturated: "
@@ -84,10 +84,10 @@ def mnist_table(results: dict | None) -> None:
             "{results3} epochs, {results4:,} test images (the bundled "
             "MNIST sample).").format(results=results['command'], results2=len(results['seeds']), results3=results['epochs'], results4=results['n_test'])
         )
-        st.dataframe(tf.table_rows(results), hide_index=True, width="stretch")
+        st.dataframe(translate_rows(tf.table_rows(results)), hide_index=True, width="stretch")
 
 
 def tutorial_slips() -> None:
     with st.expander(_("The tutorial's own slips, by section")):
         for section, text in tf.TUTORIAL_SLIPS:
-            st.markdown(_("- **Section {section}**: {text}").format(section=section, text=text))
+            st.markdown(_("- **Section {section}**: {text}").format(section=section, text=_(text)))

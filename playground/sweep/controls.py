@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from playground.common import vocab
-from playground.common.i18n import _
+from playground.common.i18n import N_, _
 from playground.common.state import Playground
 from playground.common.vocab import (
     LEARNING_RATES,
@@ -22,7 +22,7 @@ from playground.common.vocab import (
 from playground.shell import data
 from playground.sweep import view as sv
 
-THIS_MACHINE, CLUSTER = "This machine", "A Dask cluster"
+THIS_MACHINE, CLUSTER = N_("This machine"), N_("A Dask cluster")
 
 
 @dataclass
@@ -52,21 +52,22 @@ def choose_values(key: str) -> list:
         density = st.radio(
             _("Learning rates per decade"),
             list(sv.LR_DENSITIES),
+            format_func=lambda density: _(sv.LR_DENSITY_LABELS[density]),
             horizontal=True,
             key="sweep-lr-density",
             help=_("How finely to cut each factor of ten: 1 (0.001, 0.01…), 3 (1, 2, 5 of "
             "each), or every rate the Train page offers."),
         )
         values = list(sv.lr_grid(low, high, density))
-        st.caption("Learning rates: " + ", ".join(format_lr(v) for v in values))
+        st.caption(_("Learning rates: {rates}").format(rates=", ".join(format_lr(v) for v in values)))
         return values
     return st.multiselect(
-        param.label.capitalize(),
+        _(param.label).capitalize(),
         param.options,
         default=list(param.default),
         format_func=param.format,
         key=f"sweep-values-{key}",
-        help=param.help,
+        help=_(param.help),
     )
 
 
@@ -75,6 +76,7 @@ def where_to_run() -> tuple[str | None, int | None, str | None]:
     where = st.radio(
         _("Run on"),
         [THIS_MACHINE, CLUSTER],
+        format_func=_,
         horizontal=True,
         key="sweep-where",
         help=_("This machine: one process per core. A Dask cluster: every run is a task on "
@@ -100,8 +102,8 @@ def where_to_run() -> tuple[str | None, int | None, str | None]:
     )
     if not sv.dask_available():
         return None, None, (
-            'Running on a cluster needs Dask on this machine: pip install "dask[distributed]" '
-            "and restart the app."
+            _('Running on a cluster needs Dask on this machine: pip install "dask[distributed]" '
+            "and restart the app.")
         )
     try:
         return sv.parse_scheduler_address(text), None, None
@@ -112,18 +114,19 @@ def where_to_run() -> tuple[str | None, int | None, str | None]:
 def settings_note(config: TrainConfig, axes: list[str], epochs: int | None) -> str:
     """What every run takes from the Train page's settings besides the swept ones."""
     fixed = {
-        "hidden": f"hidden {config.hidden_label}",
+        "hidden": _("hidden {layers}").format(layers=config.hidden_label),
         "activation": activation_label(config.activation),
         "optimizer": optimizer_label(config.optimizer),
         "learning_rate": f"lr {format_lr(config.learning_rate)}",
-        "batch_size": f"batch {config.batch_size}",
+        "batch_size": _("batch {batch}").format(batch=config.batch_size),
         "l2": f"L2 {format_l2(config.l2)}",
-        "seed": f"seed {config.seed}",
+        "seed": _("seed {seed}").format(seed=config.seed),
     }
     shown = [text for key, text in fixed.items() if key not in axes]
     if epochs is not None:
-        shown.append(f"{epochs} epochs")
-    return "Every run also uses the Train page's other settings: " + ", ".join(shown) + "."
+        shown.append(_("{epochs} epochs").format(epochs=epochs))
+    return _("Every run also uses the Train page's other settings: {settings}.").format(
+        settings=", ".join(shown))
 
 
 def controls(pg: Playground) -> Plan:
@@ -141,7 +144,7 @@ def controls(pg: Playground) -> Plan:
         _("Settings to sweep"),
         list(sv.PARAMS),
         default=list(sv.DEFAULT_AXES),
-        format_func=lambda k: sv.PARAMS[k].label,
+        format_func=lambda k: _(sv.PARAMS[k].label),
         max_selections=3,
         key="sweep-axes",
         help=_("Two or three settings: the first runs across the heatmap, the second down it, "
@@ -162,15 +165,15 @@ def controls(pg: Playground) -> Plan:
     scheduler, n_jobs, problem = where_to_run()
     configs: list = []
     if len(axes) < 2:
-        problem = problem or "Pick two or three settings to sweep."
+        problem = problem or _("Pick two or three settings to sweep.")
     else:
         try:
             configs = sv.build_configs(values, pg.config, epochs)
         except ValueError as exc:
-            problem = problem or f"Can't sweep that: {exc}."
+            problem = problem or _("Can't sweep that: {exc}.").format(exc=exc)
     if scheduler is None and problem is None and not data.is_available(dataset):
         problem = (
-            f"{vocab.display_name(dataset)} isn't on this machine yet: download it "
-            "on the Train page, or pick the digits."
+            _("{display_name} isn't on this machine yet: download it "
+            "on the Train page, or pick the digits.").format(display_name=vocab.display_name(dataset))
         )
     return Plan(dataset, values, configs, scheduler, n_jobs, problem)

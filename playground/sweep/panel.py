@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.common.i18n import _
+from playground.common.i18n import _, translate_rows
 from playground.common.state import Playground, url_params
 from playground.sweep import figures
 from playground.sweep import view as sv
@@ -19,7 +19,7 @@ def draw(state: sv.SweepState) -> None:
     if len(state.axes) > 2:
         third = sv.PARAMS[state.axes[2]]
         third_value = st.radio(
-            _("Show {label}").format(label=third.label),
+            _("Show {label}").format(label=_(third.label)),
             state.values[third.key],
             format_func=third.format,
             horizontal=True,
@@ -28,11 +28,11 @@ def draw(state: sv.SweepState) -> None:
         )
     x_labels, y_labels, z, text = sv.heatmap_grid(state, third_value)
     x_param, y_param = sv.PARAMS[state.axes[0]], sv.PARAMS[state.axes[1]]
-    title = "Validation accuracy"
+    title = _("Validation accuracy")
     if third_value is not None:
-        title += f", {sv.PARAMS[state.axes[2]].label} {sv.value_label(state.axes[2], third_value)}"
+        title += f", {_(sv.PARAMS[state.axes[2]].label)} {sv.value_label(state.axes[2], third_value)}"
     st.plotly_chart(
-        figures.sweep_heatmap(x_labels, y_labels, z, text, x_param.label, y_param.label, title),
+        figures.sweep_heatmap(x_labels, y_labels, z, text, _(x_param.label), _(y_param.label), title),
         key="chart-sweep-heatmap",
         config={"displayModeBar": False},
     )
@@ -92,4 +92,5 @@ def outcome(pg: Playground, state: sv.SweepState) -> None:
         on_click="ignore",
         help=_("Every run's settings, accuracies, time and worker, one row per run."),
     )
-    st.dataframe(sv.table_rows(state.results, state.axes), hide_index=True, width="stretch")
+    st.dataframe(translate_rows(sv.table_rows(state.results, state.axes)), hide_index=True,
+                 width="stretch")
