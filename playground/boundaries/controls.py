@@ -51,7 +51,7 @@ def use_preset(pg: Any) -> None:
     lab = lab_of(pg)
     lab.use_preset()
     pg.notify("info", _("Preset for {LABELS}: "
-                      "{preset_summary}. Press **Play**.").format(LABELS=d2.LABELS[lab.config.data], preset_summary=bd.preset_summary(lab.config.data)))
+                      "{preset_summary}. Press **Play**.").format(LABELS=bd.data_label(lab.config.data), preset_summary=bd.preset_summary(lab.config.data)))
 
 
 @ui.guarded(N_("playing or pausing"))
@@ -81,7 +81,7 @@ def controls(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
     key = bd.widget_key
     st.markdown(_("**Data**"))
     st.selectbox(
-        _("Dataset"), list(d2.DATASETS), format_func=d2.LABELS.get, key=key("data"),
+        _("Dataset"), list(d2.DATASETS), format_func=bd.data_label, key=key("data"),
         on_change=on_setting,
         help=_("Which points to separate. Spiral and the 3-class sets are the hard ones: "
         "try the preset below."),
@@ -165,7 +165,7 @@ def buttons(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
     """Play/Pause, Step, Reset, the preset and the link."""
     cols = st.container(key="bd-actions").columns([1, 1, 1, 1.6, 1.6])
     cols[0].button(
-        "Pause" if lab.playing else "Play", type="primary", key="bd-play",
+        _("Pause") if lab.playing else _("Play"), type="primary", key="bd-play",
         icon=":material/pause:" if lab.playing else ":material/play_arrow:",
         on_click=panel.click("bd-play", lambda: play_or_pause(pg)), width="stretch",
         help=_("Train continuously, redrawing everything a few times a second; Pause stops "

@@ -33,7 +33,7 @@ import numpy as np
 
 from nn_core.data import datasets2d as d2
 from nn_core.recipe import Recipe
-from playground.common.i18n import _
+from playground.common.i18n import N_, _, ngettext
 from playground.common.metrics import confusion_matrix
 from playground.common.urlstate import (
     MAX_SEED,
@@ -168,13 +168,28 @@ def preset(config: BoundaryConfig) -> BoundaryConfig:
     return replace(config, **{**PRESET_COMMON, **PRESETS[config.data]})
 
 
+#: The datasets' names as shown (``nn_core`` names them in English: it knows no UI).
+DATA_LABELS = {
+    "circle": N_("Circle"), "xor": N_("XOR"), "gauss": N_("Gaussian"), "spiral": N_("Spiral"),
+    "moons": N_("Moons"), "blobs3": N_("Blobs (3 classes)"), "spiral3": N_("Spiral (3 classes)"),
+}
+
+
+def data_label(data: str) -> str:
+    """A dataset's name in the tab's language."""
+    return _(DATA_LABELS[data]) if data in DATA_LABELS else d2.LABELS.get(data, data)
+
+
 def preset_summary(data: str) -> str:
     chosen = {**PRESET_COMMON, **PRESETS[data]}
     features = ", ".join(d2.FEATURES[f][0] for f in chosen["features"])
-    layers = " and ".join(map(str, chosen["hidden"]))
-    unit_word = "layer" if len(chosen["hidden"]) == 1 else "layers"
-    return (_("features {features}; {chosen} hidden {unit_word} of {layers} "
-            "tanh units; Adam at learning rate {chosen2:g}").format(features=features, chosen=len(chosen['hidden']), unit_word=unit_word, layers=layers, chosen2=chosen.get('learning_rate', 0.03)))
+    layers = _(" and ").join(map(str, chosen["hidden"]))
+    return ngettext(
+        "features {features}; {n} hidden layer of {layers} tanh units; Adam at learning rate {lr:g}",
+        "features {features}; {n} hidden layers of {layers} tanh units; Adam at learning rate {lr:g}",
+        len(chosen["hidden"]),
+    ).format(features=features, n=len(chosen["hidden"]), layers=layers,
+             lr=chosen.get("learning_rate", 0.03))
 
 
 # ----------------------------------------------------------------------------- the URL
@@ -505,12 +520,11 @@ class BoundaryLab:
 
     def status_line(self) -> str:
         c = self.config
-        state = "playing" if self.playing else "paused"
-        return (
-            f"Epoch {self.epoch} · {state} · {d2.LABELS[c.data]}, "
-            f"{activation_label(c.activation)}, "
-            f"{optimizer_label(c.optimizer)} lr {c.learning_rate:g}"
-        )
+        state = _("playing") if self.playing else _("paused")
+        return _("Epoch {epoch} · {state} · {data}, {activation}, {optimizer} lr {lr:g}").format(
+            epoch=self.epoch, state=state, data=data_label(c.data),
+            activation=activation_label(c.activation), optimizer=optimizer_label(c.optimizer),
+            lr=c.learning_rate)
 
 
 _CURVES = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -538,7 +552,7 @@ def unit_names(config: BoundaryConfig) -> list[list[str]]:
     names = [[d2.FEATURES[f][0] for f in config.features]]
     for layer, size in enumerate(config.hidden, start=1):
         names.append([f"h{layer},{j + 1}" for j in range(size)])
-    names.append([f"class {k}" for k in range(config.n_classes)])
+    names.append([_("class {k}").format(k=k) for k in range(config.n_classes)])
     return names
 
 
@@ -558,7 +572,8 @@ def unit_formulas(net: Any, config: BoundaryConfig) -> list[list[str]]:
             if layer < n_layers - 1:
                 column.append(f"{target} = {act}(\n{inner})")
             else:
-                column.append(f"P({target}) = softmax(z)[{j}], where\nz{j} = {inner}")
+                column.append(_("P({target}) = softmax(z)[{j}], where\nz{j} = {inner}").format(
+                    target=target, j=j, inner=inner))
         formulas.append(column)
     return formulas
 
@@ -622,8 +637,8 @@ def config_from_widgets(values: Mapping[str, Any], fallback: BoundaryConfig) -> 
     note = None
     if not chosen:
         chosen = fallback.features
-        note = _("The network needs at least one input feature: kept ") + ", ".join(
-            d2.FEATURES[f][0] for f in chosen) + "."
+        note = _("The network needs at least one input feature: kept {features}.").format(
+            features=", ".join(d2.FEATURES[f][0] for f in chosen))
     for name in ("noise", "ratio", "batch_size", "seed"):
         if name in changes:
             changes[name] = int(changes[name])
@@ -657,9 +672,9 @@ def remove_unit(config: BoundaryConfig, layer: int) -> BoundaryConfig:
 
 
 def column_titles(config: BoundaryConfig) -> list[str]:
-    titles = ["Input"]
+    titles = [_("Input")]
     titles += [_("Hidden {i}").format(i=i) for i in range(1, len(config.hidden) + 1)]
-    return [*titles, "Output"]
+    return [*titles, _("Output")]
 
 
 def live_frame(lab: BoundaryLab, snapshot: Snapshot | None = None) -> dict[str, Any]:
