@@ -10,7 +10,7 @@ import streamlit as st
 
 from nn_core.data import datasets2d as d2
 from playground.boundaries import lab as bd
-from playground.common.i18n import N_, _, ngettext
+from playground.common.i18n import N_, _, ngettext, pgettext
 from playground.common.vocab import (
     activation_label,
     optimizer_label,
@@ -165,7 +165,7 @@ def buttons(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
     """Play/Pause, Step, Reset, the preset and the link."""
     cols = st.container(key="bd-actions").columns([1, 1, 1, 1.6, 1.6])
     cols[0].button(
-        _("Pause") if lab.playing else _("Play"), type="primary", key="bd-play",
+        _("Pause") if lab.playing else pgettext("button", "Play"), type="primary", key="bd-play",
         icon=":material/pause:" if lab.playing else ":material/play_arrow:",
         on_click=panel.click("bd-play", lambda: play_or_pause(pg)), width="stretch",
         help=_("Train continuously, redrawing everything a few times a second; Pause stops "
@@ -185,7 +185,7 @@ def buttons(pg: Any, panel: LivePanel, lab: bd.BoundaryLab) -> None:
         "{preset_summary}.").format(preset_summary=bd.preset_summary(lab.config.data)),
     )
     with cols[4]:
-        copy_link_button(bd.share_link(st.context.url, lab.config), key="bd-copy-link",
+        copy_link_button(bd.share_link(st.context.url, lab.config, pg.lang), key="bd-copy-link",
                          help=_("Copies a link that sets every control; Play then trains the "
                          "same network on the same points, bit for bit."))
 

@@ -266,8 +266,9 @@ def config_to_query(config: BoundaryConfig) -> dict[str, str]:
 PAGE_PATH = "boundaries"
 
 
-def share_link(base_url: str | None, config: BoundaryConfig) -> str:
-    """A link that opens the Boundaries page with ``config`` (no session token).
+def share_link(base_url: str | None, config: BoundaryConfig, lang: str | None = None) -> str:
+    """A link that opens the Boundaries page with ``config`` (no session token), in
+    ``lang`` if given.
 
     ``base_url`` is the address the page was opened with (any page of the app)."""
     from urllib.parse import urlencode, urlsplit
@@ -280,7 +281,8 @@ def share_link(base_url: str | None, config: BoundaryConfig) -> str:
         if last in ("train", "draw", "inspect", "sweep"):
             path = path[: -len(last) - 1]
         path += "/" + PAGE_PATH
-    return f"{parts.scheme}://{parts.netloc}{path}?{urlencode(config_to_query(config))}"
+    query = config_to_query(config) | ({"lang": lang} if lang else {})
+    return f"{parts.scheme}://{parts.netloc}{path}?{urlencode(query)}"
 
 
 # ----------------------------------------------------------------------------- the lab

@@ -136,3 +136,9 @@ def translate_rows(rows: list[dict], labels: dict[str, str] | None = None) -> li
          for key, value in row.items()}
         for row in rows
     ]
+
+
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, where one English word has two meanings (the
+    menu section "Play" and the Boundaries button "Play")."""
+    return translations(language()).pgettext(context, message)
