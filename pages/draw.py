@@ -110,7 +110,7 @@ def board() -> None:
                 seen_col.plotly_chart(
                     figures.input_image(
                         None if reading is None else reading.image,
-                        title="What the network sees",
+                        title=_("What the network sees"),
                         blank_shape=drawing.input_shape(model.net, model.dataset),
                     ),
                     key="chart-seen",

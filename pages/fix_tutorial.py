@@ -3,6 +3,7 @@
 import streamlit as st
 
 from playground.common.i18n import N_, _
+from playground.common.runs import engine_reason
 from playground.learn import figures as learn_figures
 from playground.learn import tutorial_fix as tf
 from playground.learn import tutorial_fix_view as view
@@ -123,7 +124,7 @@ def show_effect(dataset, fixes: frozenset, seed: int, lr: float) -> None:
     m1.metric(
         _("Test accuracy"),
         "—" if result.error else f"{result.final_accuracy:.1%}",
-        delta=None if change is None else f"{change:+.1f} points",
+        delta=None if change is None else _("{change:+.1f} points").format(change=change),
         # No change is no news: grey and without an arrow, not a green "up".
         delta_color="off" if change == 0 else "normal",
         delta_arrow="off" if change == 0 else "auto",
@@ -136,21 +137,24 @@ def show_effect(dataset, fixes: frozenset, seed: int, lr: float) -> None:
               else f"{result.saturated_after_first_pass:.0%}",
               help=_("Hidden units below 0.01 or above 0.99 on every one of 256 probe images "
                    "after the first pass (the engine's health record)."))
-    m4.metric(_("Training time"), "—" if result.error else f"{result.seconds:.2f} s",
+    m4.metric(_("Training time"), "—" if result.error else _("{seconds:.2f} s").format(
+        seconds=result.seconds),
               help=_("How long the engine took to train this configuration."))
     st.caption(_("This run: {label}, seed {seed}.").format(label=result.label, seed=result.seed))
     if result.diverged:
         st.caption(_("The engine stopped this run: {diverged_reason}. Its last good "
-                   "weights are the ones scored.").format(diverged_reason=result.diverged_reason))
+                   "weights are the ones scored.").format(
+                       diverged_reason=engine_reason(result.diverged_reason or "")))
     series = []
     for entry in history:
         old = tf.RESULTS.get(dataset.name, *entry)
         if old is not None and not old.error:  # short names: the part that differs shows
-            series.append((f"{old.short_label}, seed {old.seed}", old.test_accuracy))
+            series.append((_("{label}, seed {seed}").format(label=old.short_label, seed=old.seed),
+                           old.test_accuracy))
     if series:
         st.plotly_chart(
-            learn_figures.curves(series, "test accuracy",
-                                 "Test accuracy per epoch, the last few configurations",
+            learn_figures.curves(series, _("test accuracy"),
+                                 _("Test accuracy per epoch, the last few configurations"),
                                  percent=True, height=420),
             key="chart-fix-curves", config={"displayModeBar": False},
         )

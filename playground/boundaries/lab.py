@@ -35,6 +35,7 @@ from nn_core.data import datasets2d as d2
 from nn_core.recipe import Recipe
 from playground.common.i18n import N_, _, ngettext
 from playground.common.metrics import confusion_matrix
+from playground.common.runs import engine_reason
 from playground.common.urlstate import (
     MAX_SEED,
     QueryField,
@@ -454,7 +455,7 @@ class BoundaryLab:
             self.message = (
                 _("Training stopped: {diverged_reason}. The weights from just before "
                 "are kept. Lower the learning rate (or L1/L2), then press **Play** to carry "
-                "on, or **Reset**.").format(diverged_reason=history.diverged_reason)
+                "on, or **Reset**.").format(diverged_reason=engine_reason(history.diverged_reason or ""))
             )
 
     # ------------------------------------------------------------------ looking

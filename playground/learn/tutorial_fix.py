@@ -317,14 +317,15 @@ def step_readout(fixes: Iterable[str], learning_rate: float, n_train: int) -> st
         text=text, n=updates)
 
 
-SHORT_NAMES = {"bias": "biases", "mean": "mean", "scaled": "scaled", "softmax": "softmax",
-               "minibatch": "mini-batches", "adam": "Adam", "init": "Glorot"}
+SHORT_NAMES = {"bias": N_("biases"), "mean": N_("mean"), "scaled": N_("scaled"),
+               "softmax": N_("softmax"), "minibatch": N_("mini-batches"), "adam": N_("Adam"),
+               "init": N_("Glorot")}
 
 
 def short_label(fixes: Iterable[str], learning_rate: float = LEARNING_RATE) -> str:
     """A legend-sized label: what differs from one-hot labels alone, and the rate."""
     chosen = check_fixes(fixes)
-    extra = [SHORT_NAMES[k] for k in FIX_KEYS if k in chosen and k != "one_hot"]
+    extra = [_(SHORT_NAMES[k]) for k in FIX_KEYS if k in chosen and k != "one_hot"]
     head = "+".join(extra) if extra else _("one-hot only")
     return f"{head}, lr {float(learning_rate):g}"
 

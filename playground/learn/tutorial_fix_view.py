@@ -55,7 +55,7 @@ def which_fix_matters(results: dict | None) -> None:
         "{LEARNING_RATE:g} unless a row says otherwise: the median test accuracy and, in "
         "brackets, its range in percent. \"Blew up\": runs the engine stopped because the "
         "loss exploded (their last good weights are scored). As written, the tutorial's "
-        "code does not run: {as_written}.").format(results=results.get('command', 'python bench/fix_tutorial.py'), results2=len(results['seeds']), results3=results['seeds'][0], results4=results['seeds'][-1], results5=results['epochs'], results6=results['n_train'], results7=results['n_test'], LEARNING_RATE=tf.LEARNING_RATE, as_written=tf.as_written(results))
+        "code does not run: {as_written}.").format(results=results.get('command', 'python bench/fix_tutorial.py'), results2=len(results['seeds']), results3=results['seeds'][0], results4=results['seeds'][-1], results5=results['epochs'], results6=results['n_train'], results7=results['n_test'], LEARNING_RATE=tf.LEARNING_RATE, as_written=f"`{tf.as_written(results)}`")  # NumPy's own words: code
     )
     st.dataframe(translate_rows(tf.table_rows(results)), hide_index=True, width="stretch")
     steps = tf.step_size_rows(results)
