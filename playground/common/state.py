@@ -221,16 +221,15 @@ def get_playground(
     restored = store.get(token) if store is not None and token else None
     # Only the Train page's own link carries training settings (read_settings).
     train_query = query if read_settings else {}
-    if isinstance(restored, Playground):
-        pg = restored
-        lang_note = read_language(pg, query, getattr(pg, "lang", default_lang))
-        pg.config, notes = config_from_query(train_query, pg.config)
-    else:
-        pg = Playground()
-        lang_note = read_language(pg, query, default_lang)
-        pg.config, notes = config_from_query(train_query)
-        if token and store is not None:
-            pg.notify("info", _("That tab's earlier session has expired: starting afresh."))
+    pg = restored if isinstance(restored, Playground) else Playground()
+    lang_note = read_language(pg, query, getattr(restored, "lang", default_lang))
+    with i18n.using(pg.lang):  # the notes in the tab's language
+        if pg is restored:
+            pg.config, notes = config_from_query(train_query, pg.config)
+        else:
+            pg.config, notes = config_from_query(train_query)
+            if token and store is not None:
+                pg.notify("info", _("That tab's earlier session has expired: starting afresh."))
     for note in [*lang_note, *notes]:
         pg.notify("warning", note)
     session_state[STATE_KEY] = pg
@@ -243,12 +242,12 @@ def read_language(pg: Playground, query: Mapping[str, Any], fallback: str) -> li
     text = str(raw[-1] if isinstance(raw, list) and raw else raw or "").strip()[:100]
     chosen = i18n.normalise(text)
     pg.lang = chosen or i18n.normalise(fallback) or i18n.DEFAULT_LANGUAGE
-    i18n.set_language(pg.lang)
     if raw is None or chosen is not None:
         return []
-    return [_("`{name}={value}` isn't valid (use {allowed}); kept {name}={kept}.").format(
-        name=LANG_PARAM, value=text[:30], allowed=_("one of {options}").format(
-            options=", ".join(i18n.LANGUAGES)), kept=pg.lang)]
+    with i18n.using(pg.lang):
+        return [_("`{name}={value}` isn't valid (use {allowed}); kept {name}={kept}.").format(
+            name=LANG_PARAM, value=text[:30], allowed=_("one of {options}").format(
+                options=", ".join(i18n.LANGUAGES)), kept=pg.lang)]
 
 
 def url_params(pg: Playground, page_params: Mapping[str, str] | None = None) -> dict[str, str]:

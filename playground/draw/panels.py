@@ -109,7 +109,7 @@ def prediction(reading: DrawingReading | None, verdict: Any, names: list[str], s
     st.metric(
         _("Prediction"),
         class_name(names, reading.digit),
-        delta="only a guess" if guess else None,
+        delta=_("only a guess") if guess else None,
         delta_color="off",
         delta_arrow="off",
         help=_("The class the network gives the highest probability")
