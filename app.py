@@ -8,7 +8,6 @@ sidebar and navigation over the pages in ``pages/`` (the list is
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from playground.common.i18n import N_, _
 from playground.shell import navigation, server, ui
 
 # Several tabs may train at once on a small machine, beside the server and the browser:
@@ -31,11 +30,11 @@ st.set_page_config(
 ui.start_language()  # the menu's titles are in the tab's language
 with navigation.route() as page:
     pg = ui.playground()
-    with ui.friendly_errors(_("showing the {page} page").format(page=page.title)):
+    with ui.friendly_errors(ui.showing_page(page.title)):
         page.run()
 # After the page, so it shows the model the page may just have trained or loaded.
-with ui.friendly_errors(N_("drawing the sidebar")):
+with ui.friendly_errors(ui.DRAWING_SIDEBAR):
     ui.sidebar(pg)
 # Last: the settings into the address bar, and the tab's state where a reload finds it.
-with ui.friendly_errors(N_("saving this tab's state")):
+with ui.friendly_errors(ui.SAVING_STATE):
     ui.persist(pg)

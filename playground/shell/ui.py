@@ -110,6 +110,16 @@ def friendly_errors(doing: str = N_("showing this page")) -> Iterator[None]:
         st.error(friendly_message(doing, exc))
 
 
+#: What app.py is doing around the page (for :func:`friendly_errors`; translated when shown).
+DRAWING_SIDEBAR = N_("drawing the sidebar")
+SAVING_STATE = N_("saving this tab's state")
+
+
+def showing_page(title: str) -> str:
+    """What app.py is doing while a page runs, for :func:`friendly_errors`."""
+    return _("showing the {page} page").format(page=title)
+
+
 def friendly_message(doing: str, exc: BaseException) -> str:
     """What to tell the person when ``exc`` happened while ``doing`` (no traceback).
 
