@@ -27,13 +27,14 @@ st.set_page_config(
     initial_sidebar_state="auto",  # collapsed on phones
 )
 
+ui.start_language()  # the menu's titles are in the tab's language
 with navigation.route() as page:
     pg = ui.playground()
-    with ui.friendly_errors(f"showing the {page.title} page"):
+    with ui.friendly_errors(ui.showing_page(page.title)):
         page.run()
 # After the page, so it shows the model the page may just have trained or loaded.
-with ui.friendly_errors("drawing the sidebar"):
+with ui.friendly_errors(ui.DRAWING_SIDEBAR):
     ui.sidebar(pg)
 # Last: the settings into the address bar, and the tab's state where a reload finds it.
-with ui.friendly_errors("saving this tab's state"):
+with ui.friendly_errors(ui.SAVING_STATE):
     ui.persist(pg)

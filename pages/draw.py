@@ -15,6 +15,7 @@ set and fine-tuning (``playground.draw.teach``).
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from playground.common.i18n import N_, _
 from playground.common.state import TEST_DRAWING_KEY
 from playground.draw import drawing, figures, panels, teach
 from playground.draw.drawing import read_drawing
@@ -38,7 +39,7 @@ def board() -> None:
     if teach.of(pg).rerun_page:  # a fine-tune changed the model: redraw the whole page
         teach.of(pg).rerun_page = False
         st.rerun()
-    with ui.friendly_errors("reading your drawing"):
+    with ui.friendly_errors(N_("reading your drawing")):
         dataset = panels.dataset_or_none(model.dataset)
         names = data.class_names(model.dataset)
         # Fixed height: whatever it shows, the canvas below stays put (a canvas that moves
@@ -63,20 +64,20 @@ def board() -> None:
                 key=pg.canvas_key,
             )
             st.button(
-                "Clear",
+                _("Clear"),
                 icon=":material/ink_eraser:",
                 key="btn-clear",
                 on_click=panels.clear,
                 args=(pg,),
-                help="Wipe the canvas and draw another digit.",
+                help=_("Wipe the canvas and draw another digit."),
             )
             st.slider(
-                "Pen width",
+                _("Pen width"),
                 min_value=6,
                 max_value=40,
                 value=18,
                 key="pen-width",
-                help="Thickness of your strokes in canvas pixels (the canvas is 280×280).",
+                help=_("Thickness of your strokes in canvas pixels (the canvas is 280×280)."),
             )
         image = result.image_data if result is not None else None
         strokes = len((result.json_data or {}).get("objects", [])) if result is not None else 0
@@ -91,11 +92,11 @@ def board() -> None:
                 st.warning(drawing.not_a_digit_message(novelty, reading, names),
                            icon=":material/help:")
             explaining = st.toggle(
-                "Why this answer?",
+                _("Why this answer?"),
                 key="why-toggle",
                 disabled=reading is None,
-                help="Colour what the network sees by how each pixel pushed the score "
-                f"({figures.PUSH_LEGEND}) and show the hidden units that added most.",
+                help=_("Colour what the network sees by how each pixel pushed the score "
+                "({legend}) and show the hidden units that added most.").format(legend=figures.push_legend()),
             )
             bars_col, seen_col = st.columns([1.4, 1])
             bars_col.plotly_chart(
@@ -109,7 +110,7 @@ def board() -> None:
                 seen_col.plotly_chart(
                     figures.input_image(
                         None if reading is None else reading.image,
-                        title="What the network sees",
+                        title=_("What the network sees"),
                         blank_shape=drawing.input_shape(model.net, model.dataset),
                     ),
                     key="chart-seen",
@@ -117,20 +118,22 @@ def board() -> None:
                 )
                 if reading is not None:
                     seen_col.caption(
-                        "Your drawing cropped, centred and shrunk like the training images."
+                        _("Your drawing cropped, centred and shrunk like the training images.")
                     )
-    with ui.friendly_errors("teaching the network"):
+    with ui.friendly_errors(N_("teaching the network")):
         panels.teach_panel(pg, model, dataset, reading)
 
 
-st.title("Draw")
-st.caption("Draw a digit from 0 to 9 with the mouse or finger. The network reads it after every stroke.")
+st.title(_("Draw"))
+st.caption(_("Draw a digit from 0 to 9 with the mouse or finger. The network reads it after every stroke."))
 active = ui.page_model(pg)  # trains the default model if the tab has none
 if active is not None:
-    with ui.friendly_errors("preparing the Draw page"):
+    with ui.friendly_errors(N_("preparing the Draw page")):
         # The calibration drawings for "not a digit", once per process, while you draw.
         drawing.warm_up(panels.dataset_or_none(active.dataset))
-    st.info(f"Answering: **{active.dataset}** · {active.architecture} · "
-            + ("" if active.test_accuracy is None else f"test accuracy {active.test_accuracy:.1%} · ")
-            + active.source, icon=":material/neurology:")
+    accuracy = ("" if active.test_accuracy is None
+                else _("test accuracy {accuracy:.1%} · ").format(accuracy=active.test_accuracy))
+    st.info(_("Answering: **{dataset}** · {architecture} · {accuracy}{source}").format(
+        dataset=active.dataset, architecture=active.architecture, accuracy=accuracy,
+        source=active.source), icon=":material/neurology:")
     st.fragment(board)()

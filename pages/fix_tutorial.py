@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from playground.common.i18n import N_, _
+from playground.common.runs import engine_reason
 from playground.learn import figures as learn_figures
 from playground.learn import tutorial_fix as tf
 from playground.learn import tutorial_fix_view as view
@@ -9,7 +11,7 @@ from playground.shell import data, server, ui
 
 HISTORY_ROOM = "learn-fix-history"  # the tab's room: the configurations tried, oldest first
 KEEP_CURVES = 5
-TUTORIAL_LOOP = """\
+TUTORIAL_LOOP = _("""\
 self.weights = np.random.randn(n_features, self.n_hidden) * 0.01
 self.weights2 = np.random.randn(self.n_hidden, 10) * 0.01
 for iteration in range(self.n_iterations):                     # 100 passes
@@ -18,40 +20,40 @@ for iteration in range(self.n_iterations):                     # 100 passes
     layer2_delta = (layer2 - y_train) * self._sigmoid_gradient(layer2)
     layer1_delta = layer2_delta.dot(self.weights2.T) * self._sigmoid_gradient(layer1)
     self.weights2 -= self.learning_rate * layer1.T.dot(layer2_delta)   # summed over all rows
-    self.weights -= self.learning_rate * X_train.T.dot(layer1_delta)"""
+    self.weights -= self.learning_rate * X_train.T.dot(layer1_delta)""")
 
 pg = ui.playground()
 
 
 def fixes_chosen() -> frozenset:
-    st.markdown("**The fixes**: each toggle changes one thing, and the network trains again.")
+    st.markdown(_("**The fixes**: each toggle changes one thing, and the network trains again."))
     chosen = set()
     for fix in tf.FIXES:
-        on = st.toggle(fix.label, value=fix.key == "one_hot", key=f"fix-{fix.key}",
-                       help=fix.help)
+        on = st.toggle(_(fix.label), value=fix.key == "one_hot", key=f"fix-{fix.key}",
+                       help=_(fix.help))
         if on:
             chosen.add(fix.key)
     return frozenset(chosen)
 
 
 def step_zero(dataset) -> None:
-    st.subheader("Step 0: the broadcasting bug")
+    st.subheader(_("Step 0: the broadcasting bug"))
     net = tf.tutorial_network((), dataset.n_features, dataset.n_classes)
-    X_raw, _ = tf.training_inputs(dataset, ())
+    X_raw, _labels = tf.training_inputs(dataset, ())
     out_shape, y_shape, message = tf.broadcast_error(
         len(dataset.y_train), net=net, X=X_raw, y=dataset.y_train)
     st.markdown(
-        f"The tutorial's `layer2` holds 10 outputs per training image, shape `{out_shape}`; "
-        f"`y_train` holds one integer label per image, shape `{y_shape}`. NumPy lines shapes "
+        _("The tutorial's `layer2` holds 10 outputs per training image, shape `{out_shape}`; "
+        "`y_train` holds one integer label per image, shape `{y_shape}`. NumPy lines shapes "
         "up from the right: 10 against "
-        f"{y_shape[0]:,} does not fit, so `layer2 - y_train` stops the first pass:"
+        "{y_shape2:,} does not fit, so `layer2 - y_train` stops the first pass:").format(out_shape=out_shape, y_shape=y_shape, y_shape2=y_shape[0])
     )
     st.code(f">>> layer2 - y_train\nValueError: {message}", language="text")
     st.caption(
-        "This is NumPy's own message, from running the tutorial's subtraction on this page's "
+        _("This is NumPy's own message, from running the tutorial's subtraction on this page's "
         "training set (the digits; on MNIST it says (60000,10) (60000,)). With exactly 10 "
         "rows it would run and be silently wrong: each label subtracted down a column. The "
-        "fix is a one-hot target, shape (n, 10): that is the first toggle."
+        "fix is a one-hot target, shape (n, 10): that is the first toggle.")
     )
 
 
@@ -59,13 +61,13 @@ def train_current(dataset, fixes: frozenset, seed: int, lr: float) -> tf.Tutoria
     found = tf.RESULTS.get(dataset.name, fixes, seed, lr)
     if found is not None:
         return found
-    bar = st.progress(0.0, text=f"Training: {tf.describe(fixes)}…")
+    bar = st.progress(0.0, text=_("Training: {describe}…").format(describe=tf.describe(fixes)))
     # Waits up to 5 s for a training slot (other tabs training), then trains anyway: the
     # page has nothing else to show, and a run is about a second.
     with server.training_slot(timeout=5.0):
         result = tf.train_tutorial(
             dataset, fixes, seed=seed, learning_rate=lr,
-            progress=lambda f: bar.progress(f, text=f"Training: {tf.describe(fixes)} ({f:.0%})"),
+            progress=lambda f: bar.progress(f, text=_("Training: {describe} ({f:.0%})").format(describe=tf.describe(fixes), f=f)),
         )
     bar.empty()
     tf.RESULTS.put(dataset.name, result)
@@ -83,20 +85,20 @@ def remember(fixes: frozenset, seed: int, lr: float) -> list:
 
 
 def effect(dataset, results: dict | None) -> None:
-    st.subheader("Fix it, one toggle at a time")
+    st.subheader(_("Fix it, one toggle at a time"))
     settings, main = st.columns([1, 2.4], gap="large")
     with settings, st.container(border=True):
         fixes = fixes_chosen()
         lr = st.select_slider(
-            "Learning rate", tf.LEARNING_RATES, value=tf.LEARNING_RATE, key="fix-lr",
-            help="The step size the tutorial's trainer uses (the tutorial's is 0.01).",
+            _("Learning rate"), tf.LEARNING_RATES, value=tf.LEARNING_RATE, key="fix-lr",
+            help=_("The step size the tutorial's trainer uses (the tutorial's is 0.01)."),
         )
         seed = st.number_input(
-            "Seed", 0, 99, 0, key="fix-seed",
-            help="Picks the starting weights and the order of the mini-batches.",
+            _("Seed"), 0, 99, 0, key="fix-seed",
+            help=_("Picks the starting weights and the order of the mini-batches."),
         )
         if "one_hot" in fixes:
-            st.caption("Effective step: "
+            st.caption(_("Effective step: ")
                        + tf.step_readout(fixes, lr, len(dataset.y_train)))
     with main:
         show_effect(dataset, fixes, int(seed), float(lr))
@@ -108,8 +110,8 @@ def show_effect(dataset, fixes: frozenset, seed: int, lr: float) -> None:
     history = remember(fixes, seed, lr)
     if result.error:
         st.warning(
-            "Without one-hot labels the tutorial's code stops at the broadcasting error "
-            "above: nothing trains. Switch on **One-hot labels**.", icon=":material/block:")
+            _("Without one-hot labels the tutorial's code stops at the broadcasting error "
+            "above: nothing trains. Switch on **One-hot labels**."), icon=":material/block:")
     previous = None
     for entry in reversed(history[:-1]):
         old = tf.RESULTS.get(dataset.name, *entry)
@@ -120,63 +122,66 @@ def show_effect(dataset, fixes: frozenset, seed: int, lr: float) -> None:
     change = (None if result.error or previous is None
               else round((result.final_accuracy - previous.final_accuracy) * 100, 1))
     m1.metric(
-        "Test accuracy",
+        _("Test accuracy"),
         "—" if result.error else f"{result.final_accuracy:.1%}",
-        delta=None if change is None else f"{change:+.1f} points",
+        delta=None if change is None else _("{change:+.1f} points").format(change=change),
         # No change is no news: grey and without an arrow, not a green "up".
         delta_color="off" if change == 0 else "normal",
         delta_arrow="off" if change == 0 else "auto",
-        help="Share of the 450 test digits read right after the last epoch (chance: 10%).",
+        help=_("Share of the 450 test digits read right after the last epoch (chance: 10%)."),
     )
-    m2.metric("Epochs", 0 if result.error else len(result.test_accuracy),
-              help="Passes over the training set (the tutorial's n_iterations = 100).")
-    m3.metric("Saturated after pass 1",
+    m2.metric(_("Epochs"), 0 if result.error else len(result.test_accuracy),
+              help=_("Passes over the training set (the tutorial's n_iterations = 100)."))
+    m3.metric(_("Saturated after pass 1"),
               "—" if result.saturated_after_first_pass is None
               else f"{result.saturated_after_first_pass:.0%}",
-              help="Hidden units below 0.01 or above 0.99 on every one of 256 probe images "
-                   "after the first pass (the engine's health record).")
-    m4.metric("Training time", "—" if result.error else f"{result.seconds:.2f} s",
-              help="How long the engine took to train this configuration.")
-    st.caption(f"This run: {result.label}, seed {result.seed}.")
+              help=_("Hidden units below 0.01 or above 0.99 on every one of 256 probe images "
+                   "after the first pass (the engine's health record)."))
+    m4.metric(_("Training time"), "—" if result.error else _("{seconds:.2f} s").format(
+        seconds=result.seconds),
+              help=_("How long the engine took to train this configuration."))
+    st.caption(_("This run: {label}, seed {seed}.").format(label=result.label, seed=result.seed))
     if result.diverged:
-        st.caption(f"The engine stopped this run: {result.diverged_reason}. Its last good "
-                   "weights are the ones scored.")
+        st.caption(_("The engine stopped this run: {diverged_reason}. Its last good "
+                   "weights are the ones scored.").format(
+                       diverged_reason=engine_reason(result.diverged_reason or "")))
     series = []
     for entry in history:
         old = tf.RESULTS.get(dataset.name, *entry)
         if old is not None and not old.error:  # short names: the part that differs shows
-            series.append((f"{old.short_label}, seed {old.seed}", old.test_accuracy))
+            series.append((_("{label}, seed {seed}").format(label=old.short_label, seed=old.seed),
+                           old.test_accuracy))
     if series:
         st.plotly_chart(
-            learn_figures.curves(series, "test accuracy",
-                                 "Test accuracy per epoch, the last few configurations",
+            learn_figures.curves(series, _("test accuracy"),
+                                 _("Test accuracy per epoch, the last few configurations"),
                                  percent=True, height=420),
             key="chart-fix-curves", config={"displayModeBar": False},
         )
 
 
-st.title("Fix the tutorial")
+st.title(_("Fix the tutorial"))
 st.caption(
-    "The tutorial this app grew from trains a first network that cannot work. Here the engine "
+    _("The tutorial this app grew from trains a first network that cannot work. Here the engine "
     "trains that same network on the digits; fix its problems one at a time and watch the "
-    "test accuracy climb from chance."
+    "test accuracy climb from chance.")
 )
 ui.show_notices(pg)
-with ui.friendly_errors("showing the tutorial's network"):
+with ui.friendly_errors(N_("showing the tutorial's network")):
     dataset = data.load_dataset("digits")
     st.markdown(
-        "The tutorial's section 5 network: **sigmoid** hidden and output layers, **no "
+        _("The tutorial's section 5 network: **sigmoid** hidden and output layers, **no "
         "biases**, weights N(0, 1) × 0.01, the quadratic cost **summed** over the whole "
         "training set with **one update per pass**, **raw pixel values**, learning rate "
-        "**0.01**, 100 passes, and **integer labels** subtracted from a 10-column output."
+        "**0.01**, 100 passes, and **integer labels** subtracted from a 10-column output.")
     )
-    with st.expander("The tutorial's training loop"):
+    with st.expander(_("The tutorial's training loop")):
         st.code(TUTORIAL_LOOP, language="python")
     step_zero(dataset)
     view.tutorial_slips()
 results = view.load(view.RESULTS_FILE)
-with ui.friendly_errors("training the tutorial's network"):
+with ui.friendly_errors(N_("training the tutorial's network")):
     effect(dataset, results)
-with ui.friendly_errors("showing the measured table"):
+with ui.friendly_errors(N_("showing the measured table")):
     view.which_fix_matters(results)
     view.mnist_table(view.load(view.MNIST_RESULTS_FILE))

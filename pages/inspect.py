@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from playground.common import metrics, models, state
+from playground.common.i18n import _
 from playground.inspect import figures, gallery
 from playground.shell import data, ui
 
@@ -27,15 +28,15 @@ def inspect(model) -> None:
     weakest = int(np.nanargmin(evaluation.class_accuracy))
 
     m1, m2, m3 = st.columns(3)
-    m1.metric("Test accuracy", f"{evaluation.accuracy:.1%}", help="Share of the test images read right.")
-    m2.metric("Mistakes", f"{evaluation.mistakes.size} of {n_test}", help="Test images read wrong.")
+    m1.metric(_("Test accuracy"), f"{evaluation.accuracy:.1%}", help=_("Share of the test images read right."))
+    m2.metric(_("Mistakes"), _("{size} of {n_test}").format(size=evaluation.mistakes.size, n_test=n_test), help=_("Test images read wrong."))
     m3.metric(
-        "Hardest class",
+        _("Hardest class"),
         names[weakest],
-        delta=f"{evaluation.class_accuracy[weakest]:.0%} right",
+        delta=_("{class_accuracy:.0%} right").format(class_accuracy=evaluation.class_accuracy[weakest]),
         delta_color="off",
         delta_arrow="off",
-        help="The true class the model gets right least often.",
+        help=_("The true class the model gets right least often."),
     )
 
     left, right = st.columns([1.1, 1], gap="large")
@@ -44,38 +45,38 @@ def inspect(model) -> None:
         key="chart-confusion",
         config={"displayModeBar": False},
     )
-    left.caption("Rows: the true digit. Columns: what the model said. Off the diagonal = mistakes.")
+    left.caption(_("Rows: the true digit. Columns: what the model said. Off the diagonal = mistakes."))
     right.plotly_chart(
         figures.per_class_accuracy(evaluation.class_accuracy, names),
         key="chart-per-class",
         config={"displayModeBar": False},
     )
 
-    st.subheader("Misclassified test images")
+    st.subheader(_("Misclassified test images"))
     if evaluation.mistakes.size == 0:
-        st.success("No mistakes on the test set.")
+        st.success(_("No mistakes on the test set."))
         return
     f1, f2 = st.columns([1, 2])
     true_class = f1.selectbox(
-        "True class",
+        _("True class"),
         ["all", *names],
         key="inspect-class",
-        help="Show only the mistakes on images of this digit.",
+        help=_("Show only the mistakes on images of this digit."),
     )
     mistakes = evaluation.mistakes
     if true_class != "all":
         mistakes = mistakes[dataset.y_test[mistakes] == names.index(true_class)]
     count = f2.slider(
-        "How many to show",
+        _("How many to show"),
         min_value=1,
         max_value=max(1, min(64, mistakes.size)),
         value=max(1, min(24, mistakes.size)),
         key="inspect-count",
-        help="The most confident mistakes come first.",
+        help=_("The most confident mistakes come first."),
     ) if mistakes.size > 1 else mistakes.size
     shown = mistakes[:count]
     if shown.size == 0:
-        st.info("No mistakes for that class.")
+        st.info(_("No mistakes for that class."))
         return
     shape = tuple(getattr(dataset, "image_shape", (8, 8)))
     tiles = gallery.misclassified_gallery(
@@ -88,12 +89,12 @@ def inspect(model) -> None:
     # HTML, not a chart: its grid reflows to the screen (three images a row on a phone).
     st.html(gallery.STYLE)
     st.container(key="inspect-gallery").html(tiles)
-    st.caption("Each image: its true label → the model's answer (how sure it was).")
+    st.caption(_("Each image: its true label → the model's answer (how sure it was)."))
 
 
-st.title("Inspect")
-st.caption("How the current model does on the test set, class by class, and what it gets wrong.")
+st.title(_("Inspect"))
+st.caption(_("How the current model does on the test set, class by class, and what it gets wrong."))
 active = ui.page_model(pg)
 if active is not None:
-    st.info(f"Inspecting: {active.describe()}", icon=":material/neurology:")
+    st.info(_("Inspecting: {describe}").format(describe=active.describe()), icon=":material/neurology:")
     inspect(active)

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.common.i18n import N_, _
 from playground.learn import figures as learn_figures
 from playground.learn import optimizer_race as race
 from playground.learn import optimizer_view as view
@@ -37,69 +38,69 @@ def contours(surface_key: str):
 
 
 def surface_race() -> None:
-    st.subheader("A race on 2-D loss surfaces")
+    st.subheader(_("A race on 2-D loss surfaces"))
     st.caption(
-        "Each optimizer starts from the same point and steps downhill on f(x, y). Each step "
+        _("Each optimizer starts from the same point and steps downhill on f(x, y). Each step "
         "is nn_core's own optimizer update (the code that trains the networks) applied to "
-        "the two parameters (x, y)."
+        "the two parameters (x, y).")
     )
     settings, chart = st.columns([1, 2.4], gap="large")
     with settings, st.container(border=True):
         key = st.selectbox(
-            "Surface", list(race.SURFACES), format_func=lambda k: race.SURFACES[k].label,
+            _("Surface"), list(race.SURFACES), format_func=lambda k: _(race.SURFACES[k].label),
             key="opt-surface",
-            help="The loss surface the optimizers race on; each has its own difficulty.",
+            help=_("The loss surface the optimizers race on; each has its own difficulty."),
         )
         surface = race.SURFACES[key]
-        st.caption(surface.blurb)
+        st.caption(_(surface.blurb))
         steps = st.slider(
-            "Steps", 10, 2000, surface.steps, step=10, key=f"opt-steps-{key}",
-            help="How many updates each optimizer takes.",
+            _("Steps"), 10, 2000, surface.steps, step=10, key=f"opt-steps-{key}",
+            help=_("How many updates each optimizer takes."),
         )
         same = st.toggle(
-            "One learning rate for all", value=False, key="opt-same-lr",
-            help="Off: each optimizer at a learning rate that suits it on this surface. On: "
-            "one learning rate for all, to see how differently they use it.",
+            _("One learning rate for all"), value=False, key="opt-same-lr",
+            help=_("Off: each optimizer at a learning rate that suits it on this surface. On: "
+            "one learning rate for all, to see how differently they use it."),
         )
         if same:
             lr = st.select_slider(
-                "Learning rate", LR_CHOICES, value=surface.learning_rates["adam"],
+                _("Learning rate"), LR_CHOICES, value=surface.learning_rates["adam"],
                 key=f"opt-lr-all-{key}",
-                help="The step size η every optimizer uses.",
+                help=_("The step size η every optimizer uses."),
             )
             rates = dict.fromkeys(race.OPTIMIZER_NAMES, lr)
         else:
             rates = {}
             for name in race.OPTIMIZER_NAMES:
                 rates[name] = st.select_slider(
-                    f"{race.OPTIMIZER_LABELS[name]} learning rate", LR_CHOICES,
+                    _("{OPTIMIZER_LABELS} learning rate").format(OPTIMIZER_LABELS=race.OPTIMIZER_LABELS[name]), LR_CHOICES,
                     value=surface.learning_rates[name], key=f"opt-lr-{name}-{key}",
-                    help=f"The step size η of {race.OPTIMIZER_LABELS[name]} on this surface.",
+                    help=_("The step size η of {OPTIMIZER_LABELS} on this surface.").format(OPTIMIZER_LABELS=race.OPTIMIZER_LABELS[name]),
                 )
         momentum = st.slider(
-            "Momentum μ", 0.0, 0.99, surface.momentum, step=0.01, key=f"opt-momentum-{key}",
-            help="How much of its velocity Momentum keeps each step (0: plain SGD).",
+            _("Momentum μ"), 0.0, 0.99, surface.momentum, step=0.01, key=f"opt-momentum-{key}",
+            help=_("How much of its velocity Momentum keeps each step (0: plain SGD)."),
         )
         beta1 = st.slider(
-            "Adam β₁", 0.0, 0.99, 0.9, step=0.01, key="opt-beta1",
-            help="How long Adam remembers the gradient's direction (its momentum).",
+            _("Adam β₁"), 0.0, 0.99, 0.9, step=0.01, key="opt-beta1",
+            help=_("How long Adam remembers the gradient's direction (its momentum)."),
         )
         beta2 = st.select_slider(
-            "Adam β₂", [0.9, 0.99, 0.995, 0.999, 0.9999], value=0.999, key="opt-beta2",
-            help="How long Adam remembers the gradient's size (its RMSProp average).",
+            _("Adam β₂"), [0.9, 0.99, 0.995, 0.999, 0.9999], value=0.999, key="opt-beta2",
+            help=_("How long Adam remembers the gradient's size (its RMSProp average)."),
         )
         tolerance = st.select_slider(
-            "Tolerance", TOLERANCES, value=0.01, key="opt-tolerance",
-            help="How close (distance in the plane) to a minimum counts as arrived.",
+            _("Tolerance"), TOLERANCES, value=0.01, key="opt-tolerance",
+            help=_("How close (distance in the plane) to a minimum counts as arrived."),
         )
     paths = race_paths(key, tuple(sorted(rates.items())), int(steps), float(momentum),
                        float(beta1), float(beta2))
     with chart:
         st.latex(surface.formula)
         shown = st.slider(
-            "Step shown", 0, int(steps), int(steps), key=f"opt-shown-{key}-{steps}",
-            help="Draw the paths up to this step; move it one step at a time with the arrow "
-            "keys, or press ▶ Play under the chart for the animation.",
+            _("Step shown"), 0, int(steps), int(steps), key=f"opt-shown-{key}-{steps}",
+            help=_("Draw the paths up to this step; move it one step at a time with the arrow "
+            "keys, or press ▶ Play under the chart for the animation."),
         )
         chart_slot = st.empty()
     # The table, full width (its last column fits), goes out before the figure is built:
@@ -112,7 +113,7 @@ def surface_race() -> None:
             contour_title="log(1 + f − f_min)" if surface.log_contours else "f − f_min",
         )
         st.plotly_chart(fig, key="chart-race", config={"displayModeBar": False})
-    with st.expander("Where Momentum pays: its steps over (η, μ) on the valley"):
+    with st.expander(_("Where Momentum pays: its steps over (η, μ) on the valley")):
         view.momentum_map()
 
 
@@ -120,41 +121,41 @@ def surface_race() -> None:
 
 
 def network_race() -> None:
-    st.subheader("A race on a real network")
+    st.subheader(_("A race on a real network"))
     st.caption(
-        "The same 64-64-10 ReLU network, same seed (so the same starting weights), batch 32, "
+        _("The same 64-64-10 ReLU network, same seed (so the same starting weights), batch 32, "
         "trained by the engine once per optimizer on 80% of the training digits. Every "
         "choice (the best epoch, the epochs to 95%) is made on the other 20%, the "
         "validation digits; the test digits are read once, at the epoch chosen. At their "
         "usual learning rates they end within a couple of points; at one rate for all "
-        "(0.01) they differ."
+        "(0.01) they differ.")
     )
     same = st.toggle(
-        "One learning rate for all", value=False, key="net-same-lr",
-        help="Off: each optimizer at its usual rate. On: one rate for all five.",
+        _("One learning rate for all"), value=False, key="net-same-lr",
+        help=_("Off: each optimizer at its usual rate. On: one rate for all five."),
     )
     cols = st.columns(6)
     if same:
         cols[0].select_slider(
-            "Learning rate", NET_LR_CHOICES, value=0.01, key="net-lr-all",
-            help="The learning rate all five optimizers use in this race.")
+            _("Learning rate"), NET_LR_CHOICES, value=0.01, key="net-lr-all",
+            help=_("The learning rate all five optimizers use in this race."))
     else:
         for col, name in zip(cols, race.OPTIMIZER_NAMES, strict=False):
             col.select_slider(
                 race.OPTIMIZER_LABELS[name], NET_LR_CHOICES,
                 value=race.USUAL_LEARNING_RATES[name], key=f"net-lr-{name}",
-                help=f"{race.OPTIMIZER_LABELS[name]}'s learning rate for this race.",
+                help=_("{OPTIMIZER_LABELS}'s learning rate for this race.").format(OPTIMIZER_LABELS=race.OPTIMIZER_LABELS[name]),
             )
     cols[5].number_input(
-        "Epochs", 5, 60, 20, step=5, key="net-epochs",
-        help="Passes over the 1,347 training digits, for each network.",
+        _("Epochs"), 5, 60, 20, step=5, key="net-epochs",
+        help=_("Passes over the 1,347 training digits, for each network."),
     )
-    st.button("Race", key="btn-net-race", type="primary",
+    st.button(_("Race"), key="btn-net-race", type="primary",
               on_click=panel.click("btn-net-race", start_race),
-              help="Train the five networks side by side (a few seconds in all).")
+              help=_("Train the five networks side by side (a few seconds in all)."))
     current = pg.room(RACE_ROOM)
     if current is None:
-        st.info("Press **Race** to train the five networks.", icon=":material/flag:")
+        st.info(_("Press **Race** to train the five networks."), icon=":material/flag:")
         return
     panel.show(
         live=lambda: pg.room(RACE_ROOM) is current and not current.done,
@@ -163,11 +164,11 @@ def network_race() -> None:
         progress=lambda: (current.progress, progress_text(current)),
         every=TICK_SECONDS,
         slot_wait=SLOT_WAIT_SECONDS,
-        doing="racing the optimizers",
+        doing=N_("racing the optimizers"),
     )
 
 
-@ui.guarded("starting the race")
+@ui.guarded(N_("starting the race"))
 def start_race() -> None:
     """The Race button: the settings as they are now (read before the page draws them)."""
     state = st.session_state
@@ -183,36 +184,38 @@ def start_race() -> None:
 
 def progress_text(current: race.NetworkRace) -> str:
     if current.done:
-        return "Race finished."
+        return _("Race finished.")
     done = {race.OPTIMIZER_LABELS[n]: t.epoch for n, t in current.trainers.items()}
-    return "Racing: " + ", ".join(f"{k} epoch {v}/{current.epochs}" for k, v in done.items())
+    return _("Racing: {progress}").format(progress=", ".join(
+        _("{optimizer} epoch {epoch}/{epochs}").format(optimizer=k, epoch=v, epochs=current.epochs)
+        for k, v in done.items()))
 
 
 # --------------------------------------------------------------------------- explainers
 
 
 def explainers() -> None:
-    st.subheader("What each one changes")
-    st.caption("g is the gradient of the loss for the current batch, η the learning rate, "
-               "θ the parameters; every operation is per parameter.")
+    st.subheader(_("What each one changes"))
+    st.caption(_("g is the gradient of the loss for the current batch, η the learning rate, "
+               "θ the parameters; every operation is per parameter."))
     for name in race.OPTIMIZER_NAMES:
         text, formula = race.EXPLAINERS[name]
         left, right = st.columns([2, 3])
-        left.markdown(f"**{race.OPTIMIZER_LABELS[name]}**: {text}")
+        left.markdown(f"**{race.OPTIMIZER_LABELS[name]}**: {_(text)}")
         right.latex(formula)
 
 
-st.title("Optimizers")
+st.title(_("Optimizers"))
 st.caption(
-    "Why Adam is not SGD: SGD, Momentum, AdaGrad, RMSProp and Adam race on 2-D loss surfaces "
-    "you can see whole, then train the same network on digits."
+    _("Why Adam is not SGD: SGD, Momentum, AdaGrad, RMSProp and Adam race on 2-D loss surfaces "
+    "you can see whole, then train the same network on digits.")
 )
 ui.show_notices(pg)
-with ui.friendly_errors("racing on the 2-D surface"):
+with ui.friendly_errors(N_("racing on the 2-D surface")):
     surface_race()
 st.divider()
-with ui.friendly_errors("setting up the network race"):
+with ui.friendly_errors(N_("setting up the network race")):
     network_race()
 st.divider()
-with ui.friendly_errors("explaining the optimizers"):
+with ui.friendly_errors(N_("explaining the optimizers")):
     explainers()

@@ -6,6 +6,7 @@ import os
 
 import streamlit as st
 
+from playground.common.i18n import N_, _
 from playground.shell import data, layout, live, ui
 from playground.sweep import controls, figures
 from playground.sweep import panel as sweep_panel
@@ -27,7 +28,7 @@ def budget(plan: controls.Plan) -> None:
                                   sv.measured_batch_seconds(dataset), sv.machine_speed(workers))
     st.markdown(f"**{sv.budget_line(len(plan.configs), seconds)}**")
     if plan.scheduler:
-        st.caption(f"With {workers} local processes; a cluster shares the runs among its workers.")
+        st.caption(_("With {workers} local processes; a cluster shares the runs among its workers.").format(workers=workers))
 
 
 def start(plan: controls.Plan) -> None:
@@ -37,7 +38,7 @@ def start(plan: controls.Plan) -> None:
         pg.rooms["sweep"] = sv.SweepState.start(plan.values, plan.configs, dataset,
                                        scheduler=plan.scheduler, n_jobs=plan.n_jobs)
     except sv.start_errors() as exc:
-        pg.notify("error", f"Couldn't start the sweep: {exc}")
+        pg.notify("error", _("Couldn't start the sweep: {exc}").format(exc=exc))
     st.rerun()
 
 
@@ -46,22 +47,22 @@ def buttons(plan: controls.Plan) -> None:
     running = state is not None and state.running
     left, right = st.container(key="sweep-actions").columns(2)
     if left.button(
-        "Run",
+        _("Run"),
         type="primary",
         icon=":material/play_arrow:",
         key="btn-sweep-run",
         disabled=running or plan.problem is not None,
         width="stretch",
-        help="Train every combination, several at once; the heatmap fills in as they finish.",
+        help=_("Train every combination, several at once; the heatmap fills in as they finish."),
     ):
         start(plan)
     if right.button(
-        "Cancel",
+        _("Cancel"),
         icon=":material/stop:",
         key="btn-sweep-cancel",
         disabled=not running,
         width="stretch",
-        help="Stop the runs not yet finished; the results so far are kept.",
+        help=_("Stop the runs not yet finished; the results so far are kept."),
     ):
         state.cancel()
         st.rerun()
@@ -71,8 +72,8 @@ def preview(plan: controls.Plan) -> None:
     """The grid the sweep will fill, empty."""
     x_key, y_key = list(plan.values)[:2]
     st.plotly_chart(
-        figures.sweep_heatmap(*sv.preview_grid(plan.values), sv.PARAMS[x_key].label,
-                              sv.PARAMS[y_key].label, "Validation accuracy: press Run to fill"),
+        figures.sweep_heatmap(*sv.preview_grid(plan.values), _(sv.PARAMS[x_key].label),
+                              _(sv.PARAMS[y_key].label), _("Validation accuracy: press Run to fill")),
         key="chart-sweep-heatmap",
         config={"displayModeBar": False},
     )
@@ -87,16 +88,16 @@ def show_sweep(state: sv.SweepState) -> None:
         draw=lambda: sweep_panel.draw(state),
         progress=lambda: (state.done_count / max(state.total, 1), state.status_line()),
         every=TICK_SECONDS,
-        doing="showing the sweep",
+        doing=N_("showing the sweep"),
     )
 
 
 # ----------------------------------------------------------------------------- page
 
-st.title("Sweep")
+st.title(_("Sweep"))
 st.caption(
-    "Train many networks at once, one per combination of settings, and watch a heatmap "
-    "of their accuracy fill in: where the learning rate is too low, just right, too high."
+    _("Train many networks at once, one per combination of settings, and watch a heatmap "
+    "of their accuracy fill in: where the learning rate is too low, just right, too high.")
 )
 ui.show_notices(pg)
 
@@ -111,7 +112,7 @@ with main_col, st.container(key="sweep-main"):
     if plan.problem:
         st.info(plan.problem, icon=":material/info:")
     else:
-        with ui.friendly_errors("estimating the sweep's time"):
+        with ui.friendly_errors(N_("estimating the sweep's time")):
             budget(plan)
     state = pg.room("sweep")
     if state is not None:
@@ -120,16 +121,16 @@ with main_col, st.container(key="sweep-main"):
     if state is None:
         layout.by_width(
             "sweep-tip",
-            wide=lambda: st.info("Pick the settings on the left and press **Run**.",
+            wide=lambda: st.info(_("Pick the settings on the left and press **Run**."),
                                  icon=":material/arrow_back:"),
-            narrow=lambda: st.info("Press **Run**, or first pick the settings below the grid.",
+            narrow=lambda: st.info(_("Press **Run**, or first pick the settings below the grid."),
                                    icon=":material/arrow_downward:"),
         )
         if plan.problem is None:
-            with ui.friendly_errors("drawing the empty grid"):
+            with ui.friendly_errors(N_("drawing the empty grid")):
                 preview(plan)
     else:
         show_sweep(state)
         if not state.running:
-            with ui.friendly_errors("showing the best run"):
+            with ui.friendly_errors(N_("showing the best run")):
                 sweep_panel.outcome(pg, state)

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from playground.common import vocab
+from playground.common.i18n import N_, _
 from playground.common.models import architecture_label
 from playground.common.runs import build_network
-from playground.common.vocab import FIELD_LABELS, RUNNING, TrainConfig
+from playground.common.vocab import RUNNING, TrainConfig, field_label
 from playground.shell import layout, live, ui
 from playground.train import panel as run_panel
 from playground.train import settings
@@ -28,10 +29,11 @@ def show_run(run) -> None:
         live=lambda: pg.run is run and run.status == RUNNING,
         step=lambda _checkpoint: train_view.train_piece(run),
         draw=lambda: run_panel.render_run(run, pg.runs, stream),
-        progress=lambda: (run.progress, f"Run #{run.run_id}: {run.status_line()}"),
+        progress=lambda: (run.progress, _("Run #{run_id}: {status}").format(
+            run_id=run.run_id, status=run.status_line())),
         every=TICK_SECONDS,
         slot_wait=SLOT_WAIT_SECONDS,
-        doing="training",
+        doing=N_("training"),
         background=True,
     )
 
@@ -47,15 +49,15 @@ def preview(config: TrainConfig) -> None:
         return
     run_panel.preview(config, net, shape, stream)
     st.caption(
-        f"Train will build a {architecture_label(net)}. Each tile is one hidden unit's "
-        "weight for every input pixel. Training shapes them."
+        _("Train will build a {architecture_label}. Each tile is one hidden unit's "
+        "weight for every input pixel. Training shapes them.").format(architecture_label=architecture_label(net))
     )
 
 
-st.title("Train")
+st.title(_("Train"))
 st.caption(
-    "Choose an architecture, press **Train** and watch the loss fall and the weights take "
-    "shape. Then go to **Draw** and see if it can read your handwriting."
+    _("Choose an architecture, press **Train** and watch the loss fall and the weights take "
+    "shape. Then go to **Draw** and see if it can read your handwriting.")
 )
 ui.show_notices(pg)
 
@@ -73,8 +75,8 @@ with main_col, st.container(key="train-main"):
         changed = run.config.architecture_changes(config)
         if changed:
             st.warning(
-                f"You changed the {', '.join(FIELD_LABELS[c] for c in changed)}. That needs a new "
-                "network: press **Reset**, then **Train**. The current run goes on as it was.",
+                _("You changed the {items}. That needs a new "
+                "network: press **Reset**, then **Train**. The current run goes on as it was.").format(items=', '.join(field_label(c) for c in changed)),
                 icon=":material/sync_problem:",
             )
         for note in train_view.live_change_notes(run.apply_live(config), run, config.epochs):
@@ -84,15 +86,15 @@ with main_col, st.container(key="train-main"):
         layout.by_width(
             "train-tip",
             wide=lambda: st.info(train_view.start_tip(config), icon=":material/arrow_back:"),
-            narrow=lambda: st.info(train_view.start_tip(config, settings="below the chart"),
+            narrow=lambda: st.info(train_view.start_tip(config, narrow=True),
                                    icon=":material/arrow_downward:"),
         )
-        with ui.friendly_errors("previewing the network"):
+        with ui.friendly_errors(N_("previewing the network")):
             preview(config)
     else:
         show_run(run)
 
 if pg.runs:
     st.divider()
-    with ui.friendly_errors("comparing runs"):
+    with ui.friendly_errors(N_("comparing runs")):
         run_panel.compare_runs(pg)

@@ -10,6 +10,26 @@ const WHITE = [255, 255, 255];
 // The boundary is a tint (at most this much of the class colour), so points stand out.
 const BOUNDARY_STRENGTH = 0.6;
 
+// The panel's own words, in the tab's language (Python sends them as ``data.words``);
+// "{name}" placeholders are filled from the values given.
+const WORDS = {
+  class: "class {i}", test_points: "test points", units: "{title}: {n} units",
+  scaled: "(colours scaled by 1/{n})", plane: "over the plane: {low} to {high}",
+  loss: "loss", accuracy: "accuracy", train: "train", test: "test", epoch: "epoch",
+  predicted: "predicted {j}", true: "true {i}", confusion: "Confusion matrix (test points)",
+  net_label: "The network: each unit's output over the plane, and the weights between units",
+  boundary_label: "The decision boundary with the points",
+  curves_label: "Train and test loss and accuracy per epoch", font: "sans-serif",
+};
+
+function W(data) {
+  return { ...WORDS, ...((data && data.words) || {}) };
+}
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
 function rgb(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 }
@@ -115,7 +135,7 @@ function drawBoundary(state, data) {
   ctx.lineWidth = 1;
   ctx.strokeRect(margin.left + 0.5, margin.top + 0.5, side - 1, side - 1);
   ctx.fillStyle = state.textColour;
-  ctx.font = "11px sans-serif";
+  ctx.font = `11px ${W(data).font}`;
   for (let v = -data.domain; v <= data.domain + 1e-9; v += 2) {
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
@@ -135,9 +155,9 @@ function drawBoundary(state, data) {
   ctx.restore();
   state.boundary.title.textContent = data.title;
   const legend = data.colours.map((c, i) =>
-    `<span><i style="background:${c}"></i>class ${i}</span>`).join("");
+    `<span><i style="background:${c}"></i>${fill(W(data).class, { i })}</span>`).join("");
   state.boundary.legend.innerHTML = legend +
-    (data.test ? '<span><i class="test"></i>test points</span>' : "");
+    (data.test ? `<span><i class="test"></i>${W(data).test_points}</span>` : "");
 }
 
 function boundaryHover(state, event) {
@@ -244,7 +264,7 @@ function drawNetwork(state, data) {
   // The titles: the longest form whose neighbours do not touch.
   const xs = columns.map((_, c) => left + c * pitch + tile / 2);
   const tooltips = columns.map((col) =>
-    col.kind === "hidden" ? `${col.title}: ${col.units.length} units` : col.title);
+    col.kind === "hidden" ? fill(W(data).units, { title: col.title, n: col.units.length }) : col.title);
   const layoutKey = `${JSON.stringify(forms)}|${width}`;
   if (state.network.titlesKey !== layoutKey) {
     state.network.titlesKey = layoutKey;
@@ -303,7 +323,7 @@ function drawNetwork(state, data) {
     });
   });
   ctx.fillStyle = state.textColour;
-  ctx.font = "11px sans-serif";
+  ctx.font = `11px ${W(data).font}`;
   ctx.textBaseline = "middle";
   ctx.textAlign = "right";
   columns[0].units.forEach((unit, j) => {
@@ -327,8 +347,9 @@ function networkHover(state, event) {
   for (const t of hit.tiles) {
     if (px >= t.x && px <= t.x + hit.tile && py >= t.y && py <= t.y + hit.tile) {
       const u = t.unit;
-      const scaled = u.scaled > 1 ? `\n(colours scaled by 1/${u.scaled})` : "";
-      return `${u.formula}\nover the plane: ${u.range[0]} to ${u.range[1]}${scaled}`;
+      const words = W(state.data);
+      const scaled = u.scaled > 1 ? "\n" + fill(words.scaled, { n: u.scaled }) : "";
+      return `${u.formula}\n` + fill(words.plane, { low: u.range[0], high: u.range[1] }) + scaled;
     }
   }
   let best = null;
@@ -361,14 +382,14 @@ function drawCurves(state, data) {
   const gap = 46;
   const panelWidth = (width - 44 - gap - 10) / 2;
   const panels = [
-    { x: 44, title: "loss", keys: [["loss", "train"], ["val_loss", "test"]], low: 0, high: null },
-    { x: 44 + panelWidth + gap, title: "accuracy", keys: [["accuracy", "train"], ["val_accuracy", "test"]], low: 0, high: 1 },
+    { x: 44, title: W(data).loss, percent: false, keys: [["loss", W(data).train], ["val_loss", W(data).test]], low: 0, high: null },
+    { x: 44 + panelWidth + gap, title: W(data).accuracy, percent: true, keys: [["accuracy", W(data).train], ["val_accuracy", W(data).test]], low: 0, high: 1 },
   ];
   const top = 24;
   const bottom = height - 26;
   const epochs = c.epoch;
   const last = Math.max(10, epochs.length ? epochs[epochs.length - 1] : 1);
-  ctx.font = "11px sans-serif";
+  ctx.font = `11px ${W(data).font}`;
   for (const p of panels) {
     let high = p.high;
     if (high === null) {
@@ -384,14 +405,14 @@ function drawCurves(state, data) {
     ctx.fillStyle = state.textColour;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    const fmt = (v) => (p.title === "accuracy" ? `${Math.round(v * 100)}%` : v.toFixed(2));
+    const fmt = (v) => (p.percent ? `${Math.round(v * 100)}%` : v.toFixed(2));
     ctx.fillText(fmt(high), p.x - 4, top);
     ctx.fillText(fmt(p.low), p.x - 4, bottom);
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     ctx.fillText("1", p.x, bottom + 3);
     ctx.fillText(String(last), p.x + panelWidth, bottom + 3);
-    ctx.fillText(`epoch`, p.x + panelWidth / 2, bottom + 3);
+    ctx.fillText(W(data).epoch, p.x + panelWidth / 2, bottom + 3);
     ctx.textBaseline = "bottom";
     ctx.textAlign = "left";
     const latest = p.keys.map(([key, name]) => {
@@ -428,11 +449,11 @@ function drawConfusion(state, data) {
   const k = cm.length;
   const shade = rgb(data.palette.count);
   let html = "<table><tr><th></th>";
-  for (let j = 0; j < k; j++) html += `<th>predicted ${j}</th>`;
+  for (let j = 0; j < k; j++) html += `<th>${fill(W(data).predicted, { j })}</th>`;
   html += "</tr>";
   cm.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0) || 1;
-    html += `<tr><th>true ${i}</th>`;
+    html += `<tr><th>${fill(W(data).true, { i })}</th>`;
     row.forEach((v) => {
       const t = v / total;
       const [r, g, b] = mix(WHITE, shade, t);
@@ -495,6 +516,12 @@ export default function (component) {
   const state = root ? root.__bd : build(parentElement);
   state.textColour = getComputedStyle(state.root).color || "#31333f";
   state.data = data;
+  // The words Python sends in the tab's language (the fixed HTML's are English until then).
+  const words = W(data);
+  state.root.querySelector(".bd-cm-title").textContent = words.confusion;
+  state.root.querySelector(".bd-net canvas").setAttribute("aria-label", words.net_label);
+  state.root.querySelector(".bd-out canvas").setAttribute("aria-label", words.boundary_label);
+  state.root.querySelector(".bd-curves canvas").setAttribute("aria-label", words.curves_label);
   drawNetwork(state, data);
   drawBoundary(state, data);
   drawCurves(state, data);

@@ -13,11 +13,13 @@ from typing import Any
 
 import streamlit as st
 
+from playground.common.i18n import FONT_FAMILY
+
 NAME = "mlp_playground_boundaries"
 _JS = (Path(__file__).with_name("canvas.js")).read_text(encoding="utf-8")
 _CSS = """
 .bd-root { position: relative; color: var(--st-text-color, #31333f);
-           font-family: var(--st-font, sans-serif); font-size: 13px; }
+           font-family: FONT_FAMILY; font-size: 13px; }
 .bd-grid { display: grid; grid-template-columns: minmax(0, 1.35fr) minmax(0, 1fr);
            grid-template-areas: "net out" "curves cm"; gap: 14px 24px; align-items: start; }
 .bd-net { grid-area: net; } .bd-out { grid-area: out; }
@@ -49,7 +51,7 @@ canvas { display: block; }
 }
 """
 
-_component = st.components.v2.component(NAME, html="", css=_CSS, js=_JS)
+_component = st.components.v2.component(NAME, html="", css=_CSS.replace("FONT_FAMILY", FONT_FAMILY), js=_JS)
 
 
 def live_panel(payload: dict[str, Any], key: str = "bd-live") -> None:

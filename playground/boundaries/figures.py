@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from playground.common.figures import NEGATIVE, POSITIVE, TRAIN_COLOUR, VAL_COLOUR
+from playground.common.i18n import FONT_FAMILY, _
 
 ORANGE = NEGATIVE
 BLUE = POSITIVE
@@ -136,6 +137,21 @@ def curves_payload(history: Mapping[str, Sequence[float]]) -> dict[str, list]:
     }
 
 
+def canvas_words() -> dict[str, str]:
+    """The panel's own words in the tab's language (``canvas.js`` fills ``{name}``)."""
+    return {
+        "class": _("class {i}"), "test_points": _("test points"), "units": _("{title}: {n} units"),
+        "scaled": _("(colours scaled by 1/{n})"), "plane": _("over the plane: {low} to {high}"),
+        "loss": _("loss"), "accuracy": _("accuracy"), "train": _("train"), "test": _("test"),
+        "epoch": _("epoch"), "predicted": _("predicted {j}"), "true": _("true {i}"),
+        "confusion": _("Confusion matrix (test points)"),
+        "net_label": _("The network: each unit's output over the plane, and the weights between units"),
+        "boundary_label": _("The decision boundary with the points"),
+        "curves_label": _("Train and test loss and accuracy per epoch"),
+        "font": FONT_FAMILY,
+    }
+
+
 def frame_payload(
     *,
     frame: int,
@@ -162,5 +178,6 @@ def frame_payload(
         "test": None if test is None else points_payload(*test),
         "network": network,
         "curves": curves_payload(history),
+        "words": canvas_words(),
         "confusion": np.asarray(confusion, dtype=np.int64).tolist(),
     }

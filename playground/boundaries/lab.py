@@ -33,7 +33,9 @@ import numpy as np
 
 from nn_core.data import datasets2d as d2
 from nn_core.recipe import Recipe
+from playground.common.i18n import N_, _, ngettext
 from playground.common.metrics import confusion_matrix
+from playground.common.runs import engine_reason
 from playground.common.urlstate import (
     MAX_SEED,
     QueryField,
@@ -43,7 +45,12 @@ from playground.common.urlstate import (
     read_query,
     write_query,
 )
-from playground.common.vocab import ACTIVATION_LABELS, ACTIVATIONS, OPTIMIZER_LABELS, OPTIMIZERS
+from playground.common.vocab import (
+    ACTIVATIONS,
+    OPTIMIZERS,
+    activation_label,
+    optimizer_label,
+)
 
 MAX_HIDDEN_LAYERS = 6
 MAX_UNITS = 8
@@ -162,13 +169,28 @@ def preset(config: BoundaryConfig) -> BoundaryConfig:
     return replace(config, **{**PRESET_COMMON, **PRESETS[config.data]})
 
 
+#: The datasets' names as shown (``nn_core`` names them in English: it knows no UI).
+DATA_LABELS = {
+    "circle": N_("Circle"), "xor": N_("XOR"), "gauss": N_("Gaussian"), "spiral": N_("Spiral"),
+    "moons": N_("Moons"), "blobs3": N_("Blobs (3 classes)"), "spiral3": N_("Spiral (3 classes)"),
+}
+
+
+def data_label(data: str) -> str:
+    """A dataset's name in the tab's language."""
+    return _(DATA_LABELS[data]) if data in DATA_LABELS else d2.LABELS.get(data, data)
+
+
 def preset_summary(data: str) -> str:
     chosen = {**PRESET_COMMON, **PRESETS[data]}
     features = ", ".join(d2.FEATURES[f][0] for f in chosen["features"])
-    layers = " and ".join(map(str, chosen["hidden"]))
-    unit_word = "layer" if len(chosen["hidden"]) == 1 else "layers"
-    return (f"features {features}; {len(chosen['hidden'])} hidden {unit_word} of {layers} "
-            f"tanh units; Adam at learning rate {chosen.get('learning_rate', 0.03):g}")
+    layers = _(" and ").join(map(str, chosen["hidden"]))
+    return ngettext(
+        "features {features}; {n} hidden layer of {layers} tanh units; Adam at learning rate {lr:g}",
+        "features {features}; {n} hidden layers of {layers} tanh units; Adam at learning rate {lr:g}",
+        len(chosen["hidden"]),
+    ).format(features=features, n=len(chosen["hidden"]), layers=layers,
+             lr=chosen.get("learning_rate", 0.03))
 
 
 # ----------------------------------------------------------------------------- the URL
@@ -245,8 +267,9 @@ def config_to_query(config: BoundaryConfig) -> dict[str, str]:
 PAGE_PATH = "boundaries"
 
 
-def share_link(base_url: str | None, config: BoundaryConfig) -> str:
-    """A link that opens the Boundaries page with ``config`` (no session token).
+def share_link(base_url: str | None, config: BoundaryConfig, lang: str | None = None) -> str:
+    """A link that opens the Boundaries page with ``config`` (no session token), in
+    ``lang`` if given.
 
     ``base_url`` is the address the page was opened with (any page of the app)."""
     from urllib.parse import urlencode, urlsplit
@@ -259,7 +282,8 @@ def share_link(base_url: str | None, config: BoundaryConfig) -> str:
         if last in ("train", "draw", "inspect", "sweep"):
             path = path[: -len(last) - 1]
         path += "/" + PAGE_PATH
-    return f"{parts.scheme}://{parts.netloc}{path}?{urlencode(config_to_query(config))}"
+    query = config_to_query(config) | ({"lang": lang} if lang else {})
+    return f"{parts.scheme}://{parts.netloc}{path}?{urlencode(query)}"
 
 
 # ----------------------------------------------------------------------------- the lab
@@ -429,9 +453,9 @@ class BoundaryLab:
         if history.diverged:
             self.playing = False
             self.message = (
-                f"Training stopped: {history.diverged_reason}. The weights from just before "
+                _("Training stopped: {diverged_reason}. The weights from just before "
                 "are kept. Lower the learning rate (or L1/L2), then press **Play** to carry "
-                "on, or **Reset**."
+                "on, or **Reset**.").format(diverged_reason=engine_reason(history.diverged_reason or ""))
             )
 
     # ------------------------------------------------------------------ looking
@@ -470,9 +494,9 @@ class BoundaryLab:
         """Every unit's output over a ``resolution``-square grid of the plane, layer by
         layer: the input features, each hidden layer, the output probabilities; each
         ``(resolution, resolution, units)`` (row ``i`` is ``x2 = axis[i]``)."""
-        _, points = d2.grid(resolution)
+        _unused, points = d2.grid(resolution)
         with np.errstate(all="ignore"):
-            _, activations = self.net.forward_trace(d2.features(points, self.config.features))
+            _unused, activations = self.net.forward_trace(d2.features(points, self.config.features))
         return [a.reshape(resolution, resolution, -1) for a in activations]
 
     def confusion(self, rows: str = "test") -> np.ndarray:
@@ -499,12 +523,11 @@ class BoundaryLab:
 
     def status_line(self) -> str:
         c = self.config
-        state = "playing" if self.playing else "paused"
-        return (
-            f"Epoch {self.epoch} · {state} · {d2.LABELS[c.data]}, "
-            f"{ACTIVATION_LABELS.get(c.activation, c.activation)}, "
-            f"{OPTIMIZER_LABELS.get(c.optimizer, c.optimizer)} lr {c.learning_rate:g}"
-        )
+        state = _("playing") if self.playing else _("paused")
+        return _("Epoch {epoch} · {state} · {data}, {activation}, {optimizer} lr {lr:g}").format(
+            epoch=self.epoch, state=state, data=data_label(c.data),
+            activation=activation_label(c.activation), optimizer=optimizer_label(c.optimizer),
+            lr=c.learning_rate)
 
 
 _CURVES = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -532,15 +555,15 @@ def unit_names(config: BoundaryConfig) -> list[list[str]]:
     names = [[d2.FEATURES[f][0] for f in config.features]]
     for layer, size in enumerate(config.hidden, start=1):
         names.append([f"h{layer},{j + 1}" for j in range(size)])
-    names.append([f"class {k}" for k in range(config.n_classes)])
+    names.append([_("class {k}").format(k=k) for k in range(config.n_classes)])
     return names
 
 
 def unit_formulas(net: Any, config: BoundaryConfig) -> list[list[str]]:
     """Each unit's formula with the current numbers, layer by layer (for hover text)."""
     names = unit_names(config)
-    formulas = [[f"input {name} = {d2.FEATURE_FORMULAS[f]}\n(from the point's coordinates "
-                 "x1, x2 in [−6, 6]; it lies in [−1, 1])"
+    formulas = [[_("input {name} = {FEATURE_FORMULAS}\n(from the point's coordinates "
+                 "x1, x2 in [−6, 6]; it lies in [−1, 1])").format(name=name, FEATURE_FORMULAS=d2.FEATURE_FORMULAS[f])
                  for name, f in zip(names[0], config.features, strict=True)]]
     act = config.activation
     n_layers = len(net.weights)
@@ -552,7 +575,8 @@ def unit_formulas(net: Any, config: BoundaryConfig) -> list[list[str]]:
             if layer < n_layers - 1:
                 column.append(f"{target} = {act}(\n{inner})")
             else:
-                column.append(f"P({target}) = softmax(z)[{j}], where\nz{j} = {inner}")
+                column.append(_("P({target}) = softmax(z)[{j}], where\nz{j} = {inner}").format(
+                    target=target, j=j, inner=inner))
         formulas.append(column)
     return formulas
 
@@ -616,8 +640,8 @@ def config_from_widgets(values: Mapping[str, Any], fallback: BoundaryConfig) -> 
     note = None
     if not chosen:
         chosen = fallback.features
-        note = "The network needs at least one input feature: kept " + ", ".join(
-            d2.FEATURES[f][0] for f in chosen) + "."
+        note = _("The network needs at least one input feature: kept {features}.").format(
+            features=", ".join(d2.FEATURES[f][0] for f in chosen))
     for name in ("noise", "ratio", "batch_size", "seed"):
         if name in changes:
             changes[name] = int(changes[name])
@@ -651,9 +675,9 @@ def remove_unit(config: BoundaryConfig, layer: int) -> BoundaryConfig:
 
 
 def column_titles(config: BoundaryConfig) -> list[str]:
-    titles = ["Input"]
-    titles += [f"Hidden {i}" for i in range(1, len(config.hidden) + 1)]
-    return [*titles, "Output"]
+    titles = [_("Input")]
+    titles += [_("Hidden {i}").format(i=i) for i in range(1, len(config.hidden) + 1)]
+    return [*titles, _("Output")]
 
 
 def live_frame(lab: BoundaryLab, snapshot: Snapshot | None = None) -> dict[str, Any]:
@@ -662,15 +686,15 @@ def live_frame(lab: BoundaryLab, snapshot: Snapshot | None = None) -> dict[str, 
 
     c = lab.config
     snap = snapshot or lab.snapshot()
-    _, proba = lab.boundary()
+    _unused, proba = lab.boundary()
     network = bf.network_payload(
         lab.neuron_maps(), lab.net.weights, unit_names(c), unit_formulas(lab.net, c),
         column_titles(c),
     )
     return bf.frame_payload(
         frame=lab.frames,
-        title=f"Epoch {snap.epoch} · test accuracy {snap.test_accuracy:.1%} · "
-              f"test loss {snap.test_loss:.3f}",
+        title=_("Epoch {epoch} · test accuracy {test_accuracy:.1%} · "
+              "test loss {test_loss:.3f}").format(epoch=snap.epoch, test_accuracy=snap.test_accuracy, test_loss=snap.test_loss),
         proba=proba, discretize=c.discretize, train=lab.points("train"),
         test=lab.points("test") if c.show_test else None, network=network,
         history=lab.history(), confusion=lab.confusion(), domain=d2.DOMAIN,

@@ -23,12 +23,13 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from playground.common.i18n import _
 from playground.common.vocab import (
     CHANCE_EPOCHS,
     CHANCE_MARGIN,
-    OPTIMIZER_LABELS,
     TrainConfig,
     format_lr,
+    optimizer_label,
 )
 
 #: Learning rates each optimizer usually works with on these datasets (low, high).
@@ -66,21 +67,21 @@ def causes(config: TrainConfig, history: Any, n_classes: int) -> list[str]:
     loss = list(history.loss)
     low, high = USUAL_LEARNING_RATES.get(config.optimizer, (1e-4, 1.0))
     lr = config.learning_rate
-    optimizer = OPTIMIZER_LABELS.get(config.optimizer, config.optimizer)
-    usual = f"{optimizer} usually wants {format_lr(low)} to {format_lr(high)}"
+    optimizer = optimizer_label(config.optimizer)
+    usual = _("{optimizer} usually wants {format_lr} to {format_lr2}").format(optimizer=optimizer, format_lr=format_lr(low), format_lr2=format_lr(high))
     guess = math.log(n_classes)
     loss_rose = len(loss) >= 2 and loss[-1] > loss[0] * 1.01
     above_guessing = bool(loss) and loss[-1] > guess * 1.05
     moved = abs(loss[0] - loss[-1]) / max(abs(loss[0]), 1e-12) if loss else 0.0
     if lr > high or loss_rose or (above_guessing and lr >= low):
         found.append(
-            f"the learning rate {format_lr(lr)} is too high: each step overshoots, so the loss "
-            f"{'rose' if loss_rose else 'cannot fall below guessing'} ({usual})"
+            _("the learning rate {format_lr} is too high: each step overshoots, so the loss "
+            "{value} ({usual})").format(format_lr=format_lr(lr), value='rose' if loss_rose else 'cannot fall below guessing', usual=usual)
         )
     elif lr < low and moved < 0.1:
         found.append(
-            f"the learning rate {format_lr(lr)} is too low: the loss has moved only "
-            f"{moved:.1%} ({usual})"
+            _("the learning rate {format_lr} is too low: the loss has moved only "
+            "{moved:.1%} ({usual})").format(format_lr=format_lr(lr), moved=moved, usual=usual)
         )
     health = list(getattr(history, "health", []))
     last = health[-1] if health else None
@@ -90,18 +91,18 @@ def causes(config: TrainConfig, history: Any, n_classes: int) -> list[str]:
         saturated = max(last["stuck"], default=0.0)
         if ratio < VANISHING_RATIO or saturated > STUCK_SHARE:
             found.append(
-                f"vanishing gradients: with {len(config.hidden)} {config.activation} layers the "
-                f"first layer's gradient is {ratio:.1e} of the last one's"
-                + (f" and {saturated:.0%} of a layer's units are saturated" if saturated > STUCK_SHARE
+                _("vanishing gradients: with {hidden} {activation} layers the "
+                "first layer's gradient is {ratio:.1e} of the last one's").format(hidden=len(config.hidden), activation=config.activation, ratio=ratio)
+                + (_(" and {saturated:.0%} of a layer's units are saturated").format(saturated=saturated) if saturated > STUCK_SHARE
                    else "")
-                + "; try ReLU, or Adam, or fewer layers"
+                + _("; try ReLU, or Adam, or fewer layers")
             )
     if config.activation in ("relu", "leaky_relu") and last:
         dead = max(last["stuck"], default=0.0)
         if dead > STUCK_SHARE:
             found.append(
-                f"dead ReLUs: {dead:.0%} of a hidden layer's units output 0 for every image, so "
-                "no gradient reaches them (a too-high learning rate often kills them)"
+                _("dead ReLUs: {dead:.0%} of a hidden layer's units output 0 for every image, so "
+                "no gradient reaches them (a too-high learning rate often kills them)").format(dead=dead)
             )
     return found
 
@@ -118,13 +119,13 @@ def chance_warning(config: TrainConfig, history: Any, n_classes: int) -> str | N
         return None
     chance = 1.0 / n_classes
     head = (
-        f"After {epochs} epochs the validation accuracy is {val_accuracy[-1]:.1%}, about "
-        f"chance ({chance:.0%} for {n_classes} classes): the network is guessing, not learning."
+        _("After {epochs} epochs the validation accuracy is {val_accuracy:.1%}, about "
+        "chance ({chance:.0%} for {n_classes} classes): the network is guessing, not learning.").format(epochs=epochs, val_accuracy=val_accuracy[-1], chance=chance, n_classes=n_classes)
     )
     found = causes(config, history, n_classes)
     if not found:
-        return head + " Try another learning rate or optimizer."
-    return head + " Likely cause: " + "; ".join(found) + "."
+        return head + _(" Try another learning rate or optimizer.")
+    return head + _(" Likely cause: ") + "; ".join(found) + "."
 
 
 def run_warning(config: TrainConfig, history: Any, n_classes: int) -> str | None:
@@ -140,10 +141,10 @@ def run_warning(config: TrainConfig, history: Any, n_classes: int) -> str | None
     worst = max(range(len(stuck)), key=stuck.__getitem__, default=None)
     if worst is None or stuck[worst] <= STUCK_SHARE:
         return None
-    kind = "dead (they output 0 for every image)" if config.activation in (
-        "relu", "leaky_relu") else "saturated (stuck at the flat ends of the curve)"
+    kind = _("dead (they output 0 for every image)") if config.activation in (
+        "relu", "leaky_relu") else _("saturated (stuck at the flat ends of the curve)")
     return (
-        f"{stuck[worst]:.0%} of hidden layer {worst + 1}'s units are {kind}: no gradient "
-        f"flows through them, so they have stopped learning. The learning rate "
-        f"{format_lr(config.learning_rate)} is probably too high; try a lower one."
+        _("{stuck:.0%} of hidden layer {worst}'s units are {kind}: no gradient "
+        "flows through them, so they have stopped learning. The learning rate "
+        "{format_lr} is probably too high; try a lower one.").format(stuck=stuck[worst], worst=worst + 1, kind=kind, format_lr=format_lr(config.learning_rate))
     )

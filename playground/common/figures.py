@@ -16,6 +16,13 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
+
+from playground.common.i18n import FONT_FAMILY, N_, _
+
+# Every figure names a font stack with Chinese fonts in it (the app shows in Chinese too).
+pio.templates["playground"] = go.layout.Template(layout={"font": {"family": FONT_FAMILY}})
+pio.templates.default = "plotly+playground"
 
 #: Positive values (weights, gradients, pushes): TensorFlow Playground's blue.
 POSITIVE = "#0877bd"
@@ -23,9 +30,14 @@ POSITIVE = "#0877bd"
 NEGATIVE = "#f59322"
 #: Zero, the middle of the diverging scale.
 ZERO = "#ffffff"
-#: The two ends in words, for legends and captions.
-POSITIVE_NAME, NEGATIVE_NAME = "blue", "orange"
+#: The two ends in words, for legends and captions (translated where shown: ``_(POSITIVE_NAME)``).
+POSITIVE_NAME, NEGATIVE_NAME = N_("blue"), N_("orange")
 SIGN_LEGEND = f"{POSITIVE_NAME} +, {NEGATIVE_NAME} −"
+
+
+def sign_legend() -> str:
+    """:data:`SIGN_LEGEND` in the tab's language."""
+    return f"{_(POSITIVE_NAME)} +, {_(NEGATIVE_NAME)} −"
 #: The diverging scale of every signed quantity: orange (most negative) through white
 #: (0) to blue (most positive). Use it with ``zmid=0`` and symmetric limits.
 DIVERGING = ((0.0, NEGATIVE), (0.5, ZERO), (1.0, POSITIVE))
@@ -182,7 +194,7 @@ def activation_curves(
         {"type": "scatter", "x": grid, "y": f, "mode": "lines", "name": f"f = {name}",
          "line": {"color": F_COLOUR, "width": 2},
          "hovertemplate": "z %{x:.3f}<br>f(z) %{y:.4g}<extra></extra>"},
-        {"type": "scatter", "x": grid, "y": slope, "mode": "lines", "name": "f′ (slope)",
+        {"type": "scatter", "x": grid, "y": slope, "mode": "lines", "name": _("f′ (slope)"),
          "line": {"color": SLOPE_COLOUR, "width": 2, "dash": "dash"},
          "hovertemplate": "z %{x:.3f}<br>f′(z) %{y:.4g}<extra></extra>"},
     ]
@@ -214,16 +226,16 @@ def activation_curves(
                  "customdata": both, "hovertemplate": hover + "<extra></extra>",
                  "showlegend": False},
                 {"type": "scatter", "x": z, "y": np.full(z.size, rug_y), "mode": "markers",
-                 "name": "the layer's z", "customdata": both,
+                 "name": _("the layer's z"), "customdata": both,
                  "marker": {"symbol": "line-ns-open", "size": 14, "color": MUTED,
                             "line": {"width": 2}},
                  "hovertemplate": hover + "<extra></extra>"},
             ]
         else:
             data.append({"type": "histogram", "x": z[np.isfinite(z)], "yaxis": "y2",
-                         "histnorm": "probability", "name": "the layer's z",
+                         "histnorm": "probability", "name": _("the layer's z"),
                          "marker": {"color": MUTED}, "opacity": 0.45,
-                         "hovertemplate": "z %{x}<br>%{y:.1%} of the values<extra></extra>"})
+                         "hovertemplate": _("z %{x}<br>%{y:.1%} of the values") + "<extra></extra>"})
             layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False,
                                 "tickformat": ".0%", "rangemode": "tozero"}
             layout["barmode"] = "overlay"

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from playground.common.vocab import ACTIVATION_LABELS
+from playground.common.i18n import N_, _, ngettext
+from playground.common.vocab import activation_label
 
 # Input sizes of the datasets the app knows, to recognise what an uploaded model reads.
 INPUT_SIZES = {"digits": 64, "mnist": 784}
@@ -26,7 +27,7 @@ class ModelOverflowError(ValueError):
     """The network's activations overflow on these inputs (weights far too large)."""
 
 
-OVERFLOW_ADVICE = (
+OVERFLOW_ADVICE = N_(
     "This model's numbers overflow on these images: its weights are far too large, as "
     "after a run that diverged. Train a new model on **Train** with a lower learning "
     "rate, or load another model."
@@ -43,9 +44,9 @@ def predict_proba(net: Any, X: np.ndarray) -> np.ndarray:
         text = str(exc).lower()
         if "overflow" not in text and "too large" not in text:
             raise  # a different mistake (e.g. the wrong number of inputs): not ours to reword
-        raise ModelOverflowError(OVERFLOW_ADVICE) from exc
+        raise ModelOverflowError(_(OVERFLOW_ADVICE)) from exc
     if not np.all(np.isfinite(proba)):
-        raise ModelOverflowError(OVERFLOW_ADVICE)
+        raise ModelOverflowError(_(OVERFLOW_ADVICE))
     return proba
 
 
@@ -63,14 +64,15 @@ class ActiveModel:
         return architecture_label(self.net)
 
     def describe(self) -> str:
-        acc = "" if self.test_accuracy is None else f" · test accuracy {self.test_accuracy:.1%}"
+        acc = "" if self.test_accuracy is None else _(" · test accuracy {accuracy:.1%}").format(
+            accuracy=self.test_accuracy)
         return f"{self.dataset} · {self.architecture}{acc} · {self.source}"
 
 
 def architecture_label(net: Any) -> str:
     """``64 → 64 → 10 ReLU MLP``."""
     sizes = " → ".join(str(s) for s in getattr(net, "layer_sizes", []))
-    act = ACTIVATION_LABELS.get(getattr(net, "activation", ""), getattr(net, "activation", ""))
+    act = activation_label(getattr(net, "activation", ""))
     return f"{sizes} {act} MLP".strip()
 
 
@@ -105,14 +107,19 @@ def plane_model_message(net: Any) -> str | None:
     if len(sizes) < 2 or not 1 <= sizes[0] <= len(FEATURES) or sizes[-1] not in DATASETS.values():
         return None
     n_in = sizes[0]
-    return (
-        f"This is a 2-D model from the Boundaries page: a network with {n_in} input"
-        f"{'s' if n_in != 1 else ''} (the features of a point of the plane) and "
-        f"{sizes[-1]} classes, {architecture_label(net)}. The sidebar loads digit models "
-        "(64 inputs for digits or 784 for MNIST, 10 classes), which answer on Draw and "
-        "Inspect, and the Boundaries page can't open a saved model: open **Boundaries** "
-        "to train a 2-D network there."
-    )
+    return ngettext(
+        "This is a 2-D model from the Boundaries page: a network with {n_in} input "
+        "(the features of a point of the plane) and {n_classes} classes, {architecture}. "
+        "The sidebar loads digit models (64 inputs for digits or 784 for MNIST, 10 classes), "
+        "which answer on Draw and Inspect, and the Boundaries page can't open a saved model: "
+        "open **Boundaries** to train a 2-D network there.",
+        "This is a 2-D model from the Boundaries page: a network with {n_in} inputs "
+        "(the features of a point of the plane) and {n_classes} classes, {architecture}. "
+        "The sidebar loads digit models (64 inputs for digits or 784 for MNIST, 10 classes), "
+        "which answer on Draw and Inspect, and the Boundaries page can't open a saved model: "
+        "open **Boundaries** to train a 2-D network there.",
+        n_in,
+    ).format(n_in=n_in, n_classes=sizes[-1], architecture=architecture_label(net))
 
 
 def load_model_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> tuple[Any, str]:
@@ -121,43 +128,43 @@ def load_model_bytes(data: bytes, max_bytes: int = MAX_MODEL_BYTES) -> tuple[Any
     Raises :class:`ModelFileError` with a message saying what to do instead.
     """
     if len(data) > max_bytes:
-        raise ModelFileError(
-            f"That file is {len(data) / MB:.1f} MB; models up to {max_bytes / MB:.0f} MB "
+        raise ModelFileError(_(
+            "That file is {size:.1f} MB; models up to {limit:.0f} MB "
             "can be loaded. Upload a model saved from this app."
-        )
+        ).format(size=len(data) / MB, limit=max_bytes / MB))
     if not data:
-        raise ModelFileError("That file is empty. Upload a .npz model saved from this app.")
+        raise ModelFileError(_("That file is empty. Upload a .npz model saved from this app."))
     from nn_core import MLP
 
     try:
         net = MLP.load(io.BytesIO(data), max_bytes=max_bytes)
     except Exception as exc:  # noqa: BLE001 - whatever is wrong with the file, say so politely
-        raise ModelFileError(
-            f"That file is not a model this app can read ({exc}). "
+        raise ModelFileError(_(
+            "That file is not a model this app can read ({problem}). "
             "Upload a .npz file made with this sidebar's “Download model (.npz)”."
-        ) from exc
+        ).format(problem=exc)) from exc
     dataset = infer_dataset(net)
     if dataset is None:
         plane = plane_model_message(net)
         if plane is not None:
             raise ModelFileError(plane)
-        raise ModelFileError(
-            f"This model has layers {list(getattr(net, 'layer_sizes', []))}; the app needs "
+        raise ModelFileError(_(
+            "This model has layers {layers}; the app needs "
             "64 inputs (digits) or 784 inputs (MNIST) and 10 outputs. Upload a digit "
             "model saved with this sidebar's “Download model (.npz)”."
-        )
+        ).format(layers=list(getattr(net, "layer_sizes", []))))
     if not all(np.all(np.isfinite(w)) for w in net.weights):
-        raise ModelFileError("This model's weights contain NaN or infinity; it can't be used.")
+        raise ModelFileError(_("This model's weights contain NaN or infinity; it can't be used."))
     # Finite weights can still be too large to use: try it on blank, full and random images.
     n_in = INPUT_SIZES[dataset]
     probe = np.vstack([np.zeros(n_in), np.ones(n_in), np.random.default_rng(0).random((8, n_in))])
     try:
         predict_proba(net, probe.astype(net.weights[0].dtype))
     except ValueError as exc:
-        raise ModelFileError(
+        raise ModelFileError(_(
             "This model's numbers overflow on ordinary images (its weights are far too "
             "large), so it can't read anything. Upload another model or train a new one."
-        ) from exc
+        )) from exc
     return net, dataset
 
 

@@ -21,23 +21,24 @@ from typing import Any
 
 import numpy as np
 
+from playground.common.i18n import N_, _, ngettext
 from playground.common.vocab import (
-    ACTIVATION_LABELS,
     ACTIVE_STATUSES,
     DIVERGED,
     DONE_STATUSES,
     FINISHED,
     LEARNING_RATES,
     MAX_GAP_SECONDS,
-    OPTIMIZER_LABELS,
     PAUSED,
     READY,
     RUNNING,
     STOPPED,
     TrainConfig,
+    activation_label,
     format_l2,
     format_lr,
     format_seconds,
+    optimizer_label,
 )
 
 
@@ -83,17 +84,18 @@ class RunRecord:
         config = self.config
         lr = format_lr(config.learning_rate)
         if self.lr_changes:
-            lr += "→" + "→".join(format_lr(v) for *_, v in self.lr_changes)
-        l2 = "" if config.l2 == 0 else f", L2 {format_l2(config.l2)}"
-        return (
-            f"#{self.run_id} {config.dataset} {config.hidden_label} "
-            f"{ACTIVATION_LABELS.get(config.activation, config.activation)}, "
-            f"{OPTIMIZER_LABELS.get(config.optimizer, config.optimizer)} lr {lr}, "
-            f"batch {config.batch_size}{l2}, {self.epochs_done} ep"
-        )
+            lr += "→" + "→".join(format_lr(v) for *_when, v in self.lr_changes)
+        l2 = "" if config.l2 == 0 else f", L2 {format_l2(config.l2)}"  # L2: a name, untranslated
+        return _(
+            "#{run_id} {dataset} {hidden} {activation}, {optimizer} lr {lr}, "
+            "batch {batch}{l2}, {epochs} ep"
+        ).format(run_id=self.run_id, dataset=config.dataset, hidden=config.hidden_label,
+                 activation=activation_label(config.activation),
+                 optimizer=optimizer_label(config.optimizer), lr=lr, batch=config.batch_size,
+                 l2=l2, epochs=self.epochs_done)
 
     def summary_row(self) -> dict[str, Any]:
-        """One row for the runs table."""
+        """One row for the runs table, by column key (``RUN_COLUMNS`` has their labels)."""
         return {
             "run": f"#{self.run_id}",
             "dataset": self.config.dataset,
@@ -109,8 +111,58 @@ class RunRecord:
             "test accuracy %": _percent(self.test_accuracy),
             "train accuracy %": _percent(self.train_accuracy),
             "time (s)": round(self.train_seconds, 2),
-            "ended": self.status,
+            "ended": status_label(self.status),
         }
+
+
+#: The runs table's column keys (``RunRecord.summary_row``) and the headers shown for them.
+RUN_COLUMNS = {
+    "run": N_("run"),
+    "dataset": N_("dataset"),
+    "hidden": N_("hidden"),
+    "activation": N_("activation"),
+    "optimizer": N_("optimizer"),
+    "learning rate": N_("learning rate"),
+    "epochs": N_("epochs"),
+    "batch": N_("batch"),
+    "L2": N_("L2"),
+    "seed": N_("seed"),
+    "test accuracy %": N_("test accuracy %"),
+    "train accuracy %": N_("train accuracy %"),
+    "time (s)": N_("time (s)"),
+    "ended": N_("ended"),
+}
+#: A run's status (``vocab.READY`` ...) as shown.
+STATUS_LABELS = {
+    READY: N_("ready"),
+    RUNNING: N_("running"),
+    PAUSED: N_("paused"),
+    FINISHED: N_("finished"),
+    STOPPED: N_("stopped"),
+    DIVERGED: N_("diverged"),
+}
+
+
+def status_label(status: str) -> str:
+    """A run's status in the tab's language."""
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def engine_reason(text: str) -> str:
+    """Why the engine said a run diverged (``nn_core`` speaks English: it knows no UI), in
+    the tab's language; a reason this table does not know is shown as the engine put it."""
+    import re
+
+    if text == "the loss stopped being a finite number":
+        return _("the loss stopped being a finite number")
+    if text == "the weights stopped being finite numbers":
+        return _("the weights stopped being finite numbers")
+    exploded = re.fullmatch(r"the loss exploded to (\S+), over (\S+)x its starting value \((\S+)\)",
+                            text)
+    if exploded:
+        return _("the loss exploded to {loss}, over {factor}x its starting value ({start})").format(
+            loss=exploded[1], factor=exploded[2], start=exploded[3])
+    return text
 
 
 class TrainingRun:
@@ -235,21 +287,21 @@ class TrainingRun:
 
     def status_line(self) -> str:
         """``Epoch 12/30 · lr 0.003 · 0.4 s so far · about 0.6 s left`` (or the final state)."""
-        head = f"Epoch {self.epochs_done}/{self.target_epochs}"
-        spent = f"{format_seconds(self.elapsed_seconds)} so far"
+        head = _("Epoch {epoch}/{epochs}").format(epoch=self.epochs_done, epochs=self.target_epochs)
+        spent = _("{time} so far").format(time=format_seconds(self.elapsed_seconds))
         lr = f"lr {format_lr(self.learning_rate)}"
         if self.status == RUNNING:
             left = self.seconds_left
-            tail = "estimating time left…" if left is None else f"about {format_seconds(left)} left"
+            tail = (_("estimating time left…") if left is None
+                    else _("about {time} left").format(time=format_seconds(left)))
             return f"{head} · {lr} · {spent} · {tail}"
         if self.status == PAUSED:
-            return f"{head} · paused · {lr} · {spent}"
+            return f"{head} · {status_label(PAUSED)} · {lr} · {spent}"
         if self.status == READY:
-            return f"{head} · ready"
-        return (
-            f"{head} · {self.status} in {format_seconds(self.elapsed_seconds)} "
-            f"({format_seconds(self.train_seconds)} of it computing{self._elsewhere()})"
-        )
+            return f"{head} · {status_label(READY)}"
+        return _("{head} · {status} in {time} ({computing} of it computing{elsewhere})").format(
+            head=head, status=status_label(self.status), time=format_seconds(self.elapsed_seconds),
+            computing=format_seconds(self.train_seconds), elsewhere=self._elsewhere())
 
     def _elsewhere(self) -> str:
         """The rest of the wall time, named, and the live view drawn alongside. A run
@@ -259,10 +311,14 @@ class TrainingRun:
         text = ""
         rest = self._wall_seconds - self.train_seconds
         if rest >= 0.05:
-            text += f", {format_seconds(rest)} waiting between pieces of training"
+            text += _(", {time} waiting between pieces of training").format(
+                time=format_seconds(rest))
         if self.frames:
-            text += (f"; the live view drew {self.frames} frames alongside "
-                     f"({format_seconds(self.chart_seconds)} of the server's time)")
+            text += ngettext(
+                "; the live view drew {frames} frame alongside ({time} of the server's time)",
+                "; the live view drew {frames} frames alongside ({time} of the server's time)",
+                self.frames,
+            ).format(frames=self.frames, time=format_seconds(self.chart_seconds))
         return text
 
     @property
@@ -384,21 +440,23 @@ class TrainingRun:
         except ValueError:  # the engine refuses to score when the activations overflow
             self.test_accuracy = self.train_accuracy = None
         if status == DIVERGED:
-            epoch, _ = self.diverged_at or (self.epochs_done + 1, 0)
+            epoch, _batch = self.diverged_at or (self.epochs_done + 1, 0)
             lower = [lr for lr in LEARNING_RATES if lr <= self.learning_rate / 5]
             suggestion = format_lr(lower[-1] if lower else LEARNING_RATES[0])
             kept = (
-                "The weights from before that step were kept."
+                _("The weights from before that step were kept.")
                 if self.is_usable
-                else "Its weights grew too large to read images any more."
+                else _("Its weights grew too large to read images any more.")
             )
-            reason = self.history.diverged_reason or "the loss stopped being a finite number"
-            self.message = (
-                f"Training diverged in epoch {epoch}: {reason}. {kept} The learning rate "
-                f"{format_lr(self.learning_rate)} is too high for these settings: try a lower "
-                f"learning rate (for example {suggestion}) and press Train again. Draw and Inspect keep "
+            reason = engine_reason(self.history.diverged_reason
+                                   or _("the loss stopped being a finite number"))
+            self.message = _(
+                "Training diverged in epoch {epoch}: {reason}. {kept} The learning rate "
+                "{lr} is too high for these settings: try a lower "
+                "learning rate (for example {suggestion}) and press Train again. Draw and Inspect keep "
                 "using the previous model, if there was one."
-            )
+            ).format(epoch=epoch, reason=reason, kept=kept, lr=format_lr(self.learning_rate),
+                     suggestion=suggestion)
         # Last: the page reads a run without its lock, and an ended run must show its
         # scores and message from the first frame that sees it ended.
         self.status = status

@@ -12,11 +12,17 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from playground.common import sessions
+from playground.common import i18n, sessions
 from playground.common.diagnosis import is_at_chance
+from playground.common.i18n import _
 from playground.common.models import ActiveModel
 from playground.common.runs import RunRecord, TrainingRun
-from playground.common.urlstate import SESSION_PARAM, config_from_query, config_to_query
+from playground.common.urlstate import (
+    LANG_PARAM,
+    SESSION_PARAM,
+    config_from_query,
+    config_to_query,
+)
 from playground.common.vocab import DIVERGED, PAUSED, RUNNING, TrainConfig
 
 STATE_KEY = "playground"
@@ -50,6 +56,8 @@ class Playground:
     #: sweep, Draw's personal set, the Optimizers race, the tutorial's history ...):
     #: kept across reloads like the runs. Common code never looks inside.
     rooms: dict[str, Any] = field(default_factory=dict)
+    #: The language this tab is shown in (``i18n.LANGUAGES``; ``?lang=`` in the address).
+    lang: str = i18n.DEFAULT_LANGUAGE
 
     def room(self, name: str, make: Any = None) -> Any:
         """The feature ``name``'s state; made with ``make()`` on first use if given."""
@@ -96,7 +104,7 @@ class Playground:
                 net=run.net,
                 dataset=run.config.dataset,
                 test_accuracy=run.test_accuracy,
-                source=f"run #{run.run_id}",
+                source=_("run #{run_id}").format(run_id=run.run_id),
             )
             if not self.model_at_chance:
                 self.last_good_model = None
@@ -130,10 +138,11 @@ class Playground:
         try:
             return self.train(config, dataset)
         except ValueError as exc:
-            self.notify("error", f"Can't start training: {exc}. Change that setting and try again.")
+            self.notify("error", _("Can't start training: {problem}. Change that setting and try "
+                                   "again.").format(problem=exc))
         except MemoryError:
             self.notify(
-                "error", "Not enough memory for this network: use fewer or smaller hidden layers."
+                "error", _("Not enough memory for this network: use fewer or smaller hidden layers.")
             )
         return None
 
@@ -184,10 +193,10 @@ class Playground:
 
 
 def missing_dataset_message(name: str, exc: Exception) -> str:
-    return (
-        f"The {name} dataset isn't on this machine yet ({exc}). "
+    return _(
+        "The {dataset} dataset isn't on this machine yet ({problem}). "
         "Download it on the Train page, or use the bundled digits dataset."
-    )
+    ).format(dataset=name, problem=exc)
 
 
 def get_playground(
@@ -195,13 +204,16 @@ def get_playground(
     query: Mapping[str, Any] | None = None,
     store: sessions.SessionStore | None = None,
     read_settings: bool = True,
+    default_lang: str = i18n.DEFAULT_LANGUAGE,
 ) -> Playground:
     """The session's :class:`Playground`, found or made on the session's first page run.
 
     On that first run, a ``sid`` in ``query`` that ``store`` knows is a reloaded
     tab: its state comes back. Otherwise a new one starts, with the settings the
     link's parameters ask for (a note for each refused value). Settings in the
-    link win over restored ones: someone edited the address.
+    link win over restored ones: someone edited the address. The language comes from
+    the link's ``lang`` (any page), else the restored tab, else ``default_lang`` (the
+    browser's language).
     """
     pg = session_state.get(STATE_KEY)
     if isinstance(pg, Playground):
@@ -211,24 +223,39 @@ def get_playground(
     restored = store.get(token) if store is not None and token else None
     # Only the Train page's own link carries training settings (read_settings).
     train_query = query if read_settings else {}
-    if isinstance(restored, Playground):
-        pg = restored
-        pg.config, notes = config_from_query(train_query, pg.config)
-    else:
-        pg = Playground()
-        pg.config, notes = config_from_query(train_query)
-        if token and store is not None:
-            pg.notify("info", "That tab's earlier session has expired: starting afresh.")
-    for note in notes:
+    pg = restored if isinstance(restored, Playground) else Playground()
+    lang_note = read_language(pg, query, getattr(restored, "lang", default_lang))
+    with i18n.using(pg.lang):  # the notes in the tab's language
+        if pg is restored:
+            pg.config, notes = config_from_query(train_query, pg.config)
+        else:
+            pg.config, notes = config_from_query(train_query)
+            if token and store is not None:
+                pg.notify("info", _("That tab's earlier session has expired: starting afresh."))
+    for note in [*lang_note, *notes]:
         pg.notify("warning", note)
     session_state[STATE_KEY] = pg
     return pg
 
 
+def read_language(pg: Playground, query: Mapping[str, Any], fallback: str) -> list[str]:
+    """Set ``pg.lang`` from the link's ``lang`` (else ``fallback``); a note if it was refused."""
+    raw = query.get(LANG_PARAM)
+    text = str(raw[-1] if isinstance(raw, list) and raw else raw or "").strip()[:100]
+    chosen = i18n.normalise(text)
+    pg.lang = chosen or i18n.normalise(fallback) or i18n.DEFAULT_LANGUAGE
+    if raw is None or chosen is not None:
+        return []
+    with i18n.using(pg.lang):
+        return [_("`{name}={value}` isn't valid (use {allowed}); kept {name}={kept}.").format(
+            name=LANG_PARAM, value=text[:30], allowed=_("one of {options}").format(
+                options=", ".join(i18n.LANGUAGES)), kept=pg.lang)]
+
+
 def url_params(pg: Playground, page_params: Mapping[str, str] | None = None) -> dict[str, str]:
-    """What the address bar should say for this tab: its settings and its token.
+    """What the address bar should say for this tab: its settings, its language and its token.
 
     ``page_params``: the page on screen has settings of its own (Boundaries), shown
     instead of the Train settings."""
     own = config_to_query(pg.config) if page_params is None else dict(page_params)
-    return {**own, SESSION_PARAM: pg.token}
+    return {**own, LANG_PARAM: getattr(pg, "lang", i18n.DEFAULT_LANGUAGE), SESSION_PARAM: pg.token}

@@ -18,16 +18,19 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from playground.common import vocab
+from playground.common.i18n import _
 
 #: The per-tab token that keys the server-side session store (see ``sessions``).
 SESSION_PARAM = "sid"
+#: The tab's language (``zh`` or ``en``), on every page's link (see ``i18n``).
+LANG_PARAM = "lang"
 MAX_SEED = 2**31 - 1
 
 
 def choice(options: tuple) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         if text not in options:
-            raise ValueError(f"one of {', '.join(options)}")
+            raise ValueError(_("one of {options}").format(options=", ".join(options)))
         return text
 
     return parse
@@ -43,7 +46,7 @@ def number_in(options: tuple[float, ...]) -> Callable[[str], float]:
         for option in options:
             if math.isclose(value, option, rel_tol=1e-9, abs_tol=1e-15):
                 return option
-        raise ValueError("one of " + ", ".join(f"{o:g}" for o in options))
+        raise ValueError(_("one of {options}").format(options=", ".join(f"{o:g}" for o in options)))
 
     return parse
 
@@ -51,7 +54,7 @@ def number_in(options: tuple[float, ...]) -> Callable[[str], float]:
 def int_between(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         if not re.fullmatch(r"[0-9]{1,10}", text) or not low <= int(text) <= high:
-            raise ValueError(f"a whole number from {low} to {high}")
+            raise ValueError(_("a whole number from {low} to {high}").format(low=low, high=high))
         return int(text)
 
     return parse
@@ -60,10 +63,11 @@ def int_between(low: int, high: int) -> Callable[[str], int]:
 def _hidden(text: str) -> tuple[int, ...]:
     parts = text.split("-")
     if not 1 <= len(parts) <= vocab.MAX_HIDDEN_LAYERS or not all(re.fullmatch(r"[0-9]{1,4}", p) for p in parts):
-        raise ValueError(f"1 to {vocab.MAX_HIDDEN_LAYERS} layer sizes joined by '-', e.g. 64-32")
+        raise ValueError(_("1 to {max_layers} layer sizes joined by '-', e.g. 64-32").format(
+            max_layers=vocab.MAX_HIDDEN_LAYERS))
     sizes = tuple(int(p) for p in parts)
     if any(s not in vocab.LAYER_SIZES for s in sizes):
-        raise ValueError("layer sizes from " + ", ".join(map(str, vocab.LAYER_SIZES)))
+        raise ValueError(_("layer sizes from {sizes}").format(sizes=", ".join(map(str, vocab.LAYER_SIZES))))
     return sizes
 
 
@@ -71,7 +75,7 @@ def _dataset(text: str) -> str:
 
     names = vocab.dataset_names()
     if text not in names:
-        raise ValueError(f"one of {', '.join(names)}")
+        raise ValueError(_("one of {options}").format(options=", ".join(names)))
     return text
 
 
@@ -118,7 +122,8 @@ def read_query(
             value = spec.parse(text)
         except ValueError as exc:
             shown = spec.format(getattr(defaults, spec.config_field))
-            notes.append(f"`{name}={text[:30]}` isn't valid (use {exc}); kept {name}={shown}.")
+            notes.append(_("`{name}={value}` isn't valid (use {allowed}); kept {name}={kept}.").format(
+                name=name, value=text[:30], allowed=exc, kept=shown))
             continue
         changes[spec.config_field] = value
     return replace(defaults, **changes), notes
@@ -144,9 +149,11 @@ def config_to_query(config: vocab.TrainConfig) -> dict[str, str]:
     return write_query(config, QUERY_FIELDS)
 
 
-def share_link(base_url: str | None, config: vocab.TrainConfig) -> str:
-    """A link that opens the Train page with ``config``'s settings (and no session token)."""
+def share_link(base_url: str | None, config: vocab.TrainConfig, lang: str | None = None) -> str:
+    """A link that opens the Train page with ``config``'s settings (and no session token),
+    in ``lang`` if given."""
     from urllib.parse import urlencode
 
     base = (base_url or "http://localhost:8501").split("?")[0].rstrip("/")
-    return f"{base}/?{urlencode(config_to_query(config))}"
+    query = config_to_query(config) | ({LANG_PARAM: lang} if lang else {})
+    return f"{base}/?{urlencode(query)}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nn_core.recipe import Recipe
+from playground.common.i18n import N_, _
 
 # Choices offered by the Train page (kept here so tests and pages agree).
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "identity")
@@ -31,18 +32,18 @@ CHANCE_MARGIN = 0.05
 CHANCE_EPOCHS = 5
 
 ACTIVATION_LABELS = {
-    "relu": "ReLU",
-    "leaky_relu": "leaky ReLU",
-    "tanh": "tanh",
-    "sigmoid": "sigmoid",
-    "identity": "none (linear)",
+    "relu": N_("ReLU"),
+    "leaky_relu": N_("leaky ReLU"),
+    "tanh": N_("tanh"),
+    "sigmoid": N_("sigmoid"),
+    "identity": N_("none (linear)"),
 }
 OPTIMIZER_LABELS = {
-    "adam": "Adam",
-    "sgd": "SGD",
-    "momentum": "SGD + momentum",
-    "rmsprop": "RMSProp",
-    "adagrad": "AdaGrad",
+    "adam": N_("Adam"),
+    "sgd": N_("SGD"),
+    "momentum": N_("SGD + momentum"),
+    "rmsprop": N_("RMSProp"),
+    "adagrad": N_("AdaGrad"),
 }
 
 # Status values of a run.
@@ -62,16 +63,31 @@ ARCHITECTURE_FIELDS = ("dataset", "hidden", "activation", "optimizer", "seed")
 LIVE_FIELDS = ("learning_rate", "epochs", "batch_size", "l2")
 
 FIELD_LABELS = {
-    "dataset": "dataset",
-    "hidden": "hidden layers",
-    "activation": "activation",
-    "optimizer": "optimizer",
-    "seed": "seed",
-    "learning_rate": "learning rate",
-    "epochs": "epochs",
-    "batch_size": "batch size",
-    "l2": "L2",
+    "dataset": N_("dataset"),
+    "hidden": N_("hidden layers"),
+    "activation": N_("activation"),
+    "optimizer": N_("optimizer"),
+    "seed": N_("seed"),
+    "learning_rate": N_("learning rate"),
+    "epochs": N_("epochs"),
+    "batch_size": N_("batch size"),
+    "l2": N_("L2"),
 }
+
+
+def activation_label(name: str) -> str:
+    """The activation's name shown to people, in the tab's language."""
+    return _(ACTIVATION_LABELS[name]) if name in ACTIVATION_LABELS else name
+
+
+def optimizer_label(name: str) -> str:
+    """The optimizer's name shown to people, in the tab's language."""
+    return _(OPTIMIZER_LABELS[name]) if name in OPTIMIZER_LABELS else name
+
+
+def field_label(name: str) -> str:
+    """A TrainConfig field's name in a sentence ("learning rate"), in the tab's language."""
+    return _(FIELD_LABELS[name]) if name in FIELD_LABELS else name
 
 
 def format_lr(value: float) -> str:
@@ -80,7 +96,7 @@ def format_lr(value: float) -> str:
 
 
 def format_l2(value: float) -> str:
-    return "off" if value == 0 else f"{value:g}"
+    return _("off") if value == 0 else f"{value:g}"
 
 
 def format_seconds(seconds: float) -> str:
@@ -88,11 +104,11 @@ def format_seconds(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "?"
     if seconds < 10:
-        return f"{seconds:.1f} s"
+        return _("{seconds:.1f} s").format(seconds=seconds)
     if seconds < 60:
-        return f"{seconds:.0f} s"
+        return _("{seconds:.0f} s").format(seconds=seconds)
     minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes} min {secs} s"
+    return _("{minutes} min {seconds} s").format(minutes=minutes, seconds=secs)
 
 
 @dataclass(frozen=True)
@@ -105,17 +121,20 @@ class TrainConfig(Recipe):
     def validate(self) -> None:
         """Raise ValueError naming the first bad setting."""
         if not 1 <= len(self.hidden) <= MAX_HIDDEN_LAYERS:
-            raise ValueError(f"use 1 to {MAX_HIDDEN_LAYERS} hidden layers, not {len(self.hidden)}")
+            raise ValueError(_("use 1 to {max_layers} hidden layers, not {layers}").format(
+                max_layers=MAX_HIDDEN_LAYERS, layers=len(self.hidden)))
         if any(h < 1 for h in self.hidden):
-            raise ValueError("every hidden layer needs at least one unit")
+            raise ValueError(_("every hidden layer needs at least one unit"))
         if not (0 < self.learning_rate <= 10):
-            raise ValueError(f"learning rate must be positive, got {self.learning_rate}")
+            raise ValueError(_("learning rate must be positive, got {value}").format(
+                value=self.learning_rate))
         if not 1 <= self.epochs <= 10_000:
-            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
+            raise ValueError(_("epochs must be at least 1, got {value}").format(value=self.epochs))
         if self.batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
+            raise ValueError(_("batch size must be at least 1, got {value}").format(
+                value=self.batch_size))
         if self.l2 < 0:
-            raise ValueError(f"L2 must be 0 or positive, got {self.l2}")
+            raise ValueError(_("L2 must be 0 or positive, got {value}").format(value=self.l2))
 
     def layer_sizes(self, n_features: int, n_classes: int) -> list[int]:
         return [int(n_features), *self.hidden, int(n_classes)]
@@ -184,16 +203,16 @@ def config_from_widgets(values: Mapping[str, Any], fallback: TrainConfig) -> Tra
 # --------------------------------------------------------------------------- datasets
 
 DATASET_LABELS = {
-    "digits": "Digits 8×8 (bundled, 1,797 images)",
-    "mnist-sample": "MNIST sample 28×28 (bundled, 8,000 images)",
-    "mnist": "MNIST 28×28 (70,000 images, 12 MB download)",
-    "fashion-mnist": "Fashion-MNIST 28×28 (clothes, 31 MB download)",
+    "digits": N_("Digits 8×8 (bundled, 1,797 images)"),
+    "mnist-sample": N_("MNIST sample 28×28 (bundled, 8,000 images)"),
+    "mnist": N_("MNIST 28×28 (70,000 images, 12 MB download)"),
+    "fashion-mnist": N_("Fashion-MNIST 28×28 (clothes, 31 MB download)"),
 }
 DISPLAY_NAMES = {
-    "digits": "digits",
-    "mnist-sample": "MNIST sample",
-    "mnist": "MNIST",
-    "fashion-mnist": "Fashion-MNIST",
+    "digits": N_("digits"),
+    "mnist-sample": N_("MNIST sample"),
+    "mnist": N_("MNIST"),
+    "fashion-mnist": N_("Fashion-MNIST"),
 }
 IMAGE_SHAPES = {
     "digits": (8, 8),
@@ -204,14 +223,28 @@ IMAGE_SHAPES = {
 DOWNLOAD_MB = {"mnist": 12, "fashion-mnist": 31}
 
 
+#: Each dataset's label without its size note: what fits a select box.
+DATASET_SHORT_LABELS = {
+    "digits": N_("Digits 8×8"),
+    "mnist-sample": N_("MNIST sample 28×28"),
+    "mnist": N_("MNIST 28×28"),
+    "fashion-mnist": N_("Fashion-MNIST 28×28"),
+}
+
+
 def dataset_label(name: str) -> str:
-    return DATASET_LABELS.get(name, name)
+    return _(DATASET_LABELS[name]) if name in DATASET_LABELS else name
 
 
 def dataset_short_label(name: str) -> str:
     """The label without its size note ("Digits 8×8"): what fits a select box, whose
     one line clips longer text (the radio buttons on Train wrap the long label)."""
-    return DATASET_LABELS.get(name, name).split(" (")[0]
+    return _(DATASET_SHORT_LABELS[name]) if name in DATASET_SHORT_LABELS else name
+
+
+def display_name(name: str) -> str:
+    """The dataset's name in a sentence ("MNIST sample"), in the tab's language."""
+    return _(DISPLAY_NAMES[name]) if name in DISPLAY_NAMES else name
 
 
 def dataset_names() -> tuple[str, ...]:

@@ -18,25 +18,26 @@ from typing import Any
 
 import numpy as np
 
+from playground.common.i18n import N_, _, ngettext
 from playground.common.models import predict_proba
 
-BLANK_HINT = "Draw one digit, large and centred, with white ink."
+BLANK_HINT = N_("Draw one digit, large and centred, with white ink.")
 FULL_HINT = (
-    "Nothing stands out as a digit: the canvas is (almost) all ink. "
-    "Press **Clear** and draw one digit, large and centred."
+    N_("Nothing stands out as a digit: the canvas is (almost) all ink. "
+    "Press **Clear** and draw one digit, large and centred.")
 )
 
 
 def blank_hint(rgba: np.ndarray | None) -> str:
     """What to say when :func:`read_drawing` finds nothing to read on this canvas image."""
     if rgba is None:
-        return BLANK_HINT
+        return _(BLANK_HINT)
     rgba = np.asarray(rgba)
     if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.size == 0:
-        return BLANK_HINT
+        return _(BLANK_HINT)
     rgba = rgba.astype(np.float32) / 255.0 if rgba.dtype == np.uint8 else rgba.astype(np.float32)
     ink = rgba[..., :3].mean(axis=2) * rgba[..., 3]
-    return FULL_HINT if float(np.mean(ink > 0.5)) > 0.5 else BLANK_HINT
+    return _(FULL_HINT) if float(np.mean(ink > 0.5)) > 0.5 else _(BLANK_HINT)
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,9 @@ def class_name(names: list[str], digit: int) -> str:
 def prediction_caption(reading: DrawingReading, flagged: bool, strokes: int) -> str:
     """The line under the Prediction: ``56% sure · not a digit? · 1 stroke``."""
     return (
-        f"{reading.confidence:.0%} sure"
-        + (" · not a digit?" if flagged else "")
-        + (f" · {strokes} stroke{'s' if strokes != 1 else ''}" if strokes else "")
+        _("{confidence:.0%} sure").format(confidence=reading.confidence)
+        + (_(" · not a digit?") if flagged else "")
+        + (ngettext(" · {n} stroke", " · {n} strokes", strokes).format(n=strokes) if strokes else "")
     )
 
 
@@ -220,12 +221,12 @@ def not_a_digit_message(novelty: Any, reading: DrawingReading, names: list[str])
     guess = class_name(names, reading.digit)
     share = min(novelty.percentile, 0.999)
     why = (
-        "its shape is unlike any digit's" if novelty.view == "shape"
-        else "the network's hidden units respond to it unlike to any digit"
+        _("its shape is unlike any digit's") if novelty.view == "shape"
+        else _("the network's hidden units respond to it unlike to any digit")
     )
     return (
-        f"That doesn't look like a digit: {why} (stranger than {share:.1%} of ordinary "
-        f"drawn digits). The best guess below, **{guess}**, is only a guess."
+        _("That doesn't look like a digit: {why} (stranger than {share:.1%} of ordinary "
+        "drawn digits). The best guess below, **{guess}**, is only a guess.").format(why=why, share=share, guess=guess)
     )
 
 

@@ -26,9 +26,16 @@ from playground.common.figures import (
     square_image_axes,
     symmetric_limit,
 )
+from playground.common.i18n import _
 
 #: The push's legend in words: the app's sign colours.
 PUSH_LEGEND = f"{POSITIVE_NAME} up, {NEGATIVE_NAME} down"
+
+
+def push_legend() -> str:
+    """:data:`PUSH_LEGEND` in the tab's language."""
+    return _("{positive} up, {negative} down").format(positive=_(POSITIVE_NAME),
+                                                      negative=_(NEGATIVE_NAME))
 
 # The app's sign colours, see-through at 0 so the drawing shows beneath: the positive
 # colour where the pixel pushed the score up, the negative one where it pushed it down.
@@ -59,17 +66,19 @@ def attribution_overlay(
             go.Heatmap(
                 z=attribution, colorscale=_OVERLAY, zmin=-limit, zmax=limit, zmid=0.0,
                 xgap=1 if small else 0, ygap=1 if small else 0,
-                colorbar={"title": {"text": "push"}, "thickness": 10, "tickformat": ".2f"},
-                hovertemplate="row %{y}, column %{x}<br>pushed the score by %{z:+.3f}<extra></extra>",
+                colorbar={"title": {"text": _("push")}, "thickness": 10, "tickformat": ".2f"},
+                hovertemplate=_("row %{y}, column %{x}<br>pushed the score by %{z:+.3f}")
+                + "<extra></extra>",
             ),
         ]
     )
     square_image_axes(fig)
-    why = f"Why {class_name}?" if is_answer else f"Why not {class_name}?"
+    why = (_("Why {class_name}?") if is_answer else _("Why not {class_name}?")).format(
+        class_name=class_name)
     fig.update_layout(
         height=260,
         margin=MARGIN,
-        title={"text": f"{why} {PUSH_LEGEND.capitalize()}"},
+        title={"text": f"{why} {push_legend().capitalize()}"},
         plot_bgcolor="#333333",
     )
     return fig
@@ -92,7 +101,7 @@ def unit_tiles(
     gap = 0.02
     width = (1.0 - gap * (n - 1)) / n
     data, layout = [], {"annotations": []}
-    for i, ((unit, activation, contribution, _), tile) in enumerate(zip(units, images, strict=True)):
+    for i, ((unit, activation, contribution, _unused), tile) in enumerate(zip(units, images, strict=True)):
         suffix = "" if i == 0 else str(i + 1)
         x0 = i * (width + gap)
         layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "anchor": f"y{suffix}",
@@ -104,17 +113,19 @@ def unit_tiles(
         data.append({
             "type": "heatmap", "z": tile, "colorscale": DIVERGING, "zmin": -limit, "zmax": limit,
             "zmid": 0.0, "showscale": False, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}",
-            "hovertemplate": f"unit {unit}<br>weight %{{z:.3f}}<extra></extra>",
+            "hovertemplate": _("unit {unit}<br>weight %{{z:.3f}}").format(unit=unit)
+            + "<extra></extra>",
         })
         layout["annotations"].append({
-            "text": f"unit {unit}<br>active {activation:.2f}<br>{contribution:+.2f}",
+            "text": _("unit {unit}<br>active {activation:.2f}<br>{contribution:+.2f}").format(
+                unit=unit, activation=activation, contribution=contribution),
             "x": x0 + width / 2, "y": 1.0, "xref": "paper", "yref": "paper",
             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 11},
         })
     layout.update(
         height=190,
         margin={**MARGIN, "t": 95},
-        title={"text": f"Hidden units adding most to {class_name}", "y": 0.97, "yanchor": "top"},
+        title={"text": _("Hidden units adding most to {class_name}").format(class_name=class_name), "y": 0.97, "yanchor": "top"},
         plot_bgcolor="rgba(0,0,0,0)",
     )
     return go.Figure({"data": data, "layout": layout})
@@ -156,7 +167,7 @@ def probability_bars(
 
 def input_image(
     image: np.ndarray | None,
-    title: str = "What the network sees",
+    title: str = _("What the network sees"),
     blank_shape: tuple[int, int] | None = None,
 ) -> go.Figure:
     """A small grey image (8x8 or 28x28, values 0..1), enlarged with visible pixels.

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from playground.common.i18n import _, ngettext
 from playground.common.models import ActiveModel, predict_proba
 
 #: The personal set's size limit in the app (each drawing is one example).
@@ -105,9 +106,9 @@ class TeachState:
         image = np.asarray(image, dtype=np.float32)
         if not self.fits(dataset):
             h, w = self.image_shape
-            self.say("warning", f"Your set holds {h}×{w} drawings, but this model reads "
-                     f"{image.shape[0]}×{image.shape[1]} ones. Empty the set first to start "
-                     "one for this model.")
+            self.say("warning", _("Your set holds {h}×{w} drawings, but this model reads "
+                     "{shape}×{shape2} ones. Empty the set first to start "
+                     "one for this model.").format(h=h, w=w, shape=image.shape[0], shape2=image.shape[1]))
             return
         examples = self.examples if self.examples is not None else ExampleSet.empty(dataset)
         index = self.taught.get(canvas_version)
@@ -116,22 +117,23 @@ class TeachState:
             labels = examples.labels.copy()
             labels[index] = int(label)
             self.examples = ExampleSet(examples.images, labels, examples.dataset)
-            self.say("success", f"Relabelled this drawing as a {label}. {self.summary()}")
+            self.say("success", _("Relabelled this drawing as a {label}. {summary}").format(label=label, summary=self.summary()))
             return
         if len(examples) >= MAX_PERSONAL:
-            self.say("warning", f"Your set is full ({MAX_PERSONAL} drawings). Download it, "
-                     "then empty it to start another.")
+            self.say("warning", _("Your set is full ({MAX_PERSONAL} drawings). Download it, "
+                     "then empty it to start another.").format(MAX_PERSONAL=MAX_PERSONAL))
             return
         self.examples = examples.added(image, int(label))
         self.taught[canvas_version] = len(self.examples) - 1
-        self.say("success", f"Added this drawing as a {label}. {self.summary()}")
+        self.say("success", _("Added this drawing as a {label}. {summary}").format(label=label, summary=self.summary()))
 
     def summary(self) -> str:
         n = len(self)
         if n == 0:
-            return "Your set is empty."
+            return _("Your set is empty.")
         per_digit = ", ".join(f"{d}: {c}" for d, c in enumerate(self.counts()) if c)
-        return f"Your set: {n} drawing{'s' if n != 1 else ''} ({per_digit})."
+        return ngettext("Your set: {n} drawing ({per_digit}).", "Your set: {n} drawings ({per_digit}).",
+                        n).format(n=n, per_digit=per_digit)
 
     def clear(self) -> None:
         self.examples = None
@@ -178,22 +180,22 @@ class TeachState:
         try:
             loaded = load_examples(payload, MAX_UPLOAD_BYTES)
         except ValueError as exc:
-            self.say("error", f"Couldn't load {name}: {exc}. Upload a file made with "
-                     "“Download my set”. Your set is unchanged.")
+            self.say("error", _("Couldn't load {name}: {exc}. Upload a file made with "
+                     "“Download my set”. Your set is unchanged.").format(name=name, exc=exc))
             return False
         if len(loaded) > MAX_PERSONAL:
-            self.say("error", f"Couldn't load {name}: it holds {len(loaded)} drawings, more "
-                     f"than the {MAX_PERSONAL} a set can hold here. Your set is unchanged.")
+            self.say("error", _("Couldn't load {name}: it holds {loaded} drawings, more "
+                     "than the {MAX_PERSONAL} a set can hold here. Your set is unchanged.").format(name=name, loaded=len(loaded), MAX_PERSONAL=MAX_PERSONAL))
             return False
         if len(loaded) == 0:
-            self.say("error", f"Couldn't load {name}: it holds no drawings. Your set is unchanged.")
+            self.say("error", _("Couldn't load {name}: it holds no drawings. Your set is unchanged.").format(name=name))
             return False
         previous, self.examples = self.examples, loaded
         if not self.fits(dataset):
             self.examples = previous
             h, w = loaded.images.shape[1:]
-            self.say("error", f"Couldn't load {name}: its drawings are {h}×{w}, but the model "
-                     f"answering now reads {dataset} inputs. Your set is unchanged.")
+            self.say("error", _("Couldn't load {name}: its drawings are {h}×{w}, but the model "
+                     "answering now reads {dataset} inputs. Your set is unchanged.").format(name=name, h=h, w=w, dataset=dataset))
             return False
         self.taught.clear()
         self.say("success", f"Loaded {name}. {self.summary()}")
@@ -249,7 +251,7 @@ def fine_tune_model(
         net=net,
         dataset=model.dataset,
         test_accuracy=test_after,
-        source=f"{base} · fine-tuned on {len(examples)} of your drawings",
+        source=_("{base} · fine-tuned on {examples} of your drawings").format(base=base, examples=len(examples)),
     )
     return tuned, result
 

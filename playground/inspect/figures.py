@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from playground.common.figures import HIGHLIGHT, MARGIN, TRAIN_COLOUR
+from playground.common.i18n import _
 
 
 def confusion_matrix(cm: np.ndarray, class_names: Sequence[str] | None = None) -> go.Figure:
@@ -29,10 +30,10 @@ def confusion_matrix(cm: np.ndarray, class_names: Sequence[str] | None = None) -
             colorbar={"title": {"text": "images"}, "thickness": 12},
         )
     )
-    fig.update_xaxes(title_text="predicted class", type="category", side="bottom")
-    fig.update_yaxes(title_text="true class", type="category", autorange="reversed")
+    fig.update_xaxes(title_text=_("predicted class"), type="category", side="bottom")
+    fig.update_yaxes(title_text=_("true class"), type="category", autorange="reversed")
     fig.update_layout(
-        height=460, margin=MARGIN, title={"text": "Confusion matrix (test set)"}
+        height=460, margin=MARGIN, title={"text": _("Confusion matrix (test set)")}
     )
     return fig
 
@@ -59,7 +60,7 @@ def per_class_accuracy(
             hovertemplate="class %{x}: %{y:.1%}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="true class", type="category")
+    fig.update_xaxes(title_text=_("true class"), type="category")
     fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text="accuracy")
-    fig.update_layout(height=300, margin=MARGIN, title={"text": "Accuracy per class"})
+    fig.update_layout(height=300, margin=MARGIN, title={"text": _("Accuracy per class")})
     return fig

@@ -36,14 +36,15 @@ import numpy as np
 
 from nn_core import MLP
 from nn_core import activations as act
+from playground.common.i18n import N_
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 ACTIVATION_LABELS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 OUTPUTS = ("softmax", "sigmoid", "quadratic")
 OUTPUT_LABELS = {
-    "softmax": "softmax + cross-entropy",
-    "sigmoid": "sigmoid + binary cross-entropy (summed)",
-    "quadratic": "sigmoid + quadratic cost (tutorial §5)",
+    "softmax": N_("softmax + cross-entropy"),
+    "sigmoid": N_("sigmoid + binary cross-entropy (summed)"),
+    "quadratic": N_("sigmoid + quadratic cost (tutorial §5)"),
 }
 #: The page's output choice as the engine's ``(output, loss)`` (None: the output's own).
 ENGINE_OUTPUT = {"softmax": ("softmax", None), "sigmoid": ("sigmoid", None),
@@ -114,7 +115,7 @@ def forward_values(net: MLP, X: np.ndarray, labels: np.ndarray) -> dict[str, np.
     batch's ``L`` from ``net.evaluate``."""
     zs, activations = net.forward_trace(X)
     each = [net.evaluate(X[i : i + 1], labels[i : i + 1])[0] for i in range(len(X))]
-    loss, _ = net.evaluate(X, labels)
+    loss, _unused = net.evaluate(X, labels)
     return {"z1": zs[0], "a1": activations[1], "z2": zs[1], "p": activations[2],
             "C": np.array(each)[:, None], "L": np.array([[loss]])}
 
@@ -157,13 +158,13 @@ def backward_values(net: MLP, X: np.ndarray, labels: np.ndarray,
     """The gradients from ``net.loss_and_gradients``, per sample and for the batch, the
     errors they contain, and ``delta2``'s two factors."""
     per_sample = [net.loss_and_gradients(X[i : i + 1], labels[i : i + 1]) for i in range(len(X))]
-    _, grad_weights, grad_biases = net.loss_and_gradients(X, labels)
-    _, activations = net.forward_trace(X)
+    _unused, grad_weights, grad_biases = net.loss_and_gradients(X, labels)
+    _unused, activations = net.forward_trace(X)
     a1, p = activations[1], activations[2]
     y = one_hot(labels, p.shape[1])
     fprime = np.ones_like(a1)  # f'(z1): the engine's derivative applied to ones
     act.DERIVATIVES[net.activation](a1.copy(), fprime, np.empty_like(a1))
-    delta2 = np.stack([gb[1] for _, _, gb in per_sample])  # one sample: db2 = delta2
+    delta2 = np.stack([gb[1] for _unused, _unused, gb in per_sample])  # one sample: db2 = delta2
     dcdp = output_gradient(output, p, y)
     slope = output_slope(output, p)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -174,12 +175,12 @@ def backward_values(net: MLP, X: np.ndarray, labels: np.ndarray,
         "delta2_factors": chain(output, dcdp, slope),
         "delta2": delta2,
         "shrink": shrink,
-        "dW2_each": np.stack([gw[1] for _, gw, _ in per_sample]),
+        "dW2_each": np.stack([gw[1] for _unused, gw, _unused in per_sample]),
         "dW2": grad_weights[1],
         "db2": grad_biases[1][None, :],
         "fprime1": fprime,
-        "delta1": np.stack([gb[0] for _, _, gb in per_sample]),  # one sample: db1 = delta1
-        "dW1_each": np.stack([gw[0] for _, gw, _ in per_sample]),
+        "delta1": np.stack([gb[0] for _unused, _unused, gb in per_sample]),  # one sample: db1 = delta1
+        "dW1_each": np.stack([gw[0] for _unused, gw, _unused in per_sample]),
         "dW1": grad_weights[0],
         "db1": grad_biases[0][None, :],
     }
@@ -215,9 +216,9 @@ def gradient_check(net: MLP, X: np.ndarray, labels: np.ndarray | list[int] | int
         for index in np.ndindex(live.shape):
             original = live[index]
             live[index] = original + step
-            up, _ = net.evaluate(X, labels)
+            up, _unused = net.evaluate(X, labels)
             live[index] = original - step
-            down, _ = net.evaluate(X, labels)
+            down, _unused = net.evaluate(X, labels)
             live[index] = original
             estimate[index] = (up - down) / (2.0 * step)
         if kind == "biases":
@@ -373,7 +374,7 @@ class BackpropWalk:
         self.net.train_step(self.inputs, self.labels, optimizer="sgd",
                             learning_rate=self.learning_rate)
         self.values.update(parameters(self.net))
-        _, activations = self.net.forward_trace(self.inputs)
+        _unused, activations = self.net.forward_trace(self.inputs)
         self.values["a1_after"], self.values["p_after"] = activations[1], activations[2]
         self.loss_after = float(self.net.evaluate(self.inputs, self.labels)[0])
         self.steps_taken += 1

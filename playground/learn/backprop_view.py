@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from playground.common.i18n import N_, _
 from playground.common.models import activation_and_slope
 from playground.learn import backprop as bp
 
@@ -25,12 +26,12 @@ LEARNING_RATES = [0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0]
 
 #: What the walk's stage asks of the person next.
 STAGE_TEXT = {
-    "start": "Press **Forward** to run the sample through the network, or **Step** for a "
-             "whole training step.",
-    "forward": "The forward pass is done. **Backward** computes the gradients.",
-    "backward": "The gradients are in. **Update** moves the weights against them.",
-    "update": "The weights moved: the metrics show the loss before and after. "
-              "**Forward** (or **Step**) starts the next step.",
+    "start": N_("Press **Forward** to run the sample through the network, or **Step** for a "
+             "whole training step."),
+    "forward": N_("The forward pass is done. **Backward** computes the gradients."),
+    "backward": N_("The gradients are in. **Update** moves the weights against them."),
+    "update": N_("The weights moved: the metrics show the loss before and after. "
+              "**Forward** (or **Step**) starts the next step."),
 }
 
 Row = tuple[str, str]  # (formula in LaTeX, numbers in HTML)
@@ -94,8 +95,8 @@ def _per_sample(w: bp.BackpropWalk, name: str) -> list[str]:
 def _labels_text(w: bp.BackpropWalk) -> str:
     labels = ", ".join(str(int(v)) for v in w.labels)
     if len(w.labels) == 1:
-        return f"one-hot of label {labels}"
-    return f"one row per sample i = 0..{len(w.labels) - 1}; one-hot of labels {labels}"
+        return _("one-hot of label {labels}").format(labels=labels)
+    return _("one row per sample i = 0..{labels}; one-hot of labels {labels2}").format(labels=len(w.labels) - 1, labels2=labels)
 
 
 def parameter_rows(w: bp.BackpropWalk) -> list[Row]:
@@ -106,7 +107,7 @@ def parameter_rows(w: bp.BackpropWalk) -> list[Row]:
 
 def forward_rows(w: bp.BackpropWalk) -> list[Row]:
     """x and y, then z1, a1, z2, p and the loss, each with the numbers that made it."""
-    f_tex, _ = bp.ACTIVATION_TEX[w.activation]
+    f_tex, _unused = bp.ACTIVATION_TEX[w.activation]
     p_tex, loss_tex = bp.OUTPUT_TEX[w.output]
     used = {k: _plain(w.values[f"{k}_used"]) for k in bp.PARAM_NAMES}
     rows = [
@@ -119,13 +120,13 @@ def forward_rows(w: bp.BackpropWalk) -> list[Row]:
          bp.html_expression(_plain(w.values["a1"]), "·", used["W2"], "+", used["b2"], "=",
                             _m(w, "z2"))),
         (p_tex, bp.html_expression(_m(w, "p"))),
-        (loss_tex, bp.html_expression(_m(w, "C"), note="each sample's loss" if w.batch_size > 1
+        (loss_tex, bp.html_expression(_m(w, "C"), note=_("each sample's loss") if w.batch_size > 1
                                       else "")),
     ]
     if w.batch_size > 1:
         rows.append((r"L = \frac{1}{m} \sum_i C_i",
-                     bp.html_expression(_m(w, "L"), note=f"the mean over the m = {w.batch_size} "
-                                        "samples (tutorial 4.2's J): the loss the metrics show")))
+                     bp.html_expression(_m(w, "L"), note=_("the mean over the m = {batch_size} "
+                                        "samples (tutorial 4.2's J): the loss the metrics show").format(batch_size=w.batch_size))))
     return rows
 
 
@@ -136,11 +137,11 @@ def _gradient_row(w: bp.BackpropWalk, formula: str, name: str) -> Row:
     parts = [_m(w, name)]
     notes = []
     if check is not None:
-        parts += ["&nbsp;&nbsp;finite differences ≈", _plain(check.estimate)]
-        notes.append(f"relative difference {bp.difference_text(check.relative_difference)}")
+        parts += [_("&nbsp;&nbsp;finite differences ≈"), _plain(check.estimate)]
+        notes.append(_("relative difference {difference_text}").format(difference_text=bp.difference_text(check.relative_difference)))
     if w.batch_size > 1 and name in w.mean_differences:
-        notes.append(f"the engine's gradient for the whole batch; the mean of the samples' "
-                     f"differs from it by {bp.difference_text(w.mean_differences[name])}")
+        notes.append(_("the engine's gradient for the whole batch; the mean of the samples' "
+                     "differs from it by {difference_text}").format(difference_text=bp.difference_text(w.mean_differences[name])))
     return formula, bp.html_expression(*parts, note="; ".join(notes))
 
 
@@ -148,28 +149,28 @@ def shrink_note(w: bp.BackpropWalk) -> str:
     """What the ratio ``||delta2|| / ||p - y||`` shown says, from its own numbers."""
     ratios = w.values["shrink"].ravel()
     if np.allclose(ratios, 1.0, rtol=0.0, atol=1e-9):
-        return ("1: dividing by the slope in ∂C/∂p cancels it, so δ₂ = p − y (no slope "
-                "left to shrink it)")
+        return (_("1: dividing by the slope in ∂C/∂p cancels it, so δ₂ = p − y (no slope "
+                "left to shrink it)"))
     low, high = bp.number_text(ratios.min()), bp.number_text(ratios.max())
     span = low if low == high else f"{low} to {high}"
-    return (f"{span}: the slope σ′(z₂) = p(1 − p), at most ¼, shrinks δ₂ below p − y")
+    return (_("{span}: the slope σ′(z₂) = p(1 − p), at most ¼, shrinks δ₂ below p − y").format(span=span))
 
 
 def backward_rows(w: bp.BackpropWalk) -> list[Row]:
     """From the loss back to every weight: delta2 unfused into its two factors, the
     output layer's gradients (per sample and their mean), f'(z1), delta1 and the hidden
     layer's gradients."""
-    _, fprime_tex = bp.ACTIVATION_TEX[w.activation]
+    _unused, fprime_tex = bp.ACTIVATION_TEX[w.activation]
     dcdp_tex, slope_tex, delta_tex = bp.FACTOR_TEX[w.output]
     batch = w.batch_size > 1
     slope = (_per_sample(w, "slope2") if w.output == "softmax" else [_m(w, "slope2")])
     rows = [
-        (dcdp_tex, bp.html_expression(_m(w, "dCdp"), note="the tutorial's ∇ₐC")),
+        (dcdp_tex, bp.html_expression(_m(w, "dCdp"), note=_("the tutorial's ∇ₐC"))),
         (slope_tex, bp.html_expression(*slope)),
         (delta_tex, bp.html_expression(
-            _m(w, "delta2_factors"), "&nbsp;&nbsp;the engine's δ₂ =", _m(w, "delta2"),
-            note=f"each sample's db₂ in the engine; the two differ by "
-                 f"{bp.difference_text(w.factor_difference)}")),
+            _m(w, "delta2_factors"), _("&nbsp;&nbsp;the engine's δ₂ ="), _m(w, "delta2"),
+            note=_("each sample's db₂ in the engine; the two differ by "
+                 "{difference_text}").format(difference_text=bp.difference_text(w.factor_difference)))),
         (r"\lVert \delta_2 \rVert \,/\, \lVert p - y \rVert",
          bp.html_expression(_m(w, "shrink"), note=shrink_note(w))),
     ]
@@ -227,19 +228,19 @@ def diagram_values(
     nodes = [w.inputs, values[hidden] if forward_done else None,
              values[output] if forward_done else None]
     gradients = [values["dW1"], values["dW2"]] if w.stage in ("backward", "update") else None
-    sample = "sample 0's" if w.batch_size > 1 else "the sample's"
+    sample = "sample 0's" if w.batch_size > 1 else _("the sample's")
     if not forward_done:
-        caption = (f"The weights now. Nodes: {sample} inputs x; a1 and p appear after Forward.")
+        caption = (_("The weights now. Nodes: {sample} inputs x; a1 and p appear after Forward.").format(sample=sample))
     elif updated:
-        caption = (f"After the update: the edges are the new weights and the nodes {sample} "
+        caption = (_("After the update: the edges are the new weights and the nodes {sample} "
                    "values with them (the loss after the update). Hover an edge for the "
-                   "gradient that moved it.")
+                   "gradient that moved it.").format(sample=sample))
     else:
-        caption = (f"Nodes: {sample} x, a1 and p, computed with the weights on the edges. "
-                   "Hover an edge for its weight" + (" and its gradient." if gradients else "."))
+        caption = (_("Nodes: {sample} x, a1 and p, computed with the weights on the edges. "
+                   "Hover an edge for its weight").format(sample=sample) + (_(" and its gradient.") if gradients else "."))
     return ([values["W1"], values["W2"]], nodes, gradients,
-            caption + " Indices count from 0: label k is output p[k]; W1[i, j] joins x[i] "
-            "to a1[j].")
+            caption + _(" Indices count from 0: label k is output p[k]; W1[i, j] joins x[i] "
+            "to a1[j]."))
 
 
 def activation_view(w: bp.BackpropWalk) -> tuple[dict[str, Any], str]:
@@ -255,16 +256,16 @@ def activation_view(w: bp.BackpropWalk) -> tuple[dict[str, Any], str]:
     name = bp.ACTIVATION_LABELS[w.activation]
     args: dict[str, Any] = {"name": name, "grid": grid, "f": f, "slope": slope}
     if z is None:
-        return args, f"f = {name} (solid) and its slope f′ (dashed). Forward puts z1 on them."
+        return args, _("f = {name} (solid) and its slope f′ (dashed). Forward puts z1 on them.").format(name=name)
     f_at_z, slope_at_z = activation_and_slope(w.activation, z)
     args.update(z=z, f_at_z=f_at_z, slope_at_z=slope_at_z)
     n, stuck = z.size, bp.stuck_count(slope_at_z)
     return args, (
-        f"f = {name} (solid) and f′ (dashed), with this step's {n} values of z1 "
-        f"({w.batch_size} × {bp.N_HIDDEN} units) as dots and ticks. f′(z1) runs from "
-        f"{bp.number_text(slope_at_z.min(), 2)} to {bp.number_text(slope_at_z.max(), 2)}; "
-        f"{stuck} of {n} below {bp.STUCK_SLOPE:g}, where a unit passes almost no error "
-        "back (saturated, or a dead ReLU).")
+        _("f = {name} (solid) and f′ (dashed), with this step's {n} values of z1 "
+        "({batch_size} × {N_HIDDEN} units) as dots and ticks. f′(z1) runs from "
+        "{number_text} to {number_text2}; "
+        "{stuck} of {n} below {STUCK_SLOPE:g}, where a unit passes almost no error "
+        "back (saturated, or a dead ReLU).").format(name=name, n=n, batch_size=w.batch_size, N_HIDDEN=bp.N_HIDDEN, number_text=bp.number_text(slope_at_z.min(), 2), number_text2=bp.number_text(slope_at_z.max(), 2), stuck=stuck, STUCK_SLOPE=bp.STUCK_SLOPE))
 
 
 def _bracketed(value: float) -> str:
@@ -277,30 +278,30 @@ def tutorial_mapping(w: bp.BackpropWalk) -> str:
     """Markdown: the tutorial's per-neuron ``w_ij`` against the page's matrices, with a
     worked entry of z1 from the numbers on show (after Forward)."""
     text = (
-        "The tutorial (3.1) writes one neuron at a time, "
+        _("The tutorial (3.1) writes one neuron at a time, "
         r"$z_j^{(l)} = \sum_i w_{ij}^{(l)} a_i^{(l-1)} + b_j^{(l)}$. "
         r"Here $W_1[i, j]$ is its $w_{ij}^{(1)}$: row $i$ is the unit it comes from, column "
         r"$j$ the unit it goes to, both counted from 0. The page is batch-first, as the "
         r"engine is: $x$ holds one sample per row, $(m, n_\text{in})$, times "
         r"$W\ (n_\text{in}, n_\text{out})$, so $z_1 = x W_1 + b_1$ is every $z_j$ of "
-        r"every sample at once: $z_1[s, j] = \sum_i x[s, i]\, W_1[i, j] + b_1[j]$."
+        r"every sample at once: $z_1[s, j] = \sum_i x[s, i]\, W_1[i, j] + b_1[j]$.")
     )
     if w.stage != "start":
         x, W1, b1, z1 = w.inputs, w.values["W1_used"], w.values["b1_used"], w.values["z1"]
         t = _bracketed
         text += (
-            "\n\nFor example, with the numbers above: "
-            rf"$z_1[0, 1] = x[0, 0]\,W_1[0, 1] + x[0, 1]\,W_1[1, 1] + b_1[1] = "
-            rf"{t(x[0, 0])} \cdot {t(W1[0, 1])} + {t(x[0, 1])} \cdot {t(W1[1, 1])} "
-            rf"+ {t(b1[0, 1])} = {bp.number_text(z1[0, 1])}$."
+            _("\n\nFor example, with the numbers above: "
+            r"$z_1[0, 1] = x[0, 0]\,W_1[0, 1] + x[0, 1]\,W_1[1, 1] + b_1[1] = "
+            r"{t} \cdot {t2} + {t3} \cdot {t4} "
+            r"+ {t5} = {number_text}$.").format(t=t(x[0, 0]), t2=t(W1[0, 1]), t3=t(x[0, 1]), t4=t(W1[1, 1]), t5=t(b1[0, 1]), number_text=bp.number_text(z1[0, 1]))
         )
     text += (
-        "\n\nBackward, the tutorial (3.2) multiplies each sample's error, a column, by the "
+        _("\n\nBackward, the tutorial (3.2) multiplies each sample's error, a column, by the "
         r"transposed weights, $(w^{(l+1)})^{\top} \delta^{(l+1)}$; with one sample per row "
         r"and $W_2$ stored (from, to), the same step is $\delta_1 = \delta_2 W_2^{\top} "
         r"\odot f'(z_1)$. Its $\partial C / \partial w_{ij} = a_i \delta_j$ is "
         r"$dW = a^{\top} \delta$ for one sample, and for a batch (4.3's "
         r"$\frac{\eta}{m} \sum_k$) the mean over the samples, "
-        r"$dW = \frac{1}{m} \sum_i a_i^{\top} \delta_i$, which is how the engine averages."
+        r"$dW = \frac{1}{m} \sum_i a_i^{\top} \delta_i$, which is how the engine averages.")
     )
     return text

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from playground.common.figures import RUN_COLOURS, SIGN_LEGEND, sign_colour
+from playground.common.i18n import _
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 MAX_FRAMES = 50
@@ -84,7 +85,7 @@ def network_diagram(
             label = f"{layer_names[layer]}[{k}]"
             if rows is None:
                 texts.append(label)
-                hover.append(f"{label}: press Forward")
+                hover.append(_("{label}: press Forward").format(label=label))
             else:
                 texts.append(_fmt(float(rows[0, k])))
                 hover.append(f"{label} = {_fmt(float(rows[0, k]))}" if len(rows) == 1 else
@@ -108,7 +109,7 @@ def network_diagram(
         for layer, name in enumerate(layer_names)
     ]
     fig.update_layout(height=340, margin=_MARGIN, annotations=annotations,
-                      title={"text": f"Edges: {SIGN_LEGEND}, width = size of the weight"},
+                      title={"text": _("Edges: {SIGN_LEGEND}, width = size of the weight").format(SIGN_LEGEND=SIGN_LEGEND)},
                       plot_bgcolor="#ffffff", hovermode="closest")
     return fig
 
@@ -155,7 +156,7 @@ def optimizer_race(
     most ``frame_points`` per path, in float32, so a long race stays a small page (the
     Rosenbrock race's 1,500 steps: well under 1 MB instead of 8).
     """
-    n_steps = max((len(points) - 1 for _, points in paths), default=0)
+    n_steps = max((len(points) - 1 for _unused, points in paths), default=0)
     last = n_steps if shown_step is None else int(min(max(shown_step, 0), n_steps))
 
     def path_trace(i: int, label: str, part: np.ndarray) -> dict:
@@ -188,7 +189,7 @@ def optimizer_race(
         {"name": str(s), "traces": path_indices,
          # Only the points: Plotly merges a frame's traces into the drawn ones, which keep
          # their colours and names.
-         "data": [_points_only(thin(points[: s + 1], frame_points)) for _, points in paths]}
+         "data": [_points_only(thin(points[: s + 1], frame_points)) for _unused, points in paths]}
         for s in steps
     ]
     animate = {"mode": "immediate", "frame": {"duration": 0, "redraw": False},
@@ -289,8 +290,8 @@ def momentum_map(
                      "hovertemplate": f"{label}<br>η %{{x:.3g}}, μ %{{y:.2f}}<extra></extra>"})
     layout = {
         "height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-        "title": {"text": f"Momentum's steps to within 0.01 (blank: not within {max_steps})"},
-        "xaxis": {"type": "log", "title": {"text": "learning rate η"}},
+        "title": {"text": _("Momentum's steps to within 0.01 (blank: not within {max_steps})").format(max_steps=max_steps)},
+        "xaxis": {"type": "log", "title": {"text": _("learning rate η")}},
         "yaxis": {"title": {"text": "momentum μ"}, "range": [-0.02, 1.0]},
         "legend": {"orientation": "h", "y": -0.22, "x": 0},
         "plot_bgcolor": "#eeeeee",

@@ -20,6 +20,7 @@ import numpy as np
 
 from nn_core import MLP
 from nn_core.optimizers import make_optimizer
+from playground.common.i18n import N_, _
 
 #: The optimizers raced, in the order the tutorial (section 2.5) lists them.
 OPTIMIZER_NAMES: tuple[str, ...] = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
@@ -35,37 +36,37 @@ OPTIMIZER_LABELS = {
 #: page's "What each one changes".
 EXPLAINERS = {
     "sgd": (
-        "Steps straight down the gradient. One learning rate for every weight: too big and "
-        "it zig-zags across steep directions, too small and it crawls along flat ones.",
+        N_("Steps straight down the gradient. One learning rate for every weight: too big and "
+        "it zig-zags across steep directions, too small and it crawls along flat ones."),
         r"\theta \leftarrow \theta - \eta\, g",
     ),
     "momentum": (
-        "Keeps a running velocity: gradients that agree from step to step add up, ones that "
+        N_("Keeps a running velocity: gradients that agree from step to step add up, ones that "
         "flip sign partly cancel. With μ and η matched to the valley (μ 0.5, η 1) it goes "
         "along it far faster than SGD; with too much momentum for its η (μ 0.9 at η 0.1) "
         "it swings across the valley and is the slowest. The map under the race shows "
-        "where it pays. It can also roll over a hump into a deeper minimum.",
+        "where it pays. It can also roll over a hump into a deeper minimum."),
         r"v \leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta\, v",
     ),
     "adagrad": (
-        "Divides each coordinate's step by the root of the sum of all its squared gradients "
+        N_("Divides each coordinate's step by the root of the sum of all its squared gradients "
         "so far: steep coordinates get small steps, flat ones big steps. That helps when the "
         "steep direction is a coordinate (the valley), not when it runs between them (the "
-        "rotated valley). The sum only grows, so its steps shrink for ever.",
+        "rotated valley). The sum only grows, so its steps shrink for ever."),
         r"s \leftarrow s + g^2, \qquad \theta \leftarrow \theta - \frac{\eta\, g}"
         r"{\sqrt{s} + \epsilon}",
     ),
     "rmsprop": (
-        "AdaGrad with a memory that fades: a running mean of squared gradients per "
+        N_("AdaGrad with a memory that fades: a running mean of squared gradients per "
         "coordinate, so the steps do not die out. Near a minimum its step stays about η, so "
-        "it hovers there: it leaves a saddle early but can reach the minimum last.",
+        "it hovers there: it leaves a saddle early but can reach the minimum last."),
         r"s \leftarrow \rho s + (1 - \rho) g^2, \qquad \theta \leftarrow \theta - "
         r"\frac{\eta\, g}{\sqrt{s} + \epsilon}",
     ),
     "adam": (
-        "Momentum and RMSProp together, with both averages corrected for starting at zero. "
+        N_("Momentum and RMSProp together, with both averages corrected for starting at zero. "
         "Its first steps are about η in every direction whatever the gradient's size: that "
-        "is why a tiny or a huge gradient moves it alike, and why it is not SGD.",
+        "is why a tiny or a huge gradient moves it alike, and why it is not SGD."),
         r"\begin{aligned} & m \leftarrow \beta_1 m + (1 - \beta_1) g, \quad v \leftarrow "
         r"\beta_2 v + (1 - \beta_2) g^2, \\ & \theta \leftarrow \theta - \eta\,"
         r"\frac{m / (1 - \beta_1^t)}{\sqrt{v / (1 - \beta_2^t)} + \epsilon} \end{aligned}",
@@ -177,13 +178,13 @@ SURFACES: dict[str, Surface] = {
     for s in (
         Surface(
             key="valley",
-            label="Long narrow valley",
+            label=N_("Long narrow valley"),
             blurb=(
-                "An ill-conditioned quadratic, 20 times steeper across the valley (y) than "
+                N_("An ill-conditioned quadratic, 20 times steeper across the valley (y) than "
                 "along it (x). SGD's rate is capped by the steep direction, so it crawls "
                 "along (70 steps); Momentum at μ 0.5, η 1 builds speed along it while the "
                 "swings across die out (18); AdaGrad scales each coordinate, and here the "
-                "steep direction is one (50). RMSProp hovers near the minimum."
+                "steep direction is one (50). RMSProp hovers near the minimum.")
             ),
             formula=r"f(x, y) = \frac{x^2}{20} + y^2",
             value=_valley_value,
@@ -199,12 +200,12 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             key="rotated-valley",
-            label="Rotated valley",
+            label=N_("Rotated valley"),
             blurb=(
-                "The same valley turned 45°, so its steep direction is no coordinate. SGD and "
+                N_("The same valley turned 45°, so its steep direction is no coordinate. SGD and "
                 "Momentum take the steps they took before (70 and 18): they do not see the "
                 "axes. AdaGrad rescales each coordinate, which no longer matches the valley: "
-                "139 steps instead of 50."
+                "139 steps instead of 50.")
             ),
             formula=r"f(x, y) = \frac{(x + y)^2}{40} + \frac{(y - x)^2}{2}",
             value=_rotated_valley_value,
@@ -220,10 +221,10 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             key="rosenbrock",
-            label="Rosenbrock",
+            label=N_("Rosenbrock"),
             blurb=(
-                "A curved, flat-bottomed banana valley: finding the valley is easy, following "
-                "it to the minimum at (1, 1) is slow."
+                N_("A curved, flat-bottomed banana valley: finding the valley is easy, following "
+                "it to the minimum at (1, 1) is slow.")
             ),
             formula=r"f(x, y) = (1 - x)^2 + 100\,(y - x^2)^2",
             value=_rosenbrock_value,
@@ -239,12 +240,12 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             key="saddle",
-            label="Saddle",
+            label=N_("Saddle"),
             blurb=(
-                "The race starts next to a saddle point, where the gradient is almost zero "
+                N_("The race starts next to a saddle point, where the gradient is almost zero "
                 "along the way out (y): SGD creeps off it (139 steps), methods that rescale "
                 "by the gradient's size leave at once (AdaGrad 2, Adam 6). Leaving is not "
-                "arriving: RMSProp, its steps held near η, reaches a minimum last."
+                "arriving: RMSProp, its steps held near η, reaches a minimum last.")
             ),
             formula=r"f(x, y) = \tfrac{1}{2}x^2 + \tfrac{1}{4}y^4 - \tfrac{1}{2}y^2",
             value=_saddle_value,
@@ -260,11 +261,11 @@ SURFACES: dict[str, Surface] = {
         ),
         Surface(
             key="two-minima",
-            label="Two minima",
+            label=N_("Two minima"),
             blurb=(
-                "A shallow minimum on the right and a deeper one on the left, behind a "
+                N_("A shallow minimum on the right and a deeper one on the left, behind a "
                 "hump. Plain descent stops in the first one it meets; momentum can carry "
-                "a path over the hump."
+                "a path over the hump.")
             ),
             formula=r"f(x, y) = (x^2 - 1)^2 + 0.4\,x + y^2",
             value=_two_minima_value,
@@ -295,7 +296,7 @@ class Path:
 
     @property
     def label(self) -> str:
-        return OPTIMIZER_LABELS.get(self.name, self.name)
+        return _(OPTIMIZER_LABELS.get(self.name, self.name))
 
 
 def make_2d_optimizer(name: str, learning_rate: float, momentum: float = 0.9,
@@ -369,11 +370,11 @@ def race_table(surface: Surface, paths: Sequence[Path], tolerance: float) -> lis
     for path in paths:
         steps, which = steps_to_tolerance(surface, path, tolerance)
         end = path.points[-1]
-        gap, _ = distances_to_minimum(surface, path.points[-1:])
+        gap, _unused = distances_to_minimum(surface, path.points[-1:])
         if path.diverged_at is not None:
-            verdict = f"diverged at step {path.diverged_at}"
+            verdict = _("diverged at step {diverged_at}").format(diverged_at=path.diverged_at)
         elif steps is None:
-            verdict = f"not within {len(path.points) - 1} steps"
+            verdict = _("not within {points} steps").format(points=len(path.points) - 1)
         else:
             verdict = str(steps)
         row = {
@@ -387,18 +388,25 @@ def race_table(surface: Surface, paths: Sequence[Path], tolerance: float) -> lis
         if surface.escape is not None:
             axis, far = surface.escape
             left = left_saddle_at(path, axis, far)
-            row[escape_title(surface)] = "not yet" if left is None else str(left)
+            row[escape_title(surface)] = _("not yet") if left is None else str(left)
         if len(surface.minima) > 1:
-            _, nearest = distances_to_minimum(surface, path.points[-1:])
+            _unused, nearest = distances_to_minimum(surface, path.points[-1:])
             index = which if steps is not None else int(nearest[0])
             row["minimum"] = _minimum_name(surface, index)
         rows.append(row)
     return rows
 
 
+#: The race tables' column keys and words, for the catalogue (shown through
+#: ``i18n.translate_rows``; the rows keep these English keys).
+TABLE_WORDS = (N_("optimizer"), N_("learning rate"), N_("ends at"), N_("distance to a minimum"),
+               N_("f − f_min at the end"), N_("minimum"), N_("best validation accuracy"),
+               N_("at epoch"), N_("test accuracy there"), N_("seconds"), N_("diverged"))
+
+
 def escape_title(surface: Surface) -> str:
     axis, far = surface.escape
-    return f"left the saddle (|{'xy'[axis]}| > {far:g}) at step"
+    return _("left the saddle (|{value}| > {far:g}) at step").format(value='xy'[axis], far=far)
 
 
 def left_saddle_at(path: Path, axis: int, far: float) -> int | None:
@@ -418,7 +426,7 @@ def momentum_map(surface: Surface, learning_rates: Sequence[float], momenta: Seq
     grid = np.full((len(momenta), len(learning_rates)), np.nan)
     for i, mu in enumerate(momenta):
         for j, lr in enumerate(learning_rates):
-            found, _ = steps_to_tolerance(
+            found, _unused = steps_to_tolerance(
                 surface, optimizer_path(surface, "momentum", lr, steps, momentum=mu), tolerance)
             if found is not None:
                 grid[i, j] = found
@@ -433,7 +441,7 @@ def _minimum_name(surface: Surface, index: int) -> str:
     x, y = surface.minima[index]
     kind = "global" if index == 0 else "local"
     if surface.key == "saddle":
-        kind = "one of two equal"
+        kind = _("one of two equal")
     return f"{kind} ({x:.2f}, {y:.2f})"
 
 
@@ -553,7 +561,8 @@ class NetworkRace:
             elif history.diverged:
                 verdict = "diverged"
             else:
-                verdict = f"not in {len(history.val_accuracy)}" + ("" if trainer.done else " yet")
+                verdict = (_("not in {epochs}") if trainer.done else _("not in {epochs} yet")).format(
+                    epochs=len(history.val_accuracy))
             best = best_epoch(history.val_accuracy)
             scores = self.test_accuracy.get(name, [])
             rows.append({
@@ -584,16 +593,16 @@ class NetworkRace:
                                     else f"{min(made)} to {max(made)}")
         missed = [name for name, e in reached.items() if e is None]
         if not missed:
-            speed = f"All five reach {target:.0%} on the validation data, after {when} epochs."
+            speed = _("All five reach {target:.0%} on the validation data, after {when} epochs.").format(target=target, when=when)
         else:
-            speed = (f"{', '.join(missed)} never reach{'es' if len(missed) == 1 else ''} "
-                     f"{target:.0%} on the validation data in {self.epochs} epochs"
-                     + (f"; the others after {when}." if made else "."))
+            speed = (_("{items} never reach{value} "
+                     "{target:.0%} on the validation data in {epochs} epochs").format(items=', '.join(missed), value='es' if len(missed) == 1 else '', target=target, epochs=self.epochs)
+                     + (_("; the others after {when}.").format(when=when) if made else "."))
         spread = (max(tests) - min(tests)) * 100
-        accuracy = (f" The test accuracies at the epochs the validation data picks span "
-                    f"{spread:.1f} points: "
-                    + ("a tie on accuracy here." if spread < TIE_POINTS
-                       else "here the optimizers differ."))
+        accuracy = (_(" The test accuracies at the epochs the validation data picks span "
+                    "{spread:.1f} points: ").format(spread=spread)
+                    + (_("a tie on accuracy here.") if spread < TIE_POINTS
+                       else _("here the optimizers differ.")))
         return speed + accuracy
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from playground.common.i18n import _, translate_rows
 from playground.learn import figures as learn_figures
 from playground.learn import optimizer_race as race
 
@@ -35,41 +36,45 @@ def momentum_map() -> None:
     except OSError:
         found = None
     if found is None:
-        st.info("No map yet: run `python bench/momentum_map.py`.", icon=":material/map:")
+        st.info(_("No map yet: run `python bench/momentum_map.py`."), icon=":material/map:")
         return
     valley = race.SURFACES["valley"]
     best = found["optimum"]
     default = (valley.learning_rates["momentum"], valley.momentum)
-    marks = [(f"optimum: η {best['learning_rate']:g}, μ {best['momentum']:g}, "
-              f"{best['steps']} steps", best["learning_rate"], best["momentum"]),
-             (f"the page's default: η {default[0]:g}, μ {default[1]:g}", *default),
+    marks = [(_("optimum: η {lr:g}, μ {momentum:g}, {steps} steps").format(
+                lr=best["learning_rate"], momentum=best["momentum"], steps=best["steps"]),
+              best["learning_rate"], best["momentum"]),
+             (_("the page's default: η {default:g}, μ {default2:g}").format(default=default[0], default2=default[1]), *default),
              ("μ 0.9, η 0.1", 0.1, 0.9)]
     st.plotly_chart(
         learn_figures.momentum_map(found["learning_rates"], found["momenta"],
                                    found["steps_to_converge"], marks, found["steps"]),
         key="chart-momentum-map", config={"displayModeBar": False})
     st.caption(
-        f"Measured by `{found['command']}`: the engine's Momentum from the valley's start, "
-        f"{len(found['learning_rates'])} learning rates x {len(found['momenta'])} momenta, "
-        f"steps until it stays within {found['tolerance']:g} of the minimum (out of "
-        f"{found['steps']}). Too little μ and it crawls like SGD; too much for its η and it "
-        "swings across the valley; past the right edge it diverges."
+        _("Measured by `{found}`: the engine's Momentum from the valley's start, "
+        "{found2} learning rates x {found3} momenta, "
+        "steps until it stays within {found4:g} of the minimum (out of "
+        "{found5}). Too little μ and it crawls like SGD; too much for its η and it "
+        "swings across the valley; past the right edge it diverges.").format(found=found['command'], found2=len(found['learning_rates']), found3=len(found['momenta']), found4=found['tolerance'], found5=found['steps'])
     )
 
 
 def race_table(surface: race.Surface, paths: list, tolerance: float) -> None:
+    steps = f"steps to within {tolerance:g}"  # the rows' key (race.race_table)
+    labels = {steps: _("steps to within {tolerance:g}").format(tolerance=tolerance)}
     st.dataframe(
-        race.race_table(surface, paths, tolerance), hide_index=True, width="stretch",
+        translate_rows(race.race_table(surface, paths, tolerance), labels),
+        hide_index=True, width="stretch",
         column_config={
-            "distance to a minimum": st.column_config.NumberColumn(format="%.2e"),
-            "f − f_min at the end": st.column_config.NumberColumn(format="%.2e"),
-            "learning rate": st.column_config.NumberColumn(format="%g"),
+            _("distance to a minimum"): st.column_config.NumberColumn(format="%.2e"),
+            _("f − f_min at the end"): st.column_config.NumberColumn(format="%.2e"),
+            _("learning rate"): st.column_config.NumberColumn(format="%g"),
         },
     )
     st.caption(
-        "Steps to within the tolerance: the first step from which the path stays that close "
-        "to a minimum until the end."
-        + (" Left the saddle: the first step more than that far out along the way off it."
+        _("Steps to within the tolerance: the first step from which the path stays that close "
+        "to a minimum until the end.")
+        + (_(" Left the saddle: the first step more than that far out along the way off it.")
            if surface.escape is not None else "")
     )
 
@@ -77,18 +82,20 @@ def race_table(surface: race.Surface, paths: list, tolerance: float) -> None:
 def race_results(current: race.NetworkRace) -> None:
     left, right = st.columns(2)
     left.plotly_chart(
-        learn_figures.curves(current.curves("val_loss"), "validation loss",
-                             "Validation loss per epoch"),
+        learn_figures.curves(current.curves("val_loss"), _("validation loss"),
+                             _("Validation loss per epoch")),
         key="chart-net-loss", config={"displayModeBar": False})
     right.plotly_chart(
-        learn_figures.curves(current.curves("val_accuracy"), "validation accuracy",
-                             "Validation accuracy per epoch", percent=True),
+        learn_figures.curves(current.curves("val_accuracy"), _("validation accuracy"),
+                             _("Validation accuracy per epoch"), percent=True),
         key="chart-net-accuracy", config={"displayModeBar": False})
-    st.dataframe(current.table(), hide_index=True, width="stretch",
+    target = f"epochs to {race.TARGET_ACCURACY:.0%} (validation)"  # the rows' key
+    labels = {target: _("epochs to {target:.0%} (validation)").format(target=race.TARGET_ACCURACY)}
+    st.dataframe(translate_rows(current.table(), labels), hide_index=True, width="stretch",
                  column_config={
-                     "best validation accuracy": st.column_config.NumberColumn(format="%.3f"),
-                     "test accuracy there": st.column_config.NumberColumn(format="%.3f"),
-                     "learning rate": st.column_config.NumberColumn(format="%g"),
+                     _("best validation accuracy"): st.column_config.NumberColumn(format="%.3f"),
+                     _("test accuracy there"): st.column_config.NumberColumn(format="%.3f"),
+                     _("learning rate"): st.column_config.NumberColumn(format="%g"),
                  })
     if current.done:
         st.markdown(current.verdict())

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nn_core import MLP
+from playground.common.i18n import N_, _, ngettext
 
 EPOCHS = 100  # the tutorial's n_iterations: passes over the training set
 HIDDEN = 50  # the tutorial's n_hidden
@@ -61,47 +62,49 @@ class Fix:
 #: The fixes, in the order the page lists them (and adds them one by one). ``why`` is the
 #: mechanism; :func:`why_text` adds what the measurement shows.
 FIXES: tuple[Fix, ...] = (
-    Fix("one_hot", "One-hot labels",
-        "Compare the 10 outputs with a 10-column one-hot target instead of subtracting the "
-        "integer label from every column.",
-        "Without it the code does not run: (n, 10) minus (n,) cannot be broadcast (Step 0)."),
-    Fix("bias", "Biases",
-        "Give every unit a bias b, so z = x W + b; without one every unit's boundary passes "
-        "through the origin.",
-        "Each unit can shift its threshold instead of only tilting it; it does nothing "
-        "about the step size."),
-    Fix("mean", "Mean instead of summed gradient",
-        "Divide the loss and its gradient by the number of samples, so the step size does not "
-        "grow with the data set; the learning rate must then grow about n-fold.",
-        "The summed gradient over n rows is n times the mean one, so at the same learning "
+    Fix("one_hot", N_("One-hot labels"),
+        N_("Compare the 10 outputs with a 10-column one-hot target instead of subtracting the "
+        "integer label from every column."),
+        N_("Without it the code does not run: (n, 10) minus (n,) cannot be broadcast (Step 0).")),
+    Fix("bias", N_("Biases"),
+        N_("Give every unit a bias b, so z = x W + b; without one every unit's boundary passes "
+        "through the origin."),
+        N_("Each unit can shift its threshold instead of only tilting it; it does nothing "
+        "about the step size.")),
+    Fix("mean", N_("Mean instead of summed gradient"),
+        N_("Divide the loss and its gradient by the number of samples, so the step size does not "
+        "grow with the data set; the learning rate must then grow about n-fold."),
+        N_("The summed gradient over n rows is n times the mean one, so at the same learning "
         "rate the mean takes an n times smaller step; the learning rate must then grow "
-        "about n-fold to keep the step."),
-    Fix("scaled", "Inputs scaled to [0, 1]",
-        "Divide the raw pixel values (0-16 here, 0-255 in MNIST) by their maximum.",
-        "Raw digits do not saturate the sigmoids at the start; the first summed update "
+        "about n-fold to keep the step.")),
+    Fix("scaled", N_("Inputs scaled to [0, 1]"),
+        N_("Divide the raw pixel values (0-16 here, 0-255 in MNIST) by their maximum."),
+        N_("Raw digits do not saturate the sigmoids at the start; the first summed update "
         "does. Scaling makes the inputs, and with them the first layer's gradient and its "
-        "effect on z, 16 times smaller: a smaller step again."),
-    Fix("softmax", "Softmax + cross-entropy output",
-        "Softmax outputs that sum to 1, trained with cross-entropy, whose error at the logits "
-        "is p - y with no sigmoid derivative to shrink it.",
-        "No sigmoid slope a(1 - a) shrinks the output error, so the error is larger, and "
-        "summed over the full batch so is the step."),
-    Fix("minibatch", f"Mini-batches ({MINI_BATCH})",
-        f"Update after every {MINI_BATCH} shuffled samples instead of once per pass over the "
-        "whole training set.",
-        f"Many small steps per pass instead of one: each summed over {MINI_BATCH} rows, not "
-        "all of them."),
-    Fix("adam", "Adam",
-        "Adam instead of plain gradient descent: each weight's step is scaled by its own "
-        "running gradient size.",
-        "Adam's first steps are about the learning rate on every weight, whatever the "
-        "gradient's size."),
-    Fix("init", "He/Glorot initialisation",
-        "Scale the starting weights by the layer's fan-in and fan-out (Glorot for sigmoid, He "
-        "for ReLU) instead of the tutorial's N(0, 1) x 0.01.",
-        "Starting weights sized so each layer's outputs neither vanish nor saturate; the "
-        "tutorial's small weights saturate nothing at the start either."),
+        "effect on z, 16 times smaller: a smaller step again.")),
+    Fix("softmax", N_("Softmax + cross-entropy output"),
+        N_("Softmax outputs that sum to 1, trained with cross-entropy, whose error at the logits "
+        "is p - y with no sigmoid derivative to shrink it."),
+        N_("No sigmoid slope a(1 - a) shrinks the output error, so the error is larger, and "
+        "summed over the full batch so is the step.")),
+    # The literal 32 (MINI_BATCH, asserted below): a catalogue message must be literal text.
+    Fix("minibatch", N_("Mini-batches (32)"),
+        N_("Update after every 32 shuffled samples instead of once per pass over the "
+           "whole training set."),
+        N_("Many small steps per pass instead of one: each summed over 32 rows, not "
+           "all of them.")),
+    Fix("adam", N_("Adam"),
+        N_("Adam instead of plain gradient descent: each weight's step is scaled by its own "
+        "running gradient size."),
+        N_("Adam's first steps are about the learning rate on every weight, whatever the "
+        "gradient's size.")),
+    Fix("init", N_("He/Glorot initialisation"),
+        N_("Scale the starting weights by the layer's fan-in and fan-out (Glorot for sigmoid, He "
+        "for ReLU) instead of the tutorial's N(0, 1) x 0.01."),
+        N_("Starting weights sized so each layer's outputs neither vanish nor saturate; the "
+        "tutorial's small weights saturate nothing at the start either.")),
 )
+assert MINI_BATCH == 32, "the mini-batch fix's messages name 32"
 FIX_KEYS: tuple[str, ...] = tuple(f.key for f in FIXES)
 FIX_LABELS = {f.key: f.label for f in FIXES}
 
@@ -118,8 +121,8 @@ def describe(fixes: Iterable[str]) -> str:
     """A short label for a set of fixes, in the page's order."""
     chosen = check_fixes(fixes)
     if not chosen:
-        return "as written"
-    return " + ".join(FIX_LABELS[k] for k in FIX_KEYS if k in chosen)
+        return _("as written")
+    return " + ".join(_(FIX_LABELS[k]) for k in FIX_KEYS if k in chosen)
 
 
 # --------------------------------------------------------------------------- step 0
@@ -214,10 +217,10 @@ class TutorialResult:
 
     def summary(self) -> str:
         if self.error:
-            return "does not run (broadcasting error)"
-        text = f"{self.final_accuracy:.1%} test accuracy after {len(self.test_accuracy)} epochs"
+            return _("does not run (broadcasting error)")
+        text = _("{final_accuracy:.1%} test accuracy after {test_accuracy} epochs").format(final_accuracy=self.final_accuracy, test_accuracy=len(self.test_accuracy))
         if self.diverged:
-            text += " (stopped: the loss blew up)"
+            text += _(" (stopped: the loss blew up)")
         return text
 
 
@@ -253,9 +256,9 @@ def train_tutorial(dataset, fixes: Iterable[str], seed: int = 0, epochs: int = E
     chosen = check_fixes(fixes)
     result = TutorialResult(chosen, seed, check_learning_rate(learning_rate))
     if "one_hot" not in chosen:
-        X_train, _ = training_inputs(dataset, chosen)
+        X_train, _unused = training_inputs(dataset, chosen)
         net = tutorial_network(chosen, X_train.shape[1], dataset.n_classes, seed)
-        _, _, result.error = broadcast_error(len(dataset.y_train), net=net, X=X_train,
+        _unused, _unused, result.error = broadcast_error(len(dataset.y_train), net=net, X=X_train,
                                              y=dataset.y_train)
         return result
     trainer = tutorial_trainer(dataset, chosen, seed, epochs, learning_rate)
@@ -303,24 +306,27 @@ def step_readout(fixes: Iterable[str], learning_rate: float, n_train: int) -> st
     lr = check_learning_rate(learning_rate)
     rows = batch_rows(chosen, n_train)
     if "adam" in chosen:
-        return (f"Adam: about {lr:g} on every weight per update, whatever the gradient's "
-                f"size ({-(-n_train // rows)} updates a pass)")
+        return (_("Adam: about {lr:g} on every weight per update, whatever the gradient's "
+                "size ({value} updates a pass)").format(lr=lr, value=-(-n_train // rows)))
     if "mean" in chosen:
-        text = f"lr = {lr:g} (the gradient averaged over {rows:,} rows)"
+        text = _("lr = {lr:g} (the gradient averaged over {rows:,} rows)").format(lr=lr, rows=rows)
     else:
-        text = f"lr x rows = {lr:g} x {rows:,} = {lr * rows:.4g} (the gradient summed)"
-    return f"{text}, {-(-n_train // rows)} update{'s' if rows < n_train else ''} a pass"
+        text = _("lr x rows = {lr:g} x {rows:,} = {lr2:.4g} (the gradient summed)").format(lr=lr, rows=rows, lr2=lr * rows)
+    updates = -(-n_train // rows)
+    return ngettext("{text}, {n} update a pass", "{text}, {n} updates a pass", updates).format(
+        text=text, n=updates)
 
 
-SHORT_NAMES = {"bias": "biases", "mean": "mean", "scaled": "scaled", "softmax": "softmax",
-               "minibatch": "mini-batches", "adam": "Adam", "init": "Glorot"}
+SHORT_NAMES = {"bias": N_("biases"), "mean": N_("mean"), "scaled": N_("scaled"),
+               "softmax": N_("softmax"), "minibatch": N_("mini-batches"), "adam": N_("Adam"),
+               "init": N_("Glorot")}
 
 
 def short_label(fixes: Iterable[str], learning_rate: float = LEARNING_RATE) -> str:
     """A legend-sized label: what differs from one-hot labels alone, and the rate."""
     chosen = check_fixes(fixes)
-    extra = [SHORT_NAMES[k] for k in FIX_KEYS if k in chosen and k != "one_hot"]
-    head = "+".join(extra) if extra else "one-hot only"
+    extra = [_(SHORT_NAMES[k]) for k in FIX_KEYS if k in chosen and k != "one_hot"]
+    head = "+".join(extra) if extra else _("one-hot only")
     return f"{head}, lr {float(learning_rate):g}"
 
 
@@ -330,17 +336,18 @@ def short_label(fixes: Iterable[str], learning_rate: float = LEARNING_RATE) -> s
 #: cheapest fix (a smaller rate), the mean with its rate grown, and the two places
 #: where a fix shrinks the step too far or not at all.
 STEP_SIZE_ROWS: tuple[tuple[str, frozenset[str], float], ...] = (
-    ("One-hot labels, lr 0.01 (the tutorial's)", frozenset({"one_hot"}), 0.01),
-    ("One-hot labels, lr 0.001", frozenset({"one_hot"}), 0.001),
-    ("+ Mean, lr 0.01", frozenset({"one_hot", "mean"}), 0.01),
-    ("+ Mean, lr 1", frozenset({"one_hot", "mean"}), 1.0),
-    (f"+ Mini-batches ({MINI_BATCH}), lr 0.01", frozenset({"one_hot", "minibatch"}), 0.01),
-    ("+ Mini-batches + Inputs scaled, lr 0.01",
+    (N_("One-hot labels, lr 0.01 (the tutorial's)"), frozenset({"one_hot"}), 0.01),
+    (N_("One-hot labels, lr 0.001"), frozenset({"one_hot"}), 0.001),
+    (N_("+ Mean, lr 0.01"), frozenset({"one_hot", "mean"}), 0.01),
+    (N_("+ Mean, lr 1"), frozenset({"one_hot", "mean"}), 1.0),
+    (N_("+ Mini-batches (32), lr 0.01"), frozenset({"one_hot", "minibatch"}), 0.01),
+    (N_("+ Mini-batches + Inputs scaled, lr 0.01"),
      frozenset({"one_hot", "minibatch", "scaled"}), 0.01),
-    ("+ Adam, lr 0.01", frozenset({"one_hot", "adam"}), 0.01),
+    (N_("+ Adam, lr 0.01"), frozenset({"one_hot", "adam"}), 0.01),
 )
 SMALL_RATE = 0.001  # the cheapest fix: the tutorial's network with only this rate changed
-SMALL_RATE_LABEL = f"Learning rate {SMALL_RATE:g} instead of {LEARNING_RATE:g}"
+SMALL_RATE_LABEL = N_("Learning rate 0.001 instead of 0.01")
+assert (SMALL_RATE, LEARNING_RATE) == (0.001, 0.01), "SMALL_RATE_LABEL names both rates"
 
 
 def ablation_configs() -> list[tuple[str, str, frozenset[str], float]]:
@@ -360,16 +367,18 @@ def ablation_configs() -> list[tuple[str, str, frozenset[str], float]]:
         added.add(key)
         rows.append(("one by one", f"+ {FIX_LABELS[key]}", frozenset(added), lr))
     for key in FIX_KEYS:
-        rows.append(("all but one", f"all but {FIX_LABELS[key]}",
-                     frozenset(FIX_KEYS) - {key}, lr))
+        rows.append(("all but one", f"all but {FIX_LABELS[key]}", frozenset(FIX_KEYS) - {key}, lr))
     rows += [("step size", label, fixes, rate) for label, fixes, rate in STEP_SIZE_ROWS]
     return rows
 
 
+#: The step-size table's column keys, for the catalogue (see ``i18n.translate_rows``).
+STEP_TABLE_WORDS = (N_("fix"), N_("configuration"), N_("effective step"),
+                    N_("hidden units saturated after pass 1"), N_("test accuracy"))
 TABLE_COLUMNS = {
-    "alone": "this fix alone (with one-hot labels)",
-    "one by one": "fixes added one by one, down to this one",
-    "all but one": "all fixes but this one",
+    "alone": N_("this fix alone (with one-hot labels)"),
+    "one by one": N_("fixes added one by one, down to this one"),
+    "all but one": N_("all fixes but this one"),
 }
 
 
@@ -390,12 +399,12 @@ def format_cell(row: dict) -> str:
     """A measured row as one table cell: median test accuracy, range over the seeds, and
     how many runs blew up."""
     if row.get("error"):
-        return "does not run"
+        return _("does not run")
     text = f"{row['median']:.1%}"
     if round(row["min"], 3) != round(row["max"], 3):
         text += f" ({row['min'] * 100:.1f}–{row['max'] * 100:.1f})"
     if row.get("diverged"):
-        text += f", blew up {row['diverged']}/{len(row['per_seed'])}"
+        text += _(", blew up {row}/{row2}").format(row=row['diverged'], row2=len(row['per_seed']))
     return text
 
 
@@ -443,7 +452,7 @@ def step_size_rows(results: dict) -> list[dict]:
         row = find_row(results, fixes, rate)
         if row is None:
             continue
-        step = ("about lr per weight" if "adam" in fixes
+        step = (_("about lr per weight") if "adam" in fixes
                 else f"{effective_step(fixes, rate, n):.4g}")
         saturated = row.get("saturated_median")
         rows.append({"configuration": label, "effective step": step,
@@ -458,7 +467,7 @@ def as_written(results: dict) -> str:
     for row in results["rows"]:
         if row["group"] == "as written":
             return row.get("error") or format_cell(row)
-    return "not measured"
+    return _("not measured")
 
 
 def markdown_table(results: dict, rows: list[dict] | None = None) -> str:
@@ -490,10 +499,10 @@ def verdict(with_it: float, without_it: float) -> str:
     a change under one point is "no measurable difference"."""
     change = with_it - without_it
     if change >= 0.01:
-        return f"it adds {change * 100:.1f} points"
+        return _("it adds {change:.1f} points").format(change=change * 100)
     if change <= -0.01:
-        return f"it costs {-change * 100:.1f} points: here it hurts"
-    return "within a point: no measurable difference here"
+        return _("it costs {value:.1f} points: here it hurts").format(value=-change * 100)
+    return _("within a point: no measurable difference here")
 
 
 def why_text(key: str, results: dict) -> str:
@@ -501,45 +510,45 @@ def why_text(key: str, results: dict) -> str:
     shows (alone, and left out of all the others), with the reason when it hurts."""
     fix = FIXES[FIX_KEYS.index(key)]
     if key == "one_hot":
-        return (f"{fix.why} With it alone the network runs but stays at chance "
-                f"({_pct(_median(results, {'one_hot'}))}): the step is the problem.")
-    every = _median(results, FIX_KEYS, group="one by one")
+        return (_("{why} With it alone the network runs but stays at chance "
+                "({pct}): the step is the problem.").format(why=_(fix.why), pct=_pct(_median(results, {'one_hot'}))))
+    every = _median(results, FIX_KEYS, group=_("one by one"))
     alone = _pct(_median(results, {"one_hot", key}, group="alone"))
-    left_out = _median(results, set(FIX_KEYS) - {key}, group="all but one")
-    measured = (f"Alone (with one-hot labels): {alone}. Left out of all the others: "
-                f"{_pct(left_out)}, against {_pct(every)} with every fix: "
-                f"{verdict(every, left_out)}.")
+    left_out = _median(results, set(FIX_KEYS) - {key}, group=_("all but one"))
+    measured = (_("Alone (with one-hot labels): {alone}. Left out of all the others: "
+                "{pct}, against {pct2} with every fix: "
+                "{verdict}.").format(alone=alone, pct=_pct(left_out), pct2=_pct(every), verdict=verdict(every, left_out)))
     n = int(results["n_train"])
     extra = ""
     if key == "mean":
-        extra = (f" At lr 0.01 the full-batch step shrinks {n:,}-fold, too small: "
-                 f"{_pct(_median(results, {'one_hot', 'mean'}))}. With lr 1 it reaches "
-                 f"{_pct(_median(results, {'one_hot', 'mean'}, 1.0))}.")
+        extra = (_(" At lr 0.01 the full-batch step shrinks {n:,}-fold, too small: "
+                 "{pct}. With lr 1 it reaches "
+                 "{pct2}.").format(n=n, pct=_pct(_median(results, {'one_hot', 'mean'})), pct2=_pct(_median(results, {'one_hot', 'mean'}, 1.0))))
     elif key == "scaled":
         stats = results.get("inputs", {})
         mini = _median(results, {"one_hot", "minibatch"})
         scaled = _median(results, {"one_hot", "minibatch", "scaled"})
-        extra = (f" At the start the raw digits' pre-activations have std "
-                 f"{stats.get('z_std_at_init', float('nan')):.2f}, nowhere near the flat "
-                 f"part. On top of mini-batches scaling lowers the accuracy from "
-                 f"{_pct(mini)} to {_pct(scaled)}: the step became too small, and the rate "
-                 "would have to grow.")
+        extra = (_(" At the start the raw digits' pre-activations have std "
+                 "{stats:.2f}, nowhere near the flat "
+                 "part. On top of mini-batches scaling lowers the accuracy from "
+                 "{pct} to {pct2}: the step became too small, and the rate "
+                 "would have to grow.").format(stats=stats.get('z_std_at_init', float('nan')), pct=_pct(mini), pct2=_pct(scaled)))
     elif key == "adam":
         stats = results.get("inputs", {})
         row_sum = stats.get("row_sum_mean", float("nan"))
-        extra = (f" That is what sinks it on raw pixels: an image's pixels sum to about "
-                 f"{row_sum:.0f}, so a step of 0.01 on every weight moves a hidden unit's z "
-                 f"by about {row_sum * LEARNING_RATE:.1f} at once, into the flat part.")
+        extra = (_(" That is what sinks it on raw pixels: an image's pixels sum to about "
+                 "{row_sum:.0f}, so a step of 0.01 on every weight moves a hidden unit's z "
+                 "by about {row_sum2:.1f} at once, into the flat part.").format(row_sum=row_sum, row_sum2=row_sum * LEARNING_RATE))
     elif key == "minibatch":
-        extra = (f" {-(-n // MINI_BATCH)} steps a pass, each lr x {MINI_BATCH} = "
-                 f"{LEARNING_RATE * MINI_BATCH:g} instead of lr x {n:,} = "
-                 f"{LEARNING_RATE * n:.4g}: the fix that matters (below).")
+        extra = (_(" {value} steps a pass, each lr x {MINI_BATCH} = "
+                 "{LEARNING_RATE:g} instead of lr x {n:,} = "
+                 "{LEARNING_RATE2:.4g}: the fix that matters (below).").format(value=-(-n // MINI_BATCH), MINI_BATCH=MINI_BATCH, LEARNING_RATE=LEARNING_RATE * MINI_BATCH, n=n, LEARNING_RATE2=LEARNING_RATE * n))
     elif key == "softmax":
         row = find_row(results, {"one_hot", "softmax"}, group="alone")
         if row and row.get("diverged"):
-            extra = (f" Alone, with the summed full-batch step, {row['diverged']} of "
-                     f"{len(row['per_seed'])} runs blew up.")
-    return f"{fix.why} {measured}{extra}"
+            extra = (_(" Alone, with the summed full-batch step, {row} of "
+                     "{row2} runs blew up.").format(row=row['diverged'], row2=len(row['per_seed'])))
+    return f"{_(fix.why)} {measured}{extra}"
 
 
 def explanation(results: dict) -> str:
@@ -549,37 +558,37 @@ def explanation(results: dict) -> str:
     mini = find_row(results, {"one_hot", "minibatch"}, LEARNING_RATE, "alone") or {}
     sat_full, sat_mini = full.get("saturated_median"), mini.get("saturated_median")
     saturated = ("" if sat_full is None or sat_mini is None else
-                 f" After that first update {sat_full:.0%} of the hidden units sit in the "
-                 f"sigmoid's flat part on every probe image (mini-batches: {sat_mini:.0%}), "
-                 "and a flat sigmoid passes almost no gradient back.")
+                 _(" After that first update {sat_full:.0%} of the hidden units sit in the "
+                 "sigmoid's flat part on every probe image (mini-batches: {sat_mini:.0%}), "
+                 "and a flat sigmoid passes almost no gradient back.").format(sat_full=sat_full, sat_mini=sat_mini))
     return (
-        f"**Why mini-batches matter most.** The tutorial sums the gradient over all {n:,} "
-        f"rows and takes one step of lr x {n:,} = {LEARNING_RATE * n:.4g} a pass: that "
-        f"step saturates the sigmoids.{saturated} Mini-batches take {-(-n // MINI_BATCH)} "
-        f"smaller steps a pass (lr x {MINI_BATCH} = {LEARNING_RATE * MINI_BATCH:g}) and "
-        f"reach {_pct(_median(results, {'one_hot', 'minibatch'}))}. Anything else that "
-        f"makes the step small works too: lr {SMALL_RATE:g} alone reaches "
-        f"{_pct(_median(results, {'one_hot'}, SMALL_RATE))}, the mean with lr 1 "
-        f"{_pct(_median(results, {'one_hot', 'mean'}, 1.0))}; the mean at lr 0.01 makes "
-        f"it {n:,} times smaller, too small "
-        f"({_pct(_median(results, {'one_hot', 'mean'}))}). Fixes that leave the step as "
-        "it is (biases, Glorot initialisation) stay at chance alone."
+        _("**Why mini-batches matter most.** The tutorial sums the gradient over all {n:,} "
+        "rows and takes one step of lr x {n:,} = {LEARNING_RATE:.4g} a pass: that "
+        "step saturates the sigmoids.{saturated} Mini-batches take {value} "
+        "smaller steps a pass (lr x {MINI_BATCH} = {LEARNING_RATE2:g}) and "
+        "reach {pct}. Anything else that "
+        "makes the step small works too: lr {SMALL_RATE:g} alone reaches "
+        "{pct2}, the mean with lr 1 "
+        "{pct3}; the mean at lr 0.01 makes "
+        "it {n:,} times smaller, too small "
+        "({pct4}). Fixes that leave the step as "
+        "it is (biases, Glorot initialisation) stay at chance alone.").format(n=n, LEARNING_RATE=LEARNING_RATE * n, saturated=saturated, value=-(-n // MINI_BATCH), MINI_BATCH=MINI_BATCH, LEARNING_RATE2=LEARNING_RATE * MINI_BATCH, pct=_pct(_median(results, {'one_hot', 'minibatch'})), SMALL_RATE=SMALL_RATE, pct2=_pct(_median(results, {'one_hot'}, SMALL_RATE)), pct3=_pct(_median(results, {'one_hot', 'mean'}, 1.0)), pct4=_pct(_median(results, {'one_hot', 'mean'})))
     )
 
 
 #: The tutorial's own slips, each with its section: ``(section, text)``.
 TUTORIAL_SLIPS: tuple[tuple[str, str], ...] = (
-    ("3.2", "The backward formula writes ((w^(l+1))^T delta^(l+1)): the transpose belongs "
+    ("3.2", N_("The backward formula writes ((w^(l+1))^T delta^(l+1)): the transpose belongs "
             "to the w_jk convention (row = the unit the weight feeds). Section 3.1 defines "
             "w_ij from unit i of layer l-1 to unit j of layer l, for which it is w delta, "
-            "no transpose."),
-    ("4.3", "Gradient descent divides the summed gradient by the batch size m (eta/m); the "
-            "code of 5.3 does not, so its step is n times the formula's."),
-    ("5.2", "On scikit-learn 1.2 or newer, fetch_openml returns a pandas DataFrame, so "
+            "no transpose.")),
+    ("4.3", N_("Gradient descent divides the summed gradient by the batch size m (eta/m); the "
+            "code of 5.3 does not, so its step is n times the formula's.")),
+    ("5.2", N_("On scikit-learn 1.2 or newer, fetch_openml returns a pandas DataFrame, so "
             "X[permutation] looks up columns and raises KeyError, before the broadcasting "
-            "error of Step 0 is ever reached (add as_frame=False or use X.iloc)."),
-    ("5.3", "layer2 - y_train subtracts (n,) integer labels from (n, 10) outputs: the "
-            "broadcasting error of Step 0; the target must be one-hot."),
+            "error of Step 0 is ever reached (add as_frame=False or use X.iloc).")),
+    ("5.3", N_("layer2 - y_train subtracts (n,) integer labels from (n, 10) outputs: the "
+            "broadcasting error of Step 0; the target must be one-hot.")),
 )
 
 

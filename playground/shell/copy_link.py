@@ -15,9 +15,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.common.i18n import FONT_FAMILY, N_, _
+
 NAME = "mlp_playground_copy_link"
-LABEL = "Copy link"
-COPIED = "Copied"
+LABEL = N_("Copy link")
+COPIED = N_("Copied")
+#: The button's other words, in the tab's language (sent with every render: the HTML is fixed).
+FIELD_LABEL = N_("The link")
+NOTE = N_("The browser would not let the page copy: press Ctrl+C (⌘C on a Mac).")
+STATUS = N_("Link copied")
 #: How long the button says "Copied" before it reads "Copy link" again.
 COPIED_MS = 2500
 
@@ -34,7 +40,7 @@ _HTML = f"""
 """
 
 _CSS = """
-.cl-root { font-family: var(--st-font, sans-serif); color: var(--st-text-color, #31333f); }
+.cl-root { font-family: var(--st-font, FONT_FAMILY); color: var(--st-text-color, #31333f); }
 .cl-button { box-sizing: border-box; width: 100%; min-height: 2.5rem; margin: 0;
              display: inline-flex; align-items: center; justify-content: center; gap: 0.5rem;
              padding: 0.25rem 0.75rem; cursor: pointer; font: inherit; font-size: 0.875rem;
@@ -59,22 +65,20 @@ _CSS = """
 .cl-note { font-size: 0.8rem; opacity: 0.75; margin-top: 0.25rem; }
 .cl-status { position: absolute; width: 1px; height: 1px; overflow: hidden;
              clip: rect(0 0 0 0); white-space: nowrap; }
-"""
+""".replace("FONT_FAMILY", FONT_FAMILY)
 
 _JS = f"""
-const LABEL = {LABEL!r};
-const COPIED = {COPIED!r};
 const COPIED_MS = {COPIED_MS};
 
 function showCopied(root) {{
   const button = root.querySelector(".cl-button");
-  root.querySelector(".cl-label").textContent = COPIED;
+  root.querySelector(".cl-label").textContent = root.__words.copied;
   root.querySelector(".cl-icon").textContent = "check";
-  root.querySelector(".cl-status").textContent = "Link copied";
+  root.querySelector(".cl-status").textContent = root.__words.status;
   button.classList.add("cl-done");
   clearTimeout(root.__timer);
   root.__timer = setTimeout(() => {{
-    root.querySelector(".cl-label").textContent = LABEL;
+    root.querySelector(".cl-label").textContent = root.__words.label;
     root.querySelector(".cl-icon").textContent = "link";
     root.querySelector(".cl-status").textContent = "";
     button.classList.remove("cl-done");
@@ -106,7 +110,13 @@ export default function (component) {{
   const root = parentElement.querySelector(".cl-root");
   if (!root || !data) return;
   root.__link = data.link;
+  root.__words = data.words;
   root.querySelector(".cl-button").title = data.help;
+  if (!root.querySelector(".cl-button").classList.contains("cl-done")) {{
+    root.querySelector(".cl-label").textContent = data.words.label;
+  }}
+  root.querySelector(".cl-field").setAttribute("aria-label", data.words.field);
+  root.querySelector(".cl-note").textContent = data.words.note;
   const fallback = root.querySelector(".cl-fallback");
   if (!fallback.hidden) root.querySelector(".cl-field").value = data.link;
   if (!root.__wired) {{
@@ -125,4 +135,6 @@ def copy_link_button(link: str, *, key: str, help: str) -> None:
     ``help`` is its tooltip: one sentence on what the link opens."""
     if not link.startswith(("http://", "https://")):
         raise ValueError(f"copy_link_button wants an http(s) address, not {link!r}")
-    _component(data={"link": link, "help": help}, key=key)
+    words = {"label": _(LABEL), "copied": _(COPIED), "field": _(FIELD_LABEL), "note": _(NOTE),
+             "status": _(STATUS)}
+    _component(data={"link": link, "help": help, "words": words}, key=key)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from playground.common import datasets
+from playground.common.i18n import _
 
 
 def class_names(name: str) -> list[str]:
@@ -22,10 +23,27 @@ def class_names(name: str) -> list[str]:
         return [str(i) for i in range(10)]
 
 
-@st.cache_resource(show_spinner="Loading the dataset…", max_entries=4)
-def load_dataset(name: str):
-    """The named dataset from local files (raises the engine's missing-files error)."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_cached(name: str):
     return datasets.load_read_only(name)
+
+
+#: Datasets this process has loaded once: the spinner is only for the first (slow) load.
+_loaded: set[str] = set()
+
+
+def load_dataset(name: str):
+    """The named dataset from local files (raises the engine's missing-files error).
+
+    Cached per process. The spinner is in the tab's language, which the cache's own
+    fixed ``show_spinner`` text could not be, and shows on a first load only, as the
+    cache's would (a dataset evicted from the cache reloads without it)."""
+    if name in _loaded:
+        return _load_cached(name)
+    with st.spinner(_("Loading the dataset…")):
+        dataset = _load_cached(name)
+    _loaded.add(name)
+    return dataset
 
 
 def is_available(name: str) -> bool:
@@ -39,7 +57,8 @@ def download_dataset(name: str, progress: Callable[[int, int, str], None] | None
     The result replaces anything cached for ``name``.
     """
     dataset = datasets.download(name, progress)
-    load_dataset.clear()
+    _load_cached.clear()
+    _loaded.clear()
     return dataset
 
 
@@ -49,15 +68,15 @@ def download_problem(exc: BaseException) -> str:
 
     text = str(exc).lower()
     if isinstance(exc, urllib.error.HTTPError):
-        return f"the server answered {exc.code}."
+        return _("the server answered {code}.").format(code=exc.code)
     if isinstance(exc, TimeoutError) or "timed out" in text:
-        return "the connection timed out."
+        return _("the connection timed out.")
     if "checksum" in text or "sha256" in text:
-        return "the file arrived damaged (its checksum did not match)."
+        return _("the file arrived damaged (its checksum did not match).")
     if isinstance(exc, (urllib.error.URLError, ConnectionError)) or any(
         word in text for word in ("urlopen", "network", "name resolution", "connection", "offline")
     ):
-        return "this machine seems to be offline."
+        return _("this machine seems to be offline.")
     if isinstance(exc, OSError) and ("space" in text or "permission" in text):
-        return "the files couldn't be written to disk."
-    return "the download failed."
+        return _("the files couldn't be written to disk.")
+    return _("the download failed.")

@@ -18,16 +18,19 @@ from collections.abc import Iterator
 
 import streamlit as st
 
+from playground.common.i18n import N_, _
+
 #: (section, file, title, icon, default): the app's eight pages, in menu order.
+#: Section and title are English (marked for the catalogue), shown in the tab's language.
 PAGES = (
-    ("Play", "pages/train.py", "Train", ":material/model_training:", True),
-    ("Play", "pages/draw.py", "Draw", ":material/draw:", False),
-    ("Play", "pages/inspect.py", "Inspect", ":material/search_insights:", False),
-    ("Play", "pages/boundaries.py", "Boundaries", ":material/scatter_plot:", False),
-    ("Play", "pages/sweep.py", "Sweep", ":material/grid_on:", False),
-    ("Learn", "pages/backprop.py", "Backprop", ":material/account_tree:", False),
-    ("Learn", "pages/optimizers.py", "Optimizers", ":material/speed:", False),
-    ("Learn", "pages/fix_tutorial.py", "Fix the tutorial", ":material/build:", False),
+    (N_("Play"), "pages/train.py", N_("Train"), ":material/model_training:", True),
+    (N_("Play"), "pages/draw.py", N_("Draw"), ":material/draw:", False),
+    (N_("Play"), "pages/inspect.py", N_("Inspect"), ":material/search_insights:", False),
+    (N_("Play"), "pages/boundaries.py", N_("Boundaries"), ":material/scatter_plot:", False),
+    (N_("Play"), "pages/sweep.py", N_("Sweep"), ":material/grid_on:", False),
+    (N_("Learn"), "pages/backprop.py", N_("Backprop"), ":material/account_tree:", False),
+    (N_("Learn"), "pages/optimizers.py", N_("Optimizers"), ":material/speed:", False),
+    (N_("Learn"), "pages/fix_tutorial.py", N_("Fix the tutorial"), ":material/build:", False),
 )
 #: Set in session state while app.py runs a page (see :func:`route`).
 ROUTED_KEY = "playground_routed"
@@ -40,8 +43,9 @@ ROUTE_ASKED_KEY = "playground_route_asked"
 def page_sections() -> dict[str, list]:
     sections: dict[str, list] = {}
     for section, path, title, icon, default in PAGES:
-        sections.setdefault(section, []).append(
-            st.Page(path, title=title, icon=icon, default=default)
+        # url_path from the file name, so a page's address is the same in both languages.
+        sections.setdefault(_(section), []).append(
+            st.Page(path, title=_(title), icon=icon, default=default)
         )
     return sections
 

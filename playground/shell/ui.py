@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from playground.common import sessions, vocab
+from playground.common import i18n, sessions, vocab
+from playground.common.i18n import N_, _
 from playground.common.models import (
     MAX_MODEL_BYTES,
     MB,
@@ -23,6 +24,7 @@ from playground.common.models import (
     model_to_bytes,
 )
 from playground.common.state import STATE_KEY, Playground, get_playground, url_params
+from playground.common.urlstate import LANG_PARAM
 from playground.common.vocab import DEFAULT_MODEL_CONFIG
 from playground.shell import data, navigation
 
@@ -37,10 +39,35 @@ def playground() -> Playground:
     (Train, Sweep): a link's parameters belong to the page in its path."""
     if STATE_KEY not in st.session_state:  # the session's first page run (not a callback)
         navigation.ensure_routed()
-    return get_playground(
+    pg = get_playground(
         st.session_state, st.query_params.to_dict(), sessions.STORE,
         read_settings=navigation.reads_train_settings(),
+        default_lang=i18n.language_from_locale(st.context.locale),
     )
+    # This run's text in the tab's language (set again on every run: a run's thread may be new).
+    i18n.set_language(pg.lang)
+    return pg
+
+
+def start_language() -> None:
+    """Set this run's language before anything is drawn (app.py, before the menu, which
+    comes before :func:`playground`): the tab's, else the link's, else the browser's."""
+    pg = st.session_state.get(STATE_KEY)
+    i18n.set_language(
+        getattr(pg, "lang", None)
+        or i18n.normalise(st.query_params.get(LANG_PARAM))
+        or i18n.language_from_locale(st.context.locale)
+    )
+
+
+def _tab_language() -> str | None:
+    """The tab's language, for text made before this run called :func:`playground` (a
+    widget callback runs before the page script)."""
+    pg = st.session_state.get(STATE_KEY)
+    return getattr(pg, "lang", None)
+
+
+i18n.set_language_source(_tab_language)
 
 
 #: Where a page leaves its own address-bar settings for :func:`persist` (see :func:`page_query`).
@@ -71,7 +98,7 @@ def persist(pg: Playground) -> None:
 
 
 @contextlib.contextmanager
-def friendly_errors(doing: str = "showing this page") -> Iterator[None]:
+def friendly_errors(doing: str = N_("showing this page")) -> Iterator[None]:
     """Turn any unexpected exception into an ``st.error`` with a next step (no traceback).
 
     Streamlit's own rerun/stop signals are BaseExceptions and pass through untouched.
@@ -83,20 +110,32 @@ def friendly_errors(doing: str = "showing this page") -> Iterator[None]:
         st.error(friendly_message(doing, exc))
 
 
+#: What app.py is doing around the page (for :func:`friendly_errors`; translated when shown).
+DRAWING_SIDEBAR = N_("drawing the sidebar")
+SAVING_STATE = N_("saving this tab's state")
+
+
+def showing_page(title: str) -> str:
+    """What app.py is doing while a page runs, for :func:`friendly_errors`."""
+    return _("showing the {page} page").format(page=title)
+
+
 def friendly_message(doing: str, exc: BaseException) -> str:
-    """What to tell the person when ``exc`` happened while ``doing`` (no traceback)."""
+    """What to tell the person when ``exc`` happened while ``doing`` (no traceback).
+
+    ``doing`` is an English phrase marked with ``N_`` (translated here, when it is shown)."""
     if isinstance(exc, MemoryError):
-        return (
-            f"Ran out of memory while {doing}. Try fewer or smaller hidden layers, "
+        return _(
+            "Ran out of memory while {doing}. Try fewer or smaller hidden layers, "
             "a smaller batch size, or the digits dataset."
-        )
+        ).format(doing=_(doing))
     if isinstance(exc, ModelOverflowError):
         return str(exc)
-    return (
-        f"Something went wrong while {doing}: {exc or type(exc).__name__}. "
+    return _(
+        "Something went wrong while {doing}: {error}. "
         "Press **Reset** on the Train page or reload the page to start again; "
         "your finished runs and the current model are kept."
-    )
+    ).format(doing=_(doing), error=exc or type(exc).__name__)
 
 
 def guarded(doing: str) -> Callable[[F], F]:
@@ -123,15 +162,15 @@ def guarded(doing: str) -> Callable[[F], F]:
 
 def download_with_progress(name: str) -> None:
     """Download a dataset with a progress bar; on failure, say what went wrong briefly."""
-    name_shown = vocab.DISPLAY_NAMES.get(name, name)
-    bar = st.progress(0.0, text=f"Downloading {name_shown}…")
+    name_shown = vocab.display_name(name)
+    bar = st.progress(0.0, text=_("Downloading {name_shown}…").format(name_shown=name_shown))
     last = [-1.0]
 
     def progress(done: int, total: int, filename: str) -> None:
         fraction = min(1.0, done / total) if total else 0.0
         if fraction - last[0] >= 0.01 or fraction >= 1.0:
             last[0] = fraction
-            bar.progress(fraction, text=f"Downloading {filename}: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+            bar.progress(fraction, text=_("Downloading {filename}: {done:.1f} of {total:.1f} MB").format(filename=filename, done=done / 1e6, total=total / 1e6))
 
     try:
         data.download_dataset(name, progress=progress)
@@ -139,19 +178,19 @@ def download_with_progress(name: str) -> None:
         bar.empty()
         download_failure(name, exc)
     else:
-        bar.progress(1.0, text=f"{name_shown} is ready.")
+        bar.progress(1.0, text=_("{name_shown} is ready.").format(name_shown=name_shown))
 
 
 def download_failure(name: str, exc: BaseException) -> None:
     """One short sentence and what to do; the raw error (URLs, paths) in an expander."""
-    shown = vocab.DISPLAY_NAMES.get(name, name)
+    shown = vocab.display_name(name)
     st.error(
-        f"Couldn't download {shown}: {data.download_problem(exc)} Check the internet "
-        "connection and try again; the bundled digits work offline.",
+        _("Couldn't download {shown}: {download_problem} Check the internet "
+        "connection and try again; the bundled digits work offline.").format(shown=shown, download_problem=data.download_problem(exc)),
         icon=":material/cloud_off:",
     )
-    with st.expander("Details"):
-        st.code(f"{type(exc).__name__}: {exc}", language=None, wrap_lines=True)
+    with st.expander(_("Details")):
+        st.code(f"{type(exc).__name__}: {exc}", language=None, wrap_lines=True)  # raw, untranslated
 
 
 def ensure_model(pg: Playground) -> ActiveModel | None:
@@ -160,11 +199,13 @@ def ensure_model(pg: Playground) -> ActiveModel | None:
     if pg.model is not None:
         return pg.model
     config = DEFAULT_MODEL_CONFIG
-    with st.spinner("No model yet: training the default 28×28 model on the bundled MNIST "
-                    f"sample ({config.hidden_label} ReLU units, Adam, about 2 s)…"):
+    with st.spinner(_("No model yet: training the default 28×28 model on the bundled MNIST "
+                      "sample ({hidden_label} ReLU units, Adam, about 2 s)…").format(
+                        hidden_label=config.hidden_label)):
         run = pg.train_to_end(config, data.load_dataset(config.dataset))
     if pg.model is not None:
-        pg.model.source = f"default model (run #{run.run_id}, trained on arrival)"
+        pg.model.source = _("default model (run #{run_id}, trained on arrival)").format(
+            run_id=run.run_id)
     return pg.model
 
 
@@ -178,8 +219,8 @@ def note_run_elsewhere(pg: Playground) -> None:
     run = pg.run
     if run is not None and run.is_active and run.epochs_done < run.target_epochs:
         st.caption(
-            f"Run #{run.run_id} ({run.epochs_done}/{run.target_epochs} epochs) carries on when "
-            "you go back to **Train**; until it ends, the model below answers."
+            _("Run #{run_id} ({epochs_done}/{target_epochs} epochs) carries on when "
+            "you go back to **Train**; until it ends, the model below answers.").format(run_id=run.run_id, epochs_done=run.epochs_done, target_epochs=run.target_epochs)
         )
 
 
@@ -194,28 +235,29 @@ def page_model(pg: Playground) -> ActiveModel | None:
     note_run_elsewhere(pg)
     active = ensure_model(pg)
     if active is None:
-        st.warning("No model is available. Train one on the **Train** page.")
+        st.warning(_("No model is available. Train one on the **Train** page."))
     elif pg.model_at_chance:
-        accuracy = "" if active.test_accuracy is None else f" ({active.test_accuracy:.1%} on the test set)"
+        accuracy = "" if active.test_accuracy is None else _(" ({accuracy:.1%} on the test set)").format(
+            accuracy=active.test_accuracy)
         st.warning(
-            f"The current model ({active.source}) reads digits at chance{accuracy}: it is "
-            "guessing. Its answers below mean nothing yet.",
+            _("The current model ({source}) reads digits at chance{accuracy}: it is "
+            "guessing. Its answers below mean nothing yet.").format(source=active.source, accuracy=accuracy),
             icon=":material/casino:",
         )
         if pg.last_good_model is not None:
             st.button(
-                f"Use the last good model ({pg.last_good_model.source})",
+                _("Use the last good model ({source})").format(source=pg.last_good_model.source),
                 key="btn-last-good-model",
-                on_click=guarded("switching models")(pg.use_last_good_model),
-                help="Switch back to the model that answered before this one.",
+                on_click=guarded(N_("switching models"))(pg.use_last_good_model),
+                help=_("Switch back to the model that answered before this one."),
             )
         else:
             st.button(
-                "Use the default model",
+                _("Use the default model"),
                 key="btn-default-model",
-                on_click=guarded("training the default model")(_use_default_model),
+                on_click=guarded(N_("training the default model"))(_use_default_model),
                 args=(pg,),
-                help="Train the default 28×28 model on the bundled MNIST sample (about 2 s) and use it instead.",
+                help=_("Train the default 28×28 model on the bundled MNIST sample (about 2 s) and use it instead."),
             )
     return active
 
@@ -234,8 +276,8 @@ def load_upload(pg: Playground, name: str, payload: bytes) -> bool:
     try:
         net, dataset_name = load_model_bytes(payload, MAX_MODEL_BYTES)
     except ModelFileError as exc:
-        kept = " The current model is kept." if pg.model is not None else ""
-        pg.notify("error", f"Couldn't load {name}: {exc}{kept}")
+        kept = _(" The current model is kept.") if pg.model is not None else ""
+        pg.notify("error", _("Couldn't load {name}: {error}{kept}").format(name=name, error=exc, kept=kept))
         return False
     test_accuracy = None
     try:
@@ -243,23 +285,26 @@ def load_upload(pg: Playground, name: str, payload: bytes) -> bool:
     except RuntimeError:
         pg.notify(
             "warning",
-            f"Loaded the model, but the {dataset_name} test set isn't on this machine, "
-            "so its accuracy is unknown. Download the dataset on the Train page.",
+            _("Loaded the model, but the {dataset} test set isn't on this machine, "
+              "so its accuracy is unknown. Download the dataset on the Train page.").format(
+                dataset=dataset_name),
         )
     else:
         try:
             with np.errstate(all="ignore"):
                 test_accuracy = float(net.score(dataset.X_test, dataset.y_test))
         except ValueError:  # overflows on real images although it passed the probe
-            kept = " The current model is kept." if pg.model is not None else ""
-            pg.notify("error", f"Couldn't use {name}: {OVERFLOW_ADVICE}{kept}")
+            kept = _(" The current model is kept.") if pg.model is not None else ""
+            pg.notify("error", _("Couldn't use {name}: {advice}{kept}").format(
+                name=name, advice=_(OVERFLOW_ADVICE), kept=kept))
             return False
-    pg.model = ActiveModel(net, dataset_name, test_accuracy, f"uploaded file {name}")
-    pg.notify("success", f"Loaded {name}: it now answers on Draw and Inspect.")
+    pg.model = ActiveModel(net, dataset_name, test_accuracy,
+                           _("uploaded file {name}").format(name=name))
+    pg.notify("success", _("Loaded {name}: it now answers on Draw and Inspect.").format(name=name))
     return True
 
 
-@guarded("loading the model file")
+@guarded(N_("loading the model file"))
 def _on_upload(pg: Playground, uploader_key: str) -> None:
     uploaded = st.session_state.get(uploader_key)
     if uploaded is None:
@@ -267,12 +312,40 @@ def _on_upload(pg: Playground, uploader_key: str) -> None:
     load_upload(pg, str(uploaded.name), uploaded.getvalue())
 
 
+#: The sidebar's language switch (its value mirrors ``Playground.lang``).
+LANGUAGE_KEY = "language-switch"
+
+
+def _switch_language(pg: Playground) -> None:
+    chosen = i18n.normalise(st.session_state.get(LANGUAGE_KEY))
+    if chosen is not None:
+        pg.lang = chosen
+        i18n.set_language(chosen)
+
+
+def language_switch(pg: Playground) -> None:
+    """中文 | English: the tab's language; the next page run (at once) shows it."""
+    if st.session_state.get(LANGUAGE_KEY) != pg.lang:
+        st.session_state[LANGUAGE_KEY] = pg.lang  # a link or a reload chose it
+    st.radio(
+        "语言 · Language",  # both languages: whoever can't read one reads the other
+        i18n.LANGUAGES,
+        format_func=i18n.LANGUAGE_NAMES.__getitem__,
+        horizontal=True,
+        key=LANGUAGE_KEY,
+        on_change=_switch_language,
+        args=(pg,),
+        help=_("Show the app in Chinese or English; the address keeps it (lang=zh or lang=en)."),
+    )
+
+
 def sidebar(pg: Playground) -> None:
-    """The shared sidebar: which model is answering, download it, upload one."""
+    """The shared sidebar: the language, which model is answering, download it, upload one."""
     with st.sidebar:
-        st.markdown("**Current model**")
+        language_switch(pg)
+        st.markdown(_("**Current model**"))
         if pg.model is None:
-            st.caption("None yet: train one on **Train**, or open **Draw** to get the default.")
+            st.caption(_("None yet: train one on **Train**, or open **Draw** to get the default."))
         else:
             st.caption(pg.model.describe())
             try:
@@ -282,21 +355,21 @@ def sidebar(pg: Playground) -> None:
                 payload = None
             if payload is not None:
                 st.download_button(
-                    "Download model (.npz)",
+                    _("Download model (.npz)"),
                     data=payload,
                     file_name=f"mlp-{pg.model.dataset}-{'-'.join(map(str, pg.model.net.layer_sizes))}.npz",
                     mime="application/octet-stream",
-                    help="Save the weights and architecture to a file you can upload later.",
+                    help=_("Save the weights and architecture to a file you can upload later."),
                     key="download-model",
                     on_click="ignore",
                 )
-        with st.expander("Load a saved model"):
+        with st.expander(_("Load a saved model")):
             st.file_uploader(
-                "Model file (.npz)",
+                _("Model file (.npz)"),
                 type=["npz"],
                 key="model-upload",
-                help=f"A digit model saved with this sidebar's “Download model (.npz)” (up to "
-                f"{MAX_MODEL_BYTES // MB} MB); Boundaries' 2-D models can't be loaded here.",
+                help=_("A digit model saved with this sidebar's “Download model (.npz)” (up to "
+                "{MAX_MODEL_BYTES} MB); Boundaries' 2-D models can't be loaded here.").format(MAX_MODEL_BYTES=MAX_MODEL_BYTES // MB),
                 on_change=_on_upload,
                 args=(pg, "model-upload"),
             )

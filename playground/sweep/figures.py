@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from playground.common.figures import (
     MARGIN,
 )
+from playground.common.i18n import _
 
 
 def sweep_heatmap(
@@ -19,7 +20,7 @@ def sweep_heatmap(
     text: Sequence[Sequence[str]],
     x_title: str,
     y_title: str,
-    title: str = "Validation accuracy",
+    title: str = _("Validation accuracy"),
 ) -> go.Figure:
     """A sweep's grid: one cell per pair of settings, coloured by accuracy in percent
     (0-100, so colours mean the same as cells fill in), blank until its run is in."""
@@ -61,7 +62,7 @@ def sweep_parallel(dimensions: Sequence[Mapping], colour: Sequence[float]) -> go
         )
     )
     fig.update_layout(height=340, margin={"l": 60, "r": 60, "t": 90, "b": 20},
-                      title={"text": "Every run: settings → validation accuracy"})
+                      title={"text": _("Every run: settings → validation accuracy")})
     return fig
 
 

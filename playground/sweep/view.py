@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from playground.common import vocab
+from playground.common.i18n import N_, _, ngettext
 
 #: Most runs one sweep may ask for on the page.
 MAX_RUNS = 500
@@ -67,31 +68,34 @@ class Param:
 PARAMS: dict[str, Param] = {
     p.key: p
     for p in (
-        Param("learning_rate", "learning rate", vocab.LEARNING_RATES, (1e-4, 1e-3, 1e-2, 0.1, 1.0),
-              vocab.format_lr, "Step size of each update: too small learns slowly, too big blows up.",
+        Param("learning_rate", N_("learning rate"), vocab.LEARNING_RATES, (1e-4, 1e-3, 1e-2, 0.1, 1.0),
+              vocab.format_lr, N_("Step size of each update: too small learns slowly, too big blows up."),
               numeric=True),
-        Param("hidden", "hidden layers", HIDDEN_CHOICES, ((16,), (64,), (256,)), _hidden_label,
-              "Units per hidden layer (64-32: two layers): more can learn more, but slower."),
-        Param("optimizer", "optimizer", vocab.OPTIMIZERS, ("sgd", "adam"),
-              lambda o: vocab.OPTIMIZER_LABELS.get(o, o),
-              "How the weights are nudged after each batch; SGD usually wants a larger rate."),
-        Param("activation", "activation", vocab.ACTIVATIONS, ("relu", "tanh", "sigmoid"),
-              lambda a: vocab.ACTIVATION_LABELS.get(a, a),
-              "The bend each hidden unit applies to its input."),
-        Param("batch_size", "batch size", vocab.BATCH_SIZES, (16, 64, 256), str,
-              "Images per weight update: small batches give more, noisier updates.",
+        Param("hidden", N_("hidden layers"), HIDDEN_CHOICES, ((16,), (64,), (256,)), _hidden_label,
+              N_("Units per hidden layer (64-32: two layers): more can learn more, but slower.")),
+        Param("optimizer", N_("optimizer"), vocab.OPTIMIZERS, ("sgd", "adam"),
+              lambda o: vocab.optimizer_label(o),
+              N_("How the weights are nudged after each batch; SGD usually wants a larger rate.")),
+        Param("activation", N_("activation"), vocab.ACTIVATIONS, ("relu", "tanh", "sigmoid"),
+              lambda a: vocab.activation_label(a),
+              N_("The bend each hidden unit applies to its input.")),
+        Param("batch_size", N_("batch size"), vocab.BATCH_SIZES, (16, 64, 256), str,
+              N_("Images per weight update: small batches give more, noisier updates."),
               numeric=True),
         Param("l2", "L2", vocab.L2_VALUES, (0.0, 1e-4, 1e-2), vocab.format_l2,
-              "Weight decay, pulling weights towards 0 against overfitting.", numeric=True),
-        Param("epochs", "epochs", EPOCH_CHOICES, (10, 30), str,
-              "How many times each network sees the whole training set.", numeric=True),
-        Param("seed", "seed", SEED_CHOICES, (0, 1, 2), str,
-              "Random starting weights and batch order: how much luck moves the score.",
+              N_("Weight decay, pulling weights towards 0 against overfitting."), numeric=True),
+        Param("epochs", N_("epochs"), EPOCH_CHOICES, (10, 30), str,
+              N_("How many times each network sees the whole training set."), numeric=True),
+        Param("seed", N_("seed"), SEED_CHOICES, (0, 1, 2), str,
+              N_("Random starting weights and batch order: how much luck moves the score."),
               numeric=True),
     )
 }
 DEFAULT_AXES = ("learning_rate", "hidden")
 LR_DENSITIES = {"1 per decade": (1,), "3 per decade": (1, 2, 5), "all": None}
+#: How the learning-rate densities (``LR_DENSITIES``' keys) are shown.
+LR_DENSITY_LABELS = {"1 per decade": N_("1 per decade"), "3 per decade": N_("3 per decade"),
+                     "all": N_("all")}
 
 
 def lr_grid(low: float, high: float, density: str = "1 per decade") -> tuple[float, ...]:
@@ -311,7 +315,9 @@ def start_errors() -> tuple[type[Exception], ...]:
 
 def budget_line(n_runs: int, seconds: float) -> str:
     """``30 runs, about 12 s on this machine``."""
-    return f"{n_runs} run{'s' if n_runs != 1 else ''}, about {vocab.format_seconds(seconds)} on this machine"
+    return ngettext("{n_runs} run, about {time} on this machine",
+                    "{n_runs} runs, about {time} on this machine", n_runs).format(
+        n_runs=n_runs, time=vocab.format_seconds(seconds))
 
 
 # --------------------------------------------------------------------------- a tab's sweep
@@ -352,7 +358,7 @@ class SweepState:
         name = dataset if isinstance(dataset, str) else dataset.name
         handle = start(configs, dataset=name if scheduler else dataset, scheduler=scheduler,
                        n_jobs=n_jobs, timeout=CONNECT_TIMEOUT_SECONDS)
-        where = f"the Dask cluster at {scheduler}" if scheduler else handle.where
+        where = _("the Dask cluster at {scheduler}").format(scheduler=scheduler) if scheduler else handle.where
         learn = None
         if scheduler is None and not isinstance(dataset, str):  # timed on this machine
             n_train, n_workers = training_rows(dataset), handle.n_workers
@@ -404,13 +410,13 @@ class SweepState:
         if self.status == RUNNING:
             left = ""
             if 0 < done < total:
-                left = f" · about {vocab.format_seconds(self.seconds * (total - done) / done)} left"
-            return f"{done} of {total} runs done on {self.where} · {spent} so far{left}"
+                left = _(" · about {format_seconds} left").format(format_seconds=vocab.format_seconds(self.seconds * (total - done) / done))
+            return _("{done} of {total} runs done on {where} · {spent} so far{left}").format(done=done, total=total, where=self.where, spent=spent, left=left)
         if self.status == FINISHED:
-            return f"All {total} runs done on {self.where} in {spent}."
+            return _("All {total} runs done on {where} in {spent}.").format(total=total, where=self.where, spent=spent)
         if self.status == CANCELLED:
-            return f"Cancelled after {done} of {total} runs ({spent}); their results are kept."
-        return f"The sweep stopped after {done} of {total} runs: {self.error}"
+            return _("Cancelled after {done} of {total} runs ({spent}); their results are kept.").format(done=done, total=total, spent=spent)
+        return _("The sweep stopped after {done} of {total} runs: {error}").format(done=done, total=total, error=self.error)
 
 
 # --------------------------------------------------------------------------- results
@@ -440,8 +446,8 @@ def heatmap_grid(
     the third axis at ``third_value``. A diverged run's cell says so; a failed one ``!``."""
     x_key, y_key = state.axes[0], state.axes[1]
     xs, ys = state.values[x_key], state.values[y_key]
-    z: list[list[float | None]] = [[None] * len(xs) for _ in ys]
-    text = [[""] * len(xs) for _ in ys]
+    z: list[list[float | None]] = [[None] * len(xs) for _unused in ys]
+    text = [[""] * len(xs) for _unused in ys]
     third = state.axes[2] if len(state.axes) > 2 else None
     for result in state.results:
         if third is not None and not _same(third, result[third], third_value):
@@ -471,15 +477,20 @@ def parallel_dimensions(state: SweepState, metric: str = METRIC) -> tuple[list[d
         options = state.values[key]
         index = [next((i for i, v in enumerate(options) if _same(key, v, r[key])), 0) for r in done]
         dimensions.append({
-            "label": PARAMS[key].label,
+            "label": _(PARAMS[key].label),
             "values": index,
             "tickvals": list(range(len(options))),
             "ticktext": [value_label(key, v) for v in options],
             "range": [-0.2, max(len(options) - 1, 0) + 0.2],
         })
     scores = [float(percent(r[metric])) for r in done]
-    dimensions.append({"label": "validation accuracy %", "values": scores, "range": [0, 100]})
+    dimensions.append({"label": _("validation accuracy %"), "values": scores, "range": [0, 100]})
     return dimensions, scores
+
+
+#: The results table's column keys and statuses, for the catalogue (``i18n.translate_rows``).
+TABLE_WORDS = (N_("validation accuracy %"), N_("test accuracy %"), N_("time (s)"), N_("status"),
+               N_("computed on"), N_("ok"))
 
 
 def best_result(results: Sequence[Mapping[str, Any]], metric: str = METRIC) -> dict | None:
@@ -510,7 +521,7 @@ def train_config_of(result: Mapping[str, Any], dataset: str) -> vocab.TrainConfi
 
 def describe(result: Mapping[str, Any], axes: Sequence[str]) -> str:
     """``learning rate 0.01, hidden layers 64``: the swept settings of one run."""
-    return ", ".join(f"{PARAMS[k].label} {value_label(k, result[k])}" for k in axes)
+    return ", ".join(f"{_(PARAMS[k].label)} {value_label(k, result[k])}" for k in axes)
 
 
 CSV_COLUMNS = (
@@ -574,4 +585,4 @@ def preview_grid(values: Mapping[str, Sequence[Any]]) -> tuple[list[str], list[s
     """The heatmap's empty grid for the settings picked, before the sweep runs."""
     (x_key, xs), (y_key, ys) = list(values.items())[:2]
     return ([value_label(x_key, v) for v in xs], [value_label(y_key, v) for v in ys],
-            [[None] * len(xs) for _ in ys], [[""] * len(xs) for _ in ys])
+            [[None] * len(xs) for _unused in ys], [[""] * len(xs) for _unused in ys])

@@ -15,13 +15,16 @@ from playground.common.figures import (
     VAL_COLOUR,
     symmetric_limit,
 )
+from playground.common.i18n import _
 
 
 def run_overlay(
     runs: Sequence[tuple[str, Sequence[float]]],
     metric: str = "validation loss",
+    percent: bool | None = None,
 ) -> go.Figure:
-    """One line per run (``(label, values per epoch)``) to compare runs side by side."""
+    """One line per run (``(label, values per epoch)``) to compare runs side by side;
+    ``metric`` is the y axis's title, ``percent`` (default: an accuracy) its format."""
     fig = go.Figure()
     for i, (label, values) in enumerate(runs):
         values = np.asarray(values, dtype=float)
@@ -37,14 +40,14 @@ def run_overlay(
                 hovertemplate=f"{label}<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>",
             )
         )
-    fig.update_xaxes(title_text="epoch")
+    fig.update_xaxes(title_text=_("epoch"))
     fig.update_yaxes(title_text=metric, rangemode="tozero")
-    if "accuracy" in metric:
+    if percent if percent is not None else "accuracy" in metric:
         fig.update_yaxes(tickformat=".0%")
     fig.update_layout(
         height=360,
         margin=MARGIN,
-        title={"text": f"Compare runs: {metric}"},
+        title={"text": _("Compare runs: {metric}").format(metric=metric)},
         legend={"orientation": "h", "y": -0.2},
     )
     return fig
@@ -64,20 +67,25 @@ def live_layout(activation: str = "relu", health: bool = True) -> dict:
 
     stuck_name = {"relu": "dead", "leaky_relu": "dead", "sigmoid": "saturated",
                   "tanh": "saturated"}.get(activation, "stuck")
+    stuck_title = {"dead": _("Units dead"), "saturated": _("Units saturated")}.get(
+        stuck_name, _("Units stuck"))
+    epoch = _("epoch")
     charts = [
-        line_chart("loss", "Loss ↓", "curves", [
-            {"name": "train loss", "colour": TRAIN_COLOUR},
-            {"name": "validation loss", "colour": VAL_COLOUR, "dash": True}], marks=True),
-        line_chart("accuracy", "Accuracy ↑", "curves", [
-            {"name": "train accuracy", "colour": TRAIN_COLOUR},
-            {"name": "validation accuracy", "colour": VAL_COLOUR, "dash": True}],
-            percent=True, y_max=1.02),
+        line_chart("loss", _("Loss ↓"), "curves", [
+            {"name": _("train loss"), "colour": TRAIN_COLOUR},
+            {"name": _("validation loss"), "colour": VAL_COLOUR, "dash": True}], marks=True,
+            x_label=epoch),
+        line_chart("accuracy", _("Accuracy ↑"), "curves", [
+            {"name": _("train accuracy"), "colour": TRAIN_COLOUR},
+            {"name": _("validation accuracy"), "colour": VAL_COLOUR, "dash": True}],
+            percent=True, y_max=1.02, x_label=epoch),
     ]
     if health:
         charts += [
-            line_chart("grad", "Gradient norm (log)", "health", [], height=180, log=True),
-            line_chart("stuck", f"Units {stuck_name}", "health", [], height=180,
-                       percent=True, y_max=1.02),
+            line_chart("grad", _("Gradient norm (log)"), "health", [], height=180, log=True,
+                       x_label=epoch),
+            line_chart("stuck", stuck_title, "health", [], height=180,
+                       percent=True, y_max=1.02, x_label=epoch),
         ]
     return {"charts": charts, "stuck_name": stuck_name}
 
@@ -95,7 +103,7 @@ def live_health_series(layout: dict, samples: Sequence[Mapping[str, object]]) ->
             chart = {**chart, "series": [{"name": f"W{i + 1}", "colour": RUN_COLOURS[i % len(RUN_COLOURS)]}
                                          for i in range(n_norms)]}
         elif chart["id"] == "stuck":
-            chart = {**chart, "series": [{"name": f"hidden {i + 1}", "dash": True,
+            chart = {**chart, "series": [{"name": _("hidden {layer}").format(layer=i + 1), "dash": True,
                                           "colour": RUN_COLOURS[i % len(RUN_COLOURS)]}
                                          for i in range(n_stuck)]}
         charts.append(chart)
@@ -155,11 +163,12 @@ def weight_images(weights: Sequence[np.ndarray], image_shape: tuple[int, int] | 
         cols = math.ceil(math.sqrt(n))
         shown = first[:, :n]
         limit = symmetric_limit(shown)
-        units = f"first {n} of {first.shape[1]}" if n < first.shape[1] else f"all {n}"
+        units = (_("first {n} of {total}").format(n=n, total=first.shape[1]) if n < first.shape[1]
+                 else _("all {n}").format(n=n))
         images.append({
             "id": "tiles", "kind": "tiles", "h": h, "w": w, "n": n, "cols": cols,
             "rows": math.ceil(n / cols), "limit": limit,
-            "title": title or f"Input → hidden layer 1 weights ({units} units)",
+            "title": title or _("Input → hidden layer 1 weights ({units} units)").format(units=units),
             # Unit-major: unit j's h*w pixels, row by row.
             "data": signed_bytes(shown.T, limit),
             "lo": [round(float(v), 4) for v in shown.min(axis=0)],
@@ -172,8 +181,8 @@ def weight_images(weights: Sequence[np.ndarray], image_shape: tuple[int, int] | 
         w = np.asarray(w, dtype=np.float32)
         layer = i + offset  # the from-layer's hidden index (0 = the inputs)
         last = i == len(deeper) - 1
-        from_label = "input" if layer == 0 else f"hidden {layer}"
-        to_label = "output" if last else f"hidden {layer + 1}"
+        from_label = _("input") if layer == 0 else _("hidden {layer}").format(layer=layer)
+        to_label = _("output") if last else _("hidden {layer}").format(layer=layer + 1)
         limit = symmetric_limit(w)
         images.append({
             "id": f"matrix-{layer}", "kind": "matrix", "n_in": int(w.shape[0]),

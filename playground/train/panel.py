@@ -12,7 +12,8 @@ import streamlit as st
 from playground.common import figures as common_figures
 from playground.common.diagnosis import run_warning
 from playground.common.figures import NEGATIVE_NAME, POSITIVE_NAME
-from playground.common.runs import RunRecord, TrainingRun
+from playground.common.i18n import N_, _
+from playground.common.runs import RUN_COLUMNS, RunRecord, TrainingRun
 from playground.common.state import Playground
 from playground.common.vocab import RUNNING, TrainConfig, format_seconds
 from playground.shell import livechart
@@ -34,16 +35,22 @@ def chart(figure: Any, key: str, **kwargs: Any) -> None:
 
 #: Captions of the live view's sections (drawn inside it, under each).
 CAPTIONS = {
-    "curves": "Hover a chart for each curve's value at that epoch. Dashed lines mark "
-              "learning-rate changes.",
-    "health": "Health, sampled a few times per epoch: each weight matrix's gradient size (if "
+    "curves": N_("Hover a chart for each curve's value at that epoch. Dashed lines mark "
+              "learning-rate changes."),
+    "health": N_("Health, sampled a few times per epoch: each weight matrix's gradient size (if "
               "the first layer's is far below the last's, gradients are vanishing), and the "
-              "share of hidden units that are dead or saturated, which no longer learn.",
-    "weights": f"Each tile is one hidden unit: the weight it gives every input pixel. "
-               f"{POSITIVE_NAME.capitalize()} pixels push the unit up, {NEGATIVE_NAME} pixels "
-               "push it down. The pictures move while it trains (about twice a second); "
-               "Freeze keeps them still for reading. Hover a tile for its unit and range.",
+              "share of hidden units that are dead or saturated, which no longer learn."),
+    "weights": N_("Each tile is one hidden unit: the weight it gives every input pixel. "
+                  "{Positive} pixels push the unit up, {negative} pixels "
+                  "push it down. The pictures move while it trains (about twice a second); "
+                  "Freeze keeps them still for reading. Hover a tile for its unit and range."),
 }
+
+
+def captions() -> dict[str, str]:
+    """:data:`CAPTIONS` in the tab's language."""
+    colours = {"Positive": _(POSITIVE_NAME).capitalize(), "negative": _(NEGATIVE_NAME)}
+    return {name: _(text).format(**colours) for name, text in CAPTIONS.items()}
 
 
 def live_stream(pg: Playground) -> LiveStream:
@@ -53,7 +60,7 @@ def live_stream(pg: Playground) -> LiveStream:
 
 def _layout(activation: str, health: Sequence) -> dict:
     layout = figures.live_health_series(figures.live_layout(activation, bool(health)), health)
-    return {**layout, "captions": CAPTIONS}
+    return {**layout, "captions": captions()}
 
 
 def render_run(run: TrainingRun, runs: Sequence[RunRecord], stream: LiveStream) -> None:
@@ -69,13 +76,13 @@ def render_run(run: TrainingRun, runs: Sequence[RunRecord], stream: LiveStream) 
     if run.is_done:
         m1, m2, m3 = st.columns(3)
         m1.metric(
-            "Test accuracy",
+            _("Test accuracy"),
             _percent(run.test_accuracy),
             delta=train_view.accuracy_delta(run, runs),
-            help="Share of the held-out test images (never used in training) read right.",
+            help=_("Share of the held-out test images (never used in training) read right."),
         )
-        m2.metric("Train accuracy", _percent(run.train_accuracy), help="Share of the training images read right.")
-        m3.metric("Training time", format_seconds(run.train_seconds), help="Time the network spent learning; drawing the live charts is not counted.")
+        m2.metric(_("Train accuracy"), _percent(run.train_accuracy), help=_("Share of the training images read right."))
+        m3.metric(_("Training time"), format_seconds(run.train_seconds), help=_("Time the network spent learning; drawing the live charts is not counted."))
     with run.lock:  # its worker thread trains on meanwhile: one consistent picture
         running = run.status == RUNNING
         history = vars(run.history)
@@ -117,53 +124,65 @@ def preview(config: TrainConfig, net: Any, image_shape: tuple[int, int] | None,
     """Empty curves and the starting weights of the network that Train would build."""
     payload = stream.frame(
         "preview",
-        {**figures.live_layout(config.activation, health=False), "captions": CAPTIONS},
+        {**figures.live_layout(config.activation, health=False), "captions": captions()},
         figures.live_points({}, 1),
         x_range=figures.curve_x_range(0, config.epochs, True),
         images=None if net is None else lambda: figures.weight_images(
             net.weights, image_shape,
-            title=f"Starting weights: random (seed {config.seed})"),
+            title=_("Starting weights: random (seed {seed})").format(seed=config.seed)),
     )
     livechart.show(payload, key="train-live")
 
 
+#: The curves the comparison can overlay: the history's key and its label.
+CURVES = {
+    "val_loss": N_("validation loss"),
+    "loss": N_("training loss"),
+    "val_accuracy": N_("validation accuracy"),
+    "accuracy": N_("training accuracy"),
+}
+
+
 def compare_runs(pg: Playground) -> None:
     """The finished runs of this tab: their curves overlaid, a table, and a way to forget them."""
-    st.subheader("Compare runs")
-    metrics = {
-        "validation loss": "val_loss",
-        "training loss": "loss",
-        "validation accuracy": "val_accuracy",
-        "training accuracy": "accuracy",
-    }
+    st.subheader(_("Compare runs"))
     left, right = st.columns([1, 2])
     metric = left.radio(
-        "Curve",
-        list(metrics),
+        _("Curve"),
+        list(CURVES),
+        format_func=lambda curve: _(CURVES[curve]),
         key="compare-metric",
-        help="Which per-epoch curve to overlay for the chosen runs.",
+        help=_("Which per-epoch curve to overlay for the chosen runs."),
     )
     by_id = {r.run_id: r for r in pg.runs}
+    ids = list(by_id)
+    # Keyed, so a language switch keeps the choice; so a run that finishes (or a Forget)
+    # must set it anew: the newest five, as on first sight.
+    if st.session_state.get("compare-runs-of") != ids:
+        st.session_state["compare-runs"] = ids[-5:]
+        st.session_state["compare-runs-of"] = ids
     chosen = right.multiselect(
-        "Runs",
-        list(by_id),
-        default=list(by_id)[-5:],
+        _("Runs"),
+        ids,
+        key="compare-runs",
         format_func=lambda i: by_id[i].label,
-        help="Every finished run of this session. Pick several to compare hidden sizes, "
-        "learning rates or epochs.",
+        help=_("Every finished run of this session. Pick several to compare hidden sizes, "
+        "learning rates or epochs."),
     )
     with right:
         chart(
             figures.run_overlay(
-                [(by_id[i].label, by_id[i].history[metrics[metric]]) for i in chosen], metric
+                [(by_id[i].label, by_id[i].history[metric]) for i in chosen], _(CURVES[metric]),
+                percent="accuracy" in metric,
             ),
             "chart-compare",
         )
     st.dataframe(
-        [r.summary_row() for r in reversed(pg.runs)],
+        [{_(RUN_COLUMNS[column]): value for column, value in r.summary_row().items()}
+         for r in reversed(pg.runs)],
         hide_index=True,
         width="stretch",
     )
-    if st.button("Forget all runs", key="btn-clear-runs", help="Empty this list (the current model stays)."):
+    if st.button(_("Forget all runs"), key="btn-clear-runs", help=_("Empty this list (the current model stays).")):
         pg.runs.clear()
         st.rerun()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.common import vocab
+from playground.common.i18n import N_, _
 from playground.common.state import Playground
 from playground.common.urlstate import share_link
 from playground.shell import data, ui
@@ -16,95 +17,95 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
     """The settings column; returns the chosen config and whether its dataset is ready."""
     names = vocab.dataset_names()
     dataset = st.radio(
-        "Dataset",
+        _("Dataset"),
         names,
         index=names.index(current.dataset) if current.dataset in names else 0,
         format_func=vocab.dataset_label,
         key="cfg-dataset",
-        help="Digits: small 8×8 images, bundled, trains in about a second. "
-        "MNIST: the classic 28×28 digits, bigger and slower, downloaded once.",
+        help=_("Digits: small 8×8 images, bundled, trains in about a second. "
+        "MNIST: the classic 28×28 digits, bigger and slower, downloaded once."),
     )
     ready = dataset == "digits" or data.is_available(dataset)
     if not ready:
-        shown = vocab.DISPLAY_NAMES.get(dataset, dataset)
+        shown = vocab.display_name(dataset)
         st.info(
-            f"{shown} isn't on this machine yet: download it once "
-            f"(about {vocab.DOWNLOAD_MB.get(dataset, 12)} MB)."
+            _("{shown} isn't on this machine yet: download it once "
+            "(about {megabytes} MB).").format(shown=shown, megabytes=vocab.DOWNLOAD_MB.get(dataset, 12))
         )
         if st.button(
-            f"Download {shown}",
+            _("Download {shown}").format(shown=shown),
             key=f"download-{dataset}",
             icon=":material/download:",
-            help="Fetch the dataset files once; they are kept for next time.",
+            help=_("Fetch the dataset files once; they are kept for next time."),
         ):
             ui.download_with_progress(dataset)
             ready = data.is_available(dataset)
 
     n_layers = st.radio(
-        "Hidden layers",
+        _("Hidden layers"),
         list(range(1, vocab.MAX_HIDDEN_LAYERS + 1)),
         index=min(len(current.hidden), vocab.MAX_HIDDEN_LAYERS) - 1,
         horizontal=True,
         key="cfg-layers",
-        help="How many layers of hidden units sit between the pixels and the 10 outputs.",
+        help=_("How many layers of hidden units sit between the pixels and the 10 outputs."),
     )
     hidden = []
     for i in range(n_layers):
         default = current.hidden[i] if i < len(current.hidden) else 32
         hidden.append(
             st.select_slider(
-                f"Units in hidden layer {i + 1}",
+                _("Units in hidden layer {i}").format(i=i + 1),
                 vocab.LAYER_SIZES,
                 value=default if default in vocab.LAYER_SIZES else 64,
                 key=f"cfg-hidden-{i}",
-                help="More units can learn more patterns, but train slower and can overfit.",
+                help=_("More units can learn more patterns, but train slower and can overfit."),
             )
         )
     # One select box a row: side by side in the settings column they clipped their text.
     activation = st.selectbox(
-        "Activation",
+        _("Activation"),
         vocab.ACTIVATIONS,
         index=vocab.ACTIVATIONS.index(current.activation),
-        format_func=lambda a: vocab.ACTIVATION_LABELS.get(a, a),
+        format_func=lambda a: vocab.activation_label(a),
         key="cfg-activation",
-        help="The bend each hidden unit applies to its input. ReLU is fast and a good default.",
+        help=_("The bend each hidden unit applies to its input. ReLU is fast and a good default."),
     )
     optimizer = st.selectbox(
-        "Optimizer",
+        _("Optimizer"),
         vocab.OPTIMIZERS,
         index=vocab.OPTIMIZERS.index(current.optimizer),
-        format_func=lambda o: vocab.OPTIMIZER_LABELS.get(o, o),
+        format_func=lambda o: vocab.optimizer_label(o),
         key="cfg-optimizer",
-        help="How the weights are nudged after each batch. Adam adapts its step size; "
-        "plain SGD usually wants a larger learning rate.",
+        help=_("How the weights are nudged after each batch. Adam adapts its step size; "
+        "plain SGD usually wants a larger learning rate."),
     )
     learning_rate = st.select_slider(
-        "Learning rate",
+        _("Learning rate"),
         vocab.LEARNING_RATES,
         value=current.learning_rate,
         format_func=vocab.format_lr,
         key="cfg-lr",
-        help="Step size of each update (log scale). Too small: slow learning. Too big: the "
+        help=_("Step size of each update (log scale). Too small: slow learning. Too big: the "
         "loss jumps around or blows up. You can change it while a run is going: it applies "
-        "from the next batch.",
+        "from the next batch."),
     )
     epochs = st.slider(
-        "Epochs",
+        _("Epochs"),
         1,
         vocab.MAX_EPOCHS,
         value=current.epochs,
         key="cfg-epochs",
-        help="How many times the network sees the whole training set. You can change it "
-        "while a run is going.",
+        help=_("How many times the network sees the whole training set. You can change it "
+        "while a run is going."),
     )
     left, right = st.columns(2)
     batch_size = left.select_slider(
-        "Batch size",
+        _("Batch size"),
         vocab.BATCH_SIZES,
         value=current.batch_size,
         key="cfg-batch",
-        help="Images per weight update. Small batches: more, noisier updates per epoch. "
-        "A change while a run is going applies from the next epoch.",
+        help=_("Images per weight update. Small batches: more, noisier updates per epoch. "
+        "A change while a run is going applies from the next epoch."),
     )
     l2 = right.select_slider(
         "L2",
@@ -112,17 +113,17 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
         value=current.l2,
         format_func=vocab.format_l2,
         key="cfg-l2",
-        help="Weight decay: pulls weights towards 0 to fight overfitting. 'off' = none. "
-        "A change while a run is going applies from the next batch.",
+        help=_("Weight decay: pulls weights towards 0 to fight overfitting. 'off' = none. "
+        "A change while a run is going applies from the next batch."),
     )
     seed = st.number_input(
-        "Seed",
+        _("Seed"),
         min_value=0,
         max_value=2**31 - 1,
         value=current.seed,
         step=1,
         key="cfg-seed",
-        help="Fixes the random starting weights and shuffling, so a run can be repeated exactly.",
+        help=_("Fixes the random starting weights and shuffling, so a run can be repeated exactly."),
     )
     config = vocab.TrainConfig(
         dataset=dataset,
@@ -141,29 +142,30 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
 # ----------------------------------------------------------------------------- buttons
 
 
-@ui.guarded("starting the run")
+@ui.guarded(N_("starting the run"))
 def start(pg: Playground) -> None:
     # The widgets' current values, not pg.config: a setting changed just before the click
     # may not have reached pg.config yet (its rerun was cut short by the click).
     pg.start_training(vocab.config_from_widgets(st.session_state, pg.config), data.load_dataset)
 
 
-@ui.guarded("pausing or resuming the run")
+@ui.guarded(N_("pausing or resuming the run"))
 def pause_or_resume(pg: Playground) -> None:
     pg.toggle_pause()
 
 
-@ui.guarded("stopping the run")
+@ui.guarded(N_("stopping the run"))
 def stop(pg: Playground) -> None:
     record = pg.stop()
     if record is not None:
-        pg.notify("info", f"Stopped run #{record.run_id} after {record.epochs_done} epochs; its weights are kept.")
+        pg.notify("info", _("Stopped run #{run_id} after {epochs} epochs; its weights are kept.").format(
+            run_id=record.run_id, epochs=record.epochs_done))
 
 
-@ui.guarded("resetting")
+@ui.guarded(N_("resetting"))
 def reset(pg: Playground) -> None:
     pg.reset()
-    pg.notify("info", "Reset. Press **Train** to start a new network with the settings on this page.")
+    pg.notify("info", _("Reset. Press **Train** to start a new network with the settings on this page."))
 
 
 def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
@@ -175,43 +177,44 @@ def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
     # Keyed: on a phone the row wraps three buttons to a line (pages/train.py).
     cols = st.container(key="train-actions").columns([1.3, 1, 1, 1, 1.2])
     cols[0].button(
-        "Train",
+        _("Train"),
         type="primary",
         icon=":material/play_arrow:",
         key="btn-train",
         on_click=panel.click("btn-train", lambda: start(pg)),
         disabled=running or not ready,
         width="stretch",
-        help="Start a new run from fresh random weights with the settings on this page.",
+        help=_("Start a new run from fresh random weights with the settings on this page."),
     )
     cols[1].button(
-        "Resume" if paused else "Pause",
+        _("Resume") if paused else _("Pause"),
         icon=":material/pause:" if not paused else ":material/play_circle:",
         key="btn-pause",
         on_click=panel.click("btn-pause", lambda: pause_or_resume(pg)),
         disabled=not (running or paused),
         width="stretch",
-        help="Pause training and look around; Resume carries on from the same weights.",
+        help=_("Pause training and look around; Resume carries on from the same weights."),
     )
     cols[2].button(
-        "Stop",
+        _("Stop"),
         icon=":material/stop:",
         key="btn-stop",
         on_click=panel.click("btn-stop", lambda: stop(pg)),
         disabled=not (running or paused),
         width="stretch",
-        help="End the run now and keep the weights it has learned so far.",
+        help=_("End the run now and keep the weights it has learned so far."),
     )
     cols[3].button(
-        "Reset",
+        _("Reset"),
         icon=":material/restart_alt:",
         key="btn-reset",
         on_click=panel.click("btn-reset", lambda: reset(pg)),
         disabled=run is None,
         width="stretch",
-        help="Clear the current run so the next Train builds a new network.",
+        help=_("Clear the current run so the next Train builds a new network."),
     )
     with cols[4]:
-        copy_link_button(share_link(st.context.url, pg.config), key="train-copy-link",
-                         help="Copies a link that sets these controls; Train then gives the "
-                         "same curves and weights, bit for bit (settings only, not your runs).")
+        copy_link_button(share_link(st.context.url, pg.config, pg.lang), key="train-copy-link",
+                         help=_("Copies a link that sets these controls; Train then gives the "
+                                "same curves and weights, bit for bit (settings only, not your "
+                                "runs)."))

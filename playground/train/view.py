@@ -12,14 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from playground.common.i18n import _, ngettext
 from playground.common.models import activation_and_slope
 from playground.common.runs import RunRecord, TrainingRun
 from playground.common.vocab import (
-    ACTIVATION_LABELS,
-    OPTIMIZER_LABELS,
     TrainConfig,
+    activation_label,
     format_l2,
     format_lr,
+    optimizer_label,
 )
 
 #: Training per piece of a running run, in its panel's worker thread (``shell/live.py``):
@@ -55,25 +56,27 @@ def accuracy_delta(run: TrainingRun, runs: Sequence[RunRecord]) -> str | None:
     points = (run.test_accuracy - previous[-1].test_accuracy) * 100
     if round(points, 1) == 0:
         return None
-    return f"{points:+.1f} pts vs #{previous[-1].run_id}"
+    return _("{points:+.1f} pts vs #{run_id}").format(points=points, run_id=previous[-1].run_id)
 
 
-def start_tip(config: TrainConfig, settings: str = "on the left") -> str:
-    """What pressing Train will do, for the settings on screen now; ``settings`` says
-    where they are (on a phone, below the chart)."""
-    layers = " and ".join(str(h) for h in config.hidden)
-    unit_word = "layer" if len(config.hidden) == 1 else "layers"
+def start_tip(config: TrainConfig, narrow: bool = False) -> str:
+    """What pressing Train will do, for the settings on screen now; ``narrow``: the
+    settings are below the chart (a phone), not on the left."""
+    layers = _(" and ").join(str(h) for h in config.hidden)
     l2 = "" if config.l2 == 0 else f", L2 {format_l2(config.l2)}"
-    tip = (
-        f"Press **Train** to start: {len(config.hidden)} hidden {unit_word} of {layers} "
-        f"{ACTIVATION_LABELS.get(config.activation, config.activation)} units, "
-        f"{OPTIMIZER_LABELS.get(config.optimizer, config.optimizer)} at learning rate "
-        f"{format_lr(config.learning_rate)}, batch {config.batch_size}{l2}, "
-        f"{config.epochs} epochs, seed {config.seed}."
-    )
+    tip = ngettext(
+        "Press **Train** to start: {n} hidden layer of {layers} {activation} units, "
+        "{optimizer} at learning rate {lr}, batch {batch}{l2}, {epochs} epochs, seed {seed}.",
+        "Press **Train** to start: {n} hidden layers of {layers} {activation} units, "
+        "{optimizer} at learning rate {lr}, batch {batch}{l2}, {epochs} epochs, seed {seed}.",
+        len(config.hidden),
+    ).format(n=len(config.hidden), layers=layers, activation=activation_label(config.activation),
+             optimizer=optimizer_label(config.optimizer), lr=format_lr(config.learning_rate),
+             batch=config.batch_size, l2=l2, epochs=config.epochs, seed=config.seed)
     if config == TrainConfig():
-        tip += " These defaults read about 97% of the digits right after a second or two."
-    return tip + f" Change the settings {settings} first, if you like."
+        tip += _(" These defaults read about 97% of the digits right after a second or two.")
+    return tip + (_(" Change the settings below the chart first, if you like.") if narrow
+                  else _(" Change the settings on the left first, if you like."))
 
 
 def live_change_notes(changed: Sequence[str], run: TrainingRun, asked_epochs: int) -> list[str]:
@@ -81,20 +84,21 @@ def live_change_notes(changed: Sequence[str], run: TrainingRun, asked_epochs: in
     notes = []
     if "learning_rate" in changed:
         notes.append(
-            f"Learning rate is now {format_lr(run.learning_rate)}: it applies from the next batch."
+            _("Learning rate is now {lr}: it applies from the next batch.").format(
+                lr=format_lr(run.learning_rate))
         )
     if "epochs" in changed:
         if run.target_epochs > asked_epochs:
             notes.append(
-                f"This run has already reached epoch {run.target_epochs}: it stops at the end "
-                "of this one."
+                _("This run has already reached epoch {epoch}: it stops at the end "
+                  "of this one.").format(epoch=run.target_epochs)
             )
         else:
-            notes.append(f"The run now aims for {run.target_epochs} epochs.")
+            notes.append(_("The run now aims for {epochs} epochs.").format(epochs=run.target_epochs))
     if "batch_size" in changed:
-        notes.append(f"Batch size {run.batch_size} applies from the next epoch.")
+        notes.append(_("Batch size {batch} applies from the next epoch.").format(batch=run.batch_size))
     if "l2" in changed:
-        notes.append(f"L2 is now {format_l2(run.l2)}: it applies from the next batch.")
+        notes.append(_("L2 is now {l2}: it applies from the next batch.").format(l2=format_l2(run.l2)))
     return notes
 
 
@@ -104,10 +108,12 @@ def health_caption(run: TrainingRun) -> str | None:
     if not health:
         return None
     last = health[-1]
-    kind = "dead" if run.config.activation in ("relu", "leaky_relu") else "saturated"
     norms = ", ".join(f"W{i + 1} {g:.2g}" for i, g in enumerate(last["grad_norms"]))
-    stuck = ", ".join(f"layer {i + 1} {s:.0%}" for i, s in enumerate(last["stuck"]))
-    return f"Gradient norms: {norms}. Units {kind}: {stuck}."
+    stuck = ", ".join(_("layer {layer} {share:.0%}").format(layer=i + 1, share=s)
+                      for i, s in enumerate(last["stuck"]))
+    if run.config.activation in ("relu", "leaky_relu"):
+        return _("Gradient norms: {norms}. Units dead: {stuck}.").format(norms=norms, stuck=stuck)
+    return _("Gradient norms: {norms}. Units saturated: {stuck}.").format(norms=norms, stuck=stuck)
 
 
 #: Validation rows whose first-hidden-layer z values the activation chart shows.
@@ -119,20 +125,20 @@ def activation_view(run: TrainingRun) -> tuple[dict[str, Any], str]:
     first hidden layer's pre-activations z on ``ACTIVATION_ROWS`` validation rows, as
     keyword arguments of ``figures.activation_curves``, and a caption read off them."""
     rows = run.X_val[:ACTIVATION_ROWS]
-    zs, _ = run.net.forward_trace(rows)
+    zs, _activations = run.net.forward_trace(rows)
     z = np.asarray(zs[0], dtype=np.float64).ravel()
     low, high = min(-6.0, float(z.min()) - 0.5), max(6.0, float(z.max()) + 0.5)
     grid = np.linspace(low, high, 241)
     f, slope = activation_and_slope(run.config.activation, grid)
     f_at_z, slope_at_z = activation_and_slope(run.config.activation, z)
-    name = ACTIVATION_LABELS.get(run.config.activation, run.config.activation)
+    name = activation_label(run.config.activation)
     flat = float(np.mean(np.abs(slope_at_z) < 0.01))
     args = {"name": name, "grid": grid, "f": f, "slope": slope, "z": z, "f_at_z": f_at_z,
             "slope_at_z": slope_at_z}
-    caption = (
-        f"f = {name} (solid) and its slope f′ (dashed), with hidden layer 1's {z.size:,} "
-        f"values of z on {rows.shape[0]} validation images (the histogram). {flat:.0%} of "
+    caption = _(
+        "f = {name} (solid) and its slope f′ (dashed), with hidden layer 1's {values:,} "
+        "values of z on {images} validation images (the histogram). {flat:.0%} of "
         "them sit where f′ is below 0.01: there a unit passes almost no error back "
         "(saturated, or a dead ReLU)."
-    )
+    ).format(name=name, values=z.size, images=rows.shape[0], flat=flat)
     return args, caption

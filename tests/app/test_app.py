@@ -179,7 +179,7 @@ def test_runs_are_kept_and_compared(at):
     assert len(playground(at).runs) == 2
     table = at.dataframe[0].value
     assert list(table["hidden"]) == ["16", "64"]
-    assert at.radio(key="compare-metric").value == "validation loss"
+    assert at.radio(key="compare-metric").value == "val_loss"
     runs = playground(at).runs
 
     def plotted():
@@ -187,9 +187,9 @@ def test_runs_are_kept_and_compared(at):
         return {trace["name"][:2]: trace["y"] for trace in chart["data"]}
 
     assert plotted() == {f"#{r.run_id}": r.history["val_loss"] for r in runs}
-    at.radio(key="compare-metric").set_value("validation accuracy").run()
+    at.radio(key="compare-metric").set_value("val_accuracy").run()
     assert plotted() == {f"#{r.run_id}": r.history["val_accuracy"] for r in runs}
-    at.radio(key="compare-metric").set_value("training loss").run()
+    at.radio(key="compare-metric").set_value("loss").run()
     assert plotted() == {f"#{r.run_id}": r.history["loss"] for r in runs}
     assert not at.exception
 

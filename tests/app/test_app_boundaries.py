@@ -207,6 +207,7 @@ def test_a_link_sets_the_controls_and_a_bad_value_gets_a_note():
     # The address bar shows this page's own settings (app.py's persist writes them).
     shown = {k: (v[0] if isinstance(v, list) else v) for k, v in app.query_params.items()}
     shown.pop("sid")
+    assert shown.pop("lang") == "en"  # the tab's language, on every page's address
     assert shown == bd.config_to_query(config) and shown["activation"] == "tanh"
 
 

@@ -255,7 +255,7 @@ def test_start_tip_describes_the_settings_on_screen():
     assert "0.1" in tip and "defaults" not in tip
     assert "defaults" in train_view.start_tip(TrainConfig())
     assert tip.endswith("Change the settings on the left first, if you like.")
-    phone = train_view.start_tip(TrainConfig(), settings="below the chart")
+    phone = train_view.start_tip(TrainConfig(), narrow=True)
     assert "below the chart" in phone and "left" not in phone
 
 

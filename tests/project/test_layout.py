@@ -200,7 +200,10 @@ def private_uses(path: Path) -> list[str]:
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             for alias in node.names:
-                private_name = alias.name.startswith("_") and not alias.name.startswith("__")
+                # ``_`` alone is gettext's public, documented alias (the Python docs' gettext
+                # chapter: ``_ = gettext.gettext``); ``_x`` names are private.
+                private_name = (alias.name.startswith("_") and not alias.name.startswith("__")
+                                and alias.name != "_")
                 if private_name or any(p.startswith("_") and not p.startswith("__") for p in module.split(".")):
                     found.append(f"{path.name}:{node.lineno} from {module} import {alias.name}")
         elif isinstance(node, ast.Import):

@@ -26,6 +26,7 @@ import numpy as np
 import streamlit as st
 
 from playground.common import figures as common_figures
+from playground.common.i18n import FONT_FAMILY, _
 
 NAME = "mlp_playground_livechart"
 _HERE = Path(__file__).parent
@@ -34,7 +35,7 @@ KEYFRAME_SECONDS = 2.0
 
 _CSS = """
 .lc-root { position: relative; color: var(--st-text-color, #31333f);
-           font-family: var(--st-font, sans-serif); font-size: 13px; }
+           font-family: FONT_FAMILY; font-size: 13px; }
 .lc-grid { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px 24px; }
 .lc-chart { min-width: 0; }
 .lc-section { margin-bottom: 10px; }
@@ -55,6 +56,7 @@ _CSS = """
           background: rgba(255, 255, 255, 0.96); color: #222; border: 1px solid #999;
           border-radius: 4px; padding: 6px 8px; font: 12px/1.4 monospace; max-width: 320px; }
 .u-title { font-size: 14px !important; font-weight: 600 !important; }
+.u-title, .u-legend, .lc-tip { font-family: FONT_FAMILY !important; }
 .u-legend { font-size: 12px !important; }
 .u-legend .u-marker { width: 14px; height: 3px; }
 canvas { display: block; }
@@ -69,8 +71,20 @@ def _asset(name: str) -> str:
 # uPlot's IIFE defines a module-scoped ``uPlot``; livechart.js is the module's body.
 _JS = _asset("uPlot.iife.min.js") + "\n" + _asset("livechart.js")
 _component = st.components.v2.component(
-    NAME, html="", css=_asset("uPlot.min.css") + _CSS, js=_JS
+    NAME, html="", css=_asset("uPlot.min.css") + _CSS.replace("FONT_FAMILY", FONT_FAMILY), js=_JS
 )
+
+
+def words() -> dict[str, str]:
+    """The view's own words, in the tab's language (``livechart.js`` fills the ``{name}``
+    placeholders); sent with every keyframe's layout."""
+    return {
+        "freeze": _("Freeze the weights"),
+        "changes": _("{label}, {count} changes"),
+        "tile": _("hidden unit {unit}\nweights {low} to {high}"),
+        "matrix": _("{from_label} unit {row} → {to_label} {to}\nweight ≈ {weight}\n"
+                    "this matrix: {low} to {high}"),
+    }
 
 PALETTE = {
     "positive": common_figures.POSITIVE,
@@ -148,7 +162,8 @@ class LiveStream:
             "points": {},
         }
         if key:
-            payload["layout"] = {**layout, "palette": PALETTE}
+            payload["layout"] = {**layout, "palette": PALETTE, "words": words(),
+                                 "font": FONT_FAMILY}
         for chart_id, (xs, ys) in points.items():
             start = 0 if key else min(self.sent.get(chart_id, 0), len(xs))
             payload["points"][chart_id] = {

@@ -34,6 +34,19 @@ function signedColours(palette) {
   return table;
 }
 
+// The view's own words (Python sends them in the tab's language with each keyframe's
+// layout); "{name}" placeholders are filled from the values given.
+const WORDS = {
+  freeze: "Freeze the weights",
+  changes: "{label}, {count} changes",
+  tile: "hidden unit {unit}\nweights {low} to {high}",
+  matrix: "{from_label} unit {row} → {to_label} {to}\nweight ≈ {weight}\nthis matrix: {low} to {high}",
+};
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
 function number(v, digits = 3) {
   if (v === null || v === undefined || !isFinite(v)) return "—";
   const a = Math.abs(v);
@@ -90,7 +103,7 @@ function markPlugin(state, chart) {
           }
         }
         const marks = chart.spec.marks ? state.marks : [];
-        ctx.font = `${10 * ratio}px sans-serif`;
+        ctx.font = `${10 * ratio}px ${state.font || "sans-serif"}`;
         ctx.textBaseline = "top";
         ctx.fillStyle = state.palette.muted;
         ctx.strokeStyle = state.palette.muted;
@@ -112,12 +125,12 @@ function markPlugin(state, chart) {
             groups.push({ px, label, count: 1, width: ctx.measureText(label).width });
           }
           const g = groups[groups.length - 1];
-          g.width = ctx.measureText(g.count > 1 ? `${g.label}, ${g.count} changes` : g.label).width;
+          g.width = ctx.measureText(g.count > 1 ? fill(state.words.changes, { label: g.label, count: g.count }) : g.label).width;
         }
         ctx.setLineDash([]);
         chart.labels = [];
         for (const g of groups) {
-          const text = g.count > 1 ? `${g.label}, ${g.count} changes` : g.label;
+          const text = g.count > 1 ? fill(state.words.changes, { label: g.label, count: g.count }) : g.label;
           const x = Math.min(g.px + 3 * ratio, left + width - g.width - 2 * ratio);
           ctx.fillText(text, x, top + 2 * ratio);
           chart.labels.push({ x: x / ratio, width: g.width / ratio, text });
@@ -200,6 +213,7 @@ function drawTiles(state, image, box) {
     entry.canvas.addEventListener("mouseleave", () => state.tip(null));
   }
   entry.image = image;
+  entry.words = state.words;
   entry.title.textContent = image.title;
   entry.canvas.setAttribute("aria-label", image.title);
   const off = entry.off;
@@ -242,7 +256,7 @@ function tileHover(entry, event) {
   if (px - col * (image.w + 1) >= image.w || py - row * (image.h + 1) >= image.h) return null;
   const j = row * image.cols + col;
   if (col >= image.cols || j >= image.n) return null;
-  return `hidden unit ${j + 1}\nweights ${number(image.lo[j])} to ${number(image.hi[j])}`;
+  return fill(entry.words.tile, { unit: j + 1, low: number(image.lo[j]), high: number(image.hi[j]) });
 }
 
 function drawMatrix(state, image, box) {
@@ -264,6 +278,7 @@ function drawMatrix(state, image, box) {
     entry.canvas.addEventListener("mouseleave", () => state.tip(null));
   }
   entry.image = image;
+  entry.words = state.words;
   entry.title.textContent = image.title;
   entry.canvas.setAttribute("aria-label", image.title);
   const off = entry.off;
@@ -310,9 +325,11 @@ function matrixHover(entry, event) {
   if (c < 0 || r < 0 || c >= image.n_out || r >= image.n_in) return null;
   const b = bytes(image.data)[r * image.n_out + c];
   const to = image.to_names ? image.to_names[c] : String(c + 1);
-  return `${image.from_label} unit ${r + 1} → ${image.to_label} ${to}\n` +
-    `weight ≈ ${number(((b - 127.5) / 127.5) * image.limit, 2)}\n` +
-    `this matrix: ${number(-image.limit, 2)} to ${number(image.limit, 2)}`;
+  return fill(entry.words.matrix, {
+    from_label: image.from_label, row: r + 1, to_label: image.to_label, to,
+    weight: number(((b - 127.5) / 127.5) * image.limit, 2),
+    low: number(-image.limit, 2), high: number(image.limit, 2),
+  });
 }
 
 function drawWeights(state) {
@@ -345,7 +362,7 @@ function build(parent) {
     <div class="lc-section" data-section="curves"><div class="lc-grid"></div><div class="lc-caption"></div></div>
     <div class="lc-section" data-section="health" hidden><div class="lc-grid"></div><div class="lc-caption"></div></div>
     <div class="lc-weights" data-live="weights" data-frames="0" hidden>
-      <div class="lc-weights-head"><label class="lc-freeze"><input type="checkbox"> Freeze the weights</label>
+      <div class="lc-weights-head"><label class="lc-freeze"><input type="checkbox"> <span class="lc-freeze-text">Freeze the weights</span></label>
         <span class="lc-scale"><span class="lc-lo"></span><i></i><span class="lc-hi"></span></span></div>
       <div class="lc-weights-body"><div class="lc-tiles"></div><div class="lc-matrices"></div></div>
       <div class="lc-caption"></div>
@@ -372,6 +389,8 @@ function build(parent) {
     now: null,
     marks: [],
     running: false,
+    words: { ...WORDS },
+    font: null,
   };
   const tip = q(".lc-tip");
   state.tip = (text, event) => {
@@ -404,6 +423,9 @@ function build(parent) {
 function layout(state, spec) {
   // A keyframe's layout: make the charts it names (once), drop the others.
   state.palette = spec.palette;
+  state.words = { ...state.words, ...(spec.words || {}) };
+  state.font = spec.font || state.font;
+  state.root.querySelector(".lc-freeze-text").textContent = state.words.freeze;
   state.colours = signedColours(spec.palette);
   const wanted = new Set(spec.charts.map((c) => c.id));
   for (const [id, chart] of Object.entries(state.charts)) {
