@@ -12,7 +12,7 @@ from playground.train import panel as run_panel
 from playground.train import settings
 from playground.train import view as train_view
 
-TICK_SECONDS = 0.1  # how often the live panel asks for a frame while a run is going
+TICK_SECONDS = 1.0  # the live panel's timer; its view asks for each next frame itself (panel.FRAME_SECONDS)
 SLOT_WAIT_SECONDS = 1.0  # longest wait for a training slot while other sessions train
 
 pg = ui.playground()

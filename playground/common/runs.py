@@ -211,8 +211,10 @@ class TrainingRun:
         self.train_seconds = 0.0  # time inside the trainer's steps only
         self.chart_seconds = 0.0  # server time the page spent drawing this run's frames
         self._wall_seconds = 0.0  # see elapsed_seconds
-        #: Frames of the live view drawn while this run trained (the Train panel counts).
+        #: Frames of the live view drawn while this run trained, and the epochs done when
+        #: the last was drawn (the Train panel keeps both; a short run waits for frames).
         self.frames = 0
+        self.drawn_epochs = 0
         self._last_step_end: float | None = None
         self.message: str | None = None
         self.test_accuracy: float | None = None
@@ -320,12 +322,6 @@ class TrainingRun:
                 self.frames,
             ).format(frames=self.frames, time=format_seconds(self.chart_seconds))
         return text
-
-    @property
-    def lock(self) -> threading.RLock:
-        """Hold it to read a consistent picture of a run that another thread trains
-        (its history's series all of one length, its weights from one step)."""
-        return self._lock
 
     # ------------------------------------------------------------------ controls
 

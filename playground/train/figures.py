@@ -112,14 +112,17 @@ def live_health_series(layout: dict, samples: Sequence[Mapping[str, object]]) ->
 
 def live_points(history: Mapping[str, Sequence], batches_per_epoch: int) -> dict:
     """Each chart's whole series ``(x, [ys])``: curves per epoch (1, 2, ...), health at
-    the epoch's fraction it was sampled (``epoch - 1 + batch / batches_per_epoch``)."""
-    loss, val_loss = list(history.get("loss") or []), list(history.get("val_loss") or [])
-    acc, val_acc = list(history.get("accuracy") or []), list(history.get("val_accuracy") or [])
-    n = max(len(loss), len(val_loss))
-    pad = lambda values: [*values, *[None] * (n - len(values))]  # noqa: E731
+    the epoch's fraction it was sampled (``epoch - 1 + batch / batches_per_epoch``).
+
+    Read while another thread trains (no lock): an epoch whose four values are not all
+    appended yet is left for the next frame, since a frame sends each chart only the
+    points after those already sent, and a gap would never be filled."""
+    series = [list(history.get(name) or []) for name in ("loss", "val_loss", "accuracy",
+                                                          "val_accuracy")]
+    n = min(len(values) for values in series)
+    loss, val_loss, acc, val_acc = (values[:n] for values in series)
     x = list(range(1, n + 1))
-    points = {"loss": (x, [pad(loss), pad(val_loss)]),
-              "accuracy": (x, [pad(acc), pad(val_acc)])}
+    points = {"loss": (x, [loss, val_loss]), "accuracy": (x, [acc, val_acc])}
     samples = list(history.get("health") or [])
     hx = [float(s["epoch"]) - 1 + float(s["batch"]) / max(batches_per_epoch, 1) for s in samples]
     if samples:

@@ -7,6 +7,7 @@ lay out widgets and charts and call these.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,10 +29,23 @@ from playground.common.vocab import (
 PIECE_SECONDS = 0.05
 
 
+#: A short run is drawn in at least this many frames, so that it visibly animates.
+FRAMES_PER_RUN = 6
+
+
 def train_piece(run: TrainingRun, piece_seconds: float = PIECE_SECONDS) -> int:
     """One piece of a running ``run``'s training: at most ``piece_seconds``, never across
     an epoch's end; returns the epochs completed. The Train panel's worker repeats it
-    while the page draws frames of the run in another thread."""
+    while the page draws frames of the run in another thread.
+
+    A short run waits for the page: it trains at most ``ceil(epochs / FRAMES_PER_RUN)``
+    epochs past the last frame drawn (``run.drawn_epochs``), so the default digits run
+    (30 epochs, 0.7 s) is drawn in 6 frames or more rather than 1. A long run never
+    waits: at 10 frames a second it is not that far ahead."""
+    ahead = max(1, math.ceil(run.target_epochs / FRAMES_PER_RUN))
+    if run.epochs_done - run.drawn_epochs >= ahead:
+        time.sleep(0.005)
+        return 0
     return run.step(budget_seconds=piece_seconds, max_epochs=1)
 
 

@@ -286,11 +286,13 @@ def test_a_live_stream_sends_only_new_points_and_everything_on_a_keyframe():
     now = [0.0]
     stream = LiveStream(clock=lambda: now[0])
     layout = train_figures.live_layout("relu", health=False)
-    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]}
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6], "accuracy": [0.5, 0.7],
+               "val_accuracy": [0.4, 0.6]}
     first = stream.frame("run-1", layout, train_figures.live_points(history, 1), x_range=(0.5, 9.5))
     assert first["key"] and first["points"]["loss"]["from"] == 0
-    history["loss"].append(0.4)
-    history["val_loss"].append(0.45)
+    for name, value in (("loss", 0.4), ("val_loss", 0.45), ("accuracy", 0.8),
+                        ("val_accuracy", 0.7)):
+        history[name].append(value)
     now[0] += 0.1
     second = stream.frame("run-1", layout, train_figures.live_points(history, 1), x_range=(0.5, 9.5))
     assert not second["key"] and second["seq"] == 1 and "layout" not in second
@@ -300,3 +302,22 @@ def test_a_live_stream_sends_only_new_points_and_everything_on_a_keyframe():
     assert third["key"] and third["points"]["loss"]["from"] == 0
     stream.restart()
     assert stream.frame("run-1", layout, {}, x_range=(0.5, 1.5))["key"]
+
+
+def test_live_points_leave_an_epoch_whose_values_are_not_all_in_for_the_next_frame():
+    """A frame reads the history while the run's worker appends to it: with the training
+    loss of epoch 3 in but not its validation loss, epoch 3 waits, so that the next
+    frame (which sends only points after those sent) fills it whole, with no gap."""
+    history = {"loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9],
+               "accuracy": [0.5, 0.6, 0.7], "val_accuracy": [0.4, 0.5]}
+    from playground.shell.livechart import LiveStream
+
+    stream = LiveStream(clock=lambda: 0.0)
+    layout = {"charts": []}
+    first = stream.frame("run-1", layout, train_figures.live_points(history, 1), x_range=(0, 9))
+    assert first["points"]["loss"] == {"from": 0, "x": [1.0, 2.0], "ys": [[1.0, 0.8], [1.1, 0.9]]}
+    history["val_loss"].append(0.85)
+    history["val_accuracy"].append(0.55)
+    second = stream.frame("run-1", layout, train_figures.live_points(history, 1), x_range=(0, 9))
+    assert second["points"]["loss"] == {"from": 2, "x": [3.0], "ys": [[0.7], [0.85]]}
+    assert second["points"]["accuracy"] == {"from": 2, "x": [3.0], "ys": [[0.7], [0.55]]}

@@ -37,7 +37,7 @@ def frame(state, pg, rerun, slot_wait=None):
     live.run_frame(
         state,
         live=lambda: pg.run is run and run.status == RUNNING,
-        step=lambda checkpoint: (train_view.train_piece(run, piece_seconds=0.02), checkpoint()),
+        step=lambda checkpoint: (run.step(budget_seconds=0.02, max_epochs=1), checkpoint()),
         checkpoint=lambda: None,
         slot_wait=slot_wait,
         rerun=lambda: rerun.append(True),
@@ -146,6 +146,7 @@ def background_frame(state, pg, rerun, slot_wait=None):
         slot_wait=slot_wait,
         rerun=lambda: rerun.append(True),
     )
+    run.drawn_epochs = run.epochs_done  # the frame drew the run as it is now
 
 
 def _wait(predicate, seconds=30.0):

@@ -310,6 +310,7 @@ def test_a_finished_runs_summary_accounts_for_all_of_its_time(digits):
     pieces = 0
     while run.status == RUNNING:
         train_view.train_piece(run, piece_seconds=60)  # one epoch a piece: 6 pieces
+        run.drawn_epochs = run.epochs_done  # a frame drew it meanwhile
         pieces += 1
         now[0] += 0.03  # ... waiting for a training slot before the next piece
     run.frames, run.chart_seconds = 9, 0.25  # drawn alongside by the page, in parallel
@@ -339,6 +340,27 @@ def test_a_piece_of_training_ends_within_its_budget_and_never_crosses_an_epoch(d
     fast.start()
     assert train_view.train_piece(fast, piece_seconds=60) == 1  # a whole epoch, no more
     assert fast.trainer.batch == 0
+
+
+def test_a_short_run_waits_for_the_page_so_that_it_animates(digits):
+    """The default run (30 epochs, under a second) trains at most ceil(30 / 6) = 5 epochs
+    past the last frame drawn: the page shows it in 6 frames or more, not 1."""
+    from playground.train import view as train_view
+
+    run = TrainingRun(TrainConfig(), digits)
+    run.start()
+    for _ in range(12):
+        train_view.train_piece(run, piece_seconds=60)
+    assert run.epochs_done == 5  # no frame drawn yet: it waits there
+    run.drawn_epochs = run.epochs_done  # a frame showed epoch 5
+    for _ in range(12):
+        train_view.train_piece(run, piece_seconds=60)
+    assert run.epochs_done == 10
+    long = TrainingRun(TrainConfig(epochs=100), digits)
+    long.start()
+    for _ in range(12):
+        train_view.train_piece(long, piece_seconds=60)
+    assert long.epochs_done == 12  # a long run is never that far ahead of 10 frames a second
 
 
 # --------------------------------------------------------------------------- session state

@@ -185,6 +185,17 @@ def _finite(value: float | None) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def show(payload: Mapping[str, Any], key: str) -> None:
-    """Draw one frame of a live view (a :meth:`LiveStream.frame` payload)."""
-    _component(data=dict(payload), key=key)
+def show(payload: Mapping[str, Any], key: str, pace: float | None = None,
+         stream: LiveStream | None = None) -> None:
+    """Draw one frame of a live view (a :meth:`LiveStream.frame` payload). With ``pace``
+    (seconds), a running stream's browser asks for the next frame once it has drawn this
+    one, at most that often: its trigger reruns the fragment that drew the view. If the
+    browser found a gap in the deltas (a frame lost on the way), ``stream`` makes the
+    next frame a keyframe."""
+
+    def asked() -> None:
+        drawn = (st.session_state.get(key) or {}).get("drawn") or {}
+        if stream is not None and isinstance(drawn, Mapping) and drawn.get("keyframe"):
+            stream.restart()
+
+    _component(data={**payload, "pace": pace}, key=key, on_drawn_change=asked)

@@ -505,12 +505,33 @@ function apply(state, data) {
   return changed;
 }
 
+function askForNext(state, component, data) {
+  // The browser paces a running stream: once a frame is drawn, it asks the server for the
+  // next one (a trigger value reruns the fragment around the view), at most every
+  // data.pace seconds. A fixed timer would ask again while the server still draws the
+  // last frame, and Streamlit drops a fragment run's output that a newer request
+  // superseded; asking only after drawing never overlaps. A frame lost on the way all
+  // the same (a click's page run, the panel's slow fallback timer) leaves a gap in the
+  // deltas: then it asks at once for a keyframe (everything again).
+  clearTimeout(state.askTimer);
+  if (!data.running || !data.pace) return;
+  const keyframe = state.broken;
+  const wait = keyframe ? 0 : Math.max(0, data.pace * 1000 - (performance.now() - (state.askedAt || 0)));
+  state.askTimer = setTimeout(() => {
+    state.askedAt = performance.now();
+    state.asks = (state.asks || 0) + 1;
+    component.setTriggerValue("drawn", { n: state.asks, keyframe });
+  }, wait);
+}
+
 export default function (component) {
   const { data, parentElement } = component;
   if (!data) return;
   const root = parentElement.querySelector(".lc-root");
   const state = root ? root.__lc : build(parentElement);
-  if (!apply(state, data)) return;
+  const changed = apply(state, data);
+  askForNext(state, component, data);
+  if (!changed) return;
   for (const chart of Object.values(state.charts)) chart.plot.setData([chart.x, ...chart.ys]);
   state.frames += 1;
   // Tests read the frame rate from this count (and the weights' from theirs).
