@@ -146,31 +146,53 @@ def test_a_learning_rate_change_is_acknowledged_at_once(chromium, app_url, brows
     page.context.close()
 
 
-@pytest.mark.xfail(strict=False, reason='the live view counted 0 frames of the 0.7 s default run in one clean CI run: the live view misses its frame-rate bar (issue 19 open)')
-def test_default_run_chart_share_and_frame_rate(chromium, app_url, browser, figures):
+#: The live view's bars (issue 19): frames a second of the curves, weight pictures a
+#: second while the run goes, and the share of the run the main thread spends in long
+#: tasks (over 50 ms).
+LIVE_BARS = {"curves_per_second": 10.0, "weights_per_second": 2.0, "long_task_share": 0.30}
+LIVE_RUNS = {"mnist_sample_256_50": "/?dataset=mnist-sample&hidden=256&epochs=50",
+             "default_digits": "/"}
+
+
+def test_the_live_view_draws_at_ten_frames_a_second_with_moving_weights(
+    chromium, app_url, browser, figures
+):
+    """On 784-256-10 (about 7 s), from the click on Train until "Test accuracy": the
+    live component's own redraw counts (``data-frames``) and a ``longtask``
+    PerformanceObserver, in the browser. The default digits run (under a second) is
+    recorded too, and must animate (several frames), but its rates are not held to the
+    bars: half its frames fall in the first and last tenths of a second."""
+    live = {}
+    for name, link in LIVE_RUNS.items():
+        page = _new_page(chromium)
+        page.goto(app_url + link)
+        page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)  # the preview settles before the click
+        seen = browser.watch_live_run(page)
+        assert seen["kind"] == "component"
+        live[name] = {k: round(v, 3) if isinstance(v, float) else v for k, v in seen.items()}
+        assert browser.page_problems(page) == []
+        page.context.close()
+    figures["live_view"] = live
+    mnist = live["mnist_sample_256_50"]
+    assert mnist["curves_per_second"] >= LIVE_BARS["curves_per_second"], mnist
+    assert mnist["weights_per_second"] >= LIVE_BARS["weights_per_second"], mnist
+    assert mnist["long_task_share"] <= LIVE_BARS["long_task_share"], mnist
+    assert live["default_digits"]["curve_frames"] >= 3, live["default_digits"]
+
+
+def test_the_run_summary_names_where_the_time_went(chromium, app_url, browser, figures):
     page = _new_page(chromium)
     page.goto(app_url)
     page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
-    page.evaluate(browser.WATCH_LONG_TASKS)
     page.get_by_role("button", name="Train").first.click()
     page.get_by_text("Test accuracy").first.wait_for(timeout=60_000)
-    busy = page.evaluate("() => window.__longTasks.busyShare()")
-    # The browser's side: the share of the run (click to finished) its main thread spent
-    # in tasks over 50 ms (mostly drawing the charts). Recorded, not asserted.
-    figures["default_run_browser_long_task_share_percent"] = round(100 * busy, 1)
     status = browser.progress_text(page)
-    # "... finished in 1.2 s (0.2 s of it computing, 18% of it drawing charts)"
-    share = int(status.split("% of it drawing charts")[0].rsplit(" ", 1)[-1])
+    # "... finished in 0.8 s (0.7 s of it computing; the live view drew 7 frames
+    # alongside (0.0 s of the server's time))"
     figures["default_run_status"] = status
-    figures["default_run_chart_share_percent"] = share
-    assert share <= 30, status
-
-    page.goto(app_url + "/?epochs=100&hidden=512-512&batch=8")
-    page.get_by_role("button", name="Train").first.click()
-    _wait_running(page, browser, past_epoch=1)
-    fps, frames = browser.chart_frames_per_second(page, 4.0)
-    figures["frames_per_second_512_512_batch_8"] = round(fps, 1)
-    assert frames >= 2 and fps >= 0.5  # measured 3.5-4.2 per second; only a stalled chart fails
+    frames = int(status.split(" frames alongside")[0].rsplit(" ", 1)[-1])
+    assert "of it computing" in status and frames >= 3, status
     page.context.close()
 
 
