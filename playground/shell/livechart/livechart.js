@@ -58,6 +58,9 @@ function number(v, digits = 3) {
 // spans less than two decades), read as plain numbers from 0.001 to 1000 and as 1e-5
 // beyond, so that no label repeats and none needs an SI prefix.
 function logSplits(u, axisIdx, min, max) {
+  // No positive data yet: no ticks (log10 of 0 is -Infinity, and a loop from there
+  // would never end).
+  if (!(min > 0 && isFinite(max) && max >= min)) return [];
   const lo = Math.floor(Math.log10(min)), hi = Math.ceil(Math.log10(max));
   const out = [];
   const fine = hi - lo <= 2;
@@ -71,6 +74,7 @@ function logSplits(u, axisIdx, min, max) {
 }
 
 function logLabel(v) {
+  if (!(v > 0 && isFinite(v))) return "";
   const e = Math.round(Math.log10(v));
   if (Math.abs(v - 10 ** e) > 1e-9 * 10 ** e) return number(v, 1);
   if (e >= -3 && e <= 3) return String(Number((10 ** e).toPrecision(1)));
@@ -156,8 +160,12 @@ function lineOptions(state, chart, width) {
       value: (u, v) => fmtY(v),
     });
   }
+  // A log axis with no positive data yet (a run's first moments) gets a decade range
+  // of its own: uPlot's would be infinite, and its labels read "Infinity".
   const yScale = spec.log
-    ? { distr: 3, log: 10 }
+    ? { distr: 3, log: 10,
+        range: (u, min, max) => (min > 0 && isFinite(max) && max >= min
+          ? uPlot.rangeLog(min, max, 10, true) : [0.001, 1]) }
     : { range: (u, min, max) => [spec.y_min ?? 0, spec.y_max ?? (max > 0 ? max * 1.05 : 1)] };
   const yAxis = {
     size: 52,
