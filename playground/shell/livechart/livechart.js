@@ -201,6 +201,28 @@ function drawTiles(state, image, box) {
   const { h, w, n, cols, rows } = image;
   const values = bytes(image.data);
   const mw = cols * (w + 1) - 1, mh = rows * (h + 1) - 1;
+  const entry = imageEntry(state, image, box, tileHover, false);
+  paintImage(state, entry, mw, mh, (pixels, table) => {
+    for (let j = 0; j < n; j++) {
+      const top = Math.floor(j / cols) * (h + 1), left = (j % cols) * (w + 1);
+      for (let r = 0; r < h; r++) {
+        for (let c = 0; c < w; c++) {
+          const k = 4 * ((top + r) * mw + left + c);
+          const b = values[j * h * w + r * w + c];
+          pixels.set(table.subarray(4 * b, 4 * b + 4), k);
+        }
+      }
+    }
+  });
+  const width = Math.min(box.clientWidth || 400, 520);
+  const scale = width / mw;
+  showScaled(entry, width, Math.round(mh * scale));
+  entry.geometry = { scale, mw, mh };
+}
+
+function imageEntry(state, image, box, hover, withNames) {
+  // One weight image's title, canvas (and, for a matrix, its column names), made on first
+  // sight and kept by id, so a redraw repaints pixels without rebuilding the DOM.
   let entry = state.images[image.id];
   if (!entry) {
     entry = state.images[image.id] = { canvas: document.createElement("canvas"), off: document.createElement("canvas") };
@@ -208,34 +230,36 @@ function drawTiles(state, image, box) {
     entry.title.className = "lc-image-title";
     box.appendChild(entry.title);
     box.appendChild(entry.canvas);
+    if (withNames) {
+      entry.names = document.createElement("div");
+      entry.names.className = "lc-names";
+      box.appendChild(entry.names);
+    }
     entry.canvas.setAttribute("role", "img");
-    entry.canvas.addEventListener("mousemove", (e) => state.tip(tileHover(entry, e), e));
+    entry.canvas.addEventListener("mousemove", (e) => state.tip(hover(entry, e), e));
     entry.canvas.addEventListener("mouseleave", () => state.tip(null));
   }
   entry.image = image;
   entry.words = state.words;
   entry.title.textContent = image.title;
   entry.canvas.setAttribute("aria-label", image.title);
+  return entry;
+}
+
+function paintImage(state, entry, width, height, fill) {
+  // Paints the image at one pixel per value on the entry's off-screen canvas:
+  // fill(pixels, colours) writes RGBA bytes from the colour table.
   const off = entry.off;
-  off.width = mw;
-  off.height = mh;
+  off.width = width;
+  off.height = height;
   const octx = off.getContext("2d");
-  const img = octx.createImageData(mw, mh);
-  const table = state.colours;
-  for (let j = 0; j < n; j++) {
-    const top = Math.floor(j / cols) * (h + 1), left = (j % cols) * (w + 1);
-    for (let r = 0; r < h; r++) {
-      for (let c = 0; c < w; c++) {
-        const k = 4 * ((top + r) * mw + left + c);
-        const b = values[j * h * w + r * w + c];
-        img.data.set(table.subarray(4 * b, 4 * b + 4), k);
-      }
-    }
-  }
+  const img = octx.createImageData(width, height);
+  fill(img.data, state.colours);
   octx.putImageData(img, 0, 0);
-  const width = Math.min(box.clientWidth || 400, 520);
-  const scale = width / mw;
-  const height = Math.round(mh * scale);
+}
+
+function showScaled(entry, width, height) {
+  // The off-screen image enlarged onto the visible canvas, sharp pixels, at the screen's ratio.
   const ratio = window.devicePixelRatio || 1;
   entry.canvas.width = Math.round(width * ratio);
   entry.canvas.height = Math.round(height * ratio);
@@ -243,8 +267,7 @@ function drawTiles(state, image, box) {
   entry.canvas.style.height = `${height}px`;
   const ctx = entry.canvas.getContext("2d");
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(off, 0, 0, entry.canvas.width, entry.canvas.height);
-  entry.geometry = { scale, mw, mh };
+  ctx.drawImage(entry.off, 0, 0, entry.canvas.width, entry.canvas.height);
 }
 
 function tileHover(entry, event) {
@@ -263,42 +286,13 @@ function drawMatrix(state, image, box) {
   // A deeper weight matrix: rows are the units it comes from, columns those it goes to.
   const { n_in: nIn, n_out: nOut } = image;
   const values = bytes(image.data);
-  let entry = state.images[image.id];
-  if (!entry) {
-    entry = state.images[image.id] = { canvas: document.createElement("canvas"), off: document.createElement("canvas") };
-    entry.title = document.createElement("div");
-    entry.title.className = "lc-image-title";
-    entry.names = document.createElement("div");
-    entry.names.className = "lc-names";
-    box.appendChild(entry.title);
-    box.appendChild(entry.canvas);
-    box.appendChild(entry.names);
-    entry.canvas.setAttribute("role", "img");
-    entry.canvas.addEventListener("mousemove", (e) => state.tip(matrixHover(entry, e), e));
-    entry.canvas.addEventListener("mouseleave", () => state.tip(null));
-  }
-  entry.image = image;
-  entry.words = state.words;
-  entry.title.textContent = image.title;
-  entry.canvas.setAttribute("aria-label", image.title);
-  const off = entry.off;
-  off.width = nOut;
-  off.height = nIn;
-  const octx = off.getContext("2d");
-  const img = octx.createImageData(nOut, nIn);
-  const table = state.colours;
-  for (let i = 0; i < nIn * nOut; i++) img.data.set(table.subarray(4 * values[i], 4 * values[i] + 4), 4 * i);
-  octx.putImageData(img, 0, 0);
+  const entry = imageEntry(state, image, box, matrixHover, true);
+  paintImage(state, entry, nOut, nIn, (pixels, table) => {
+    for (let i = 0; i < nIn * nOut; i++) pixels.set(table.subarray(4 * values[i], 4 * values[i] + 4), 4 * i);
+  });
   const width = Math.max(60, Math.min(box.clientWidth || 200, 260));
   const height = Math.max(80, Math.min(220, nIn * 4));
-  const ratio = window.devicePixelRatio || 1;
-  entry.canvas.width = Math.round(width * ratio);
-  entry.canvas.height = Math.round(height * ratio);
-  entry.canvas.style.width = `${width}px`;
-  entry.canvas.style.height = `${height}px`;
-  const ctx = entry.canvas.getContext("2d");
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(off, 0, 0, entry.canvas.width, entry.canvas.height);
+  showScaled(entry, width, height);
   entry.geometry = { width, height };
   const names = image.to_names;
   const key = names ? `${names.join("|")}|${width}` : `${nOut}|${width}`;
