@@ -99,8 +99,8 @@ MUTATIONS: tuple[Mutation, ...] = (
       ("tests/engine/test_optimizers.py",)),
     # ------------------------------------------------------------------ nn_core/activations.py
     M("tanh-backward-noop", "nn_core/activations.py",
-      '"tanh": tanh_backward,',
-      '"tanh": identity_backward,',
+      '"tanh": (tanh, tanh_backward),',
+      '"tanh": (tanh, identity_backward),',
       "tanh's backward pass does nothing (the derivative 1 - a^2 is skipped)",
       ("tests/engine/test_network.py",)),
     M("sigmoid-derivative", "nn_core/activations.py",
