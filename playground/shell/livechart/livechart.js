@@ -348,11 +348,7 @@ function drawWeights(state) {
 // ----------------------------------------------------------------------------- component
 
 function build(parent) {
-  const root = document.createElement("div");
-  root.className = "lc-root";
-  root.dataset.live = "curves";
-  root.dataset.frames = "0";
-  root.innerHTML = `
+  const root = panelRoot(parent, "lc-root", `
     <div class="lc-section" data-section="curves"><div class="lc-grid"></div><div class="lc-caption"></div></div>
     <div class="lc-section" data-section="health" hidden><div class="lc-grid"></div><div class="lc-caption"></div></div>
     <div class="lc-weights" data-live="weights" data-frames="0" hidden>
@@ -361,8 +357,9 @@ function build(parent) {
       <div class="lc-weights-body"><div class="lc-tiles"></div><div class="lc-matrices"></div></div>
       <div class="lc-caption"></div>
     </div>
-    <div class="lc-tip" hidden></div>`;
-  parent.appendChild(root);
+    <div class="lc-tip" hidden></div>`);
+  root.dataset.live = "curves";
+  root.dataset.frames = "0";
   const q = (s) => root.querySelector(s);
   const state = {
     root,
@@ -386,19 +383,7 @@ function build(parent) {
     words: { ...WORDS },
     font: null,
   };
-  const tip = q(".lc-tip");
-  state.tip = (text, event) => {
-    if (!text) {
-      tip.hidden = true;
-      return;
-    }
-    tip.textContent = text;
-    tip.hidden = false;
-    const box = root.getBoundingClientRect();
-    const x = Math.min(event.clientX - box.left + 14, box.width - 180);
-    tip.style.left = `${Math.max(0, x)}px`;
-    tip.style.top = `${event.clientY - box.top + 14}px`;
-  };
+  state.tip = tipShower(q(".lc-tip"), root, true);
   q(".lc-freeze input").addEventListener("change", (e) => {
     state.frozen = e.target.checked;
     if (!state.frozen) drawWeights(state);
@@ -500,10 +485,9 @@ function apply(state, data) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data } = component;
   if (!data) return;
-  const root = parentElement.querySelector(".lc-root");
-  const state = root ? root.__lc : build(parentElement);
+  const state = mountedPanel(component, "lc-root", "__lc", build);
   if (!apply(state, data)) return;
   for (const chart of Object.values(state.charts)) chart.plot.setData([chart.x, ...chart.ys]);
   state.frames += 1;
