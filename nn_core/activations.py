@@ -87,20 +87,20 @@ def identity_backward(a: np.ndarray, delta: np.ndarray, scratch: np.ndarray) -> 
     return None
 
 
-ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "leaky_relu": leaky_relu,
-    "identity": identity,
+#: Each hidden activation's forward function and its backward pass, side by side so
+#: the two tables below cannot drift apart.
+_FORWARD_AND_BACKWARD = {
+    "sigmoid": (sigmoid, sigmoid_backward),
+    "tanh": (tanh, tanh_backward),
+    "relu": (relu, relu_backward),
+    "leaky_relu": (leaky_relu, leaky_relu_backward),
+    "identity": (identity, identity_backward),
 }
-
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    name: forward for name, (forward, _) in _FORWARD_AND_BACKWARD.items()
+}
 DERIVATIVES: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], None]] = {
-    "sigmoid": sigmoid_backward,
-    "tanh": tanh_backward,
-    "relu": relu_backward,
-    "leaky_relu": leaky_relu_backward,
-    "identity": identity_backward,
+    name: backward for name, (_, backward) in _FORWARD_AND_BACKWARD.items()
 }
 
 #: Initialisation gain rule per activation: "he" (variance 2 / fan_in) for the

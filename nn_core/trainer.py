@@ -277,6 +277,12 @@ def _live_setting(name: str, when: str) -> property:
     return property(get, put, doc=f"The run's {name}; a change applies {when}.")
 
 
+def _fixed_setting(name: str) -> property:
+    """A setting the trainer reads from its settings and never changes during a run."""
+    return property(lambda self: getattr(self.settings, name),
+                    doc=f"The run's {name} (fixed for the run).")
+
+
 class Trainer:
     """Mini-batch gradient descent over ``(X, y)`` for ``net``, one ``step`` at a time.
 
@@ -309,6 +315,9 @@ class Trainer:
     l1 = _live_setting("l1", "from the next batch")
     batch_size = _live_setting("batch_size", "from the next epoch")
     epochs = _live_setting("epochs", "at once (the target number of epochs)")
+    callback = _fixed_setting("callback")
+    shuffle = _fixed_setting("shuffle")
+    health_samples = _fixed_setting("health_samples")
 
     def __init__(self, net: Trainable, X: Any, y: Any, settings: TrainSettings | None = None,
                  /, **keywords: Any) -> None:
@@ -347,18 +356,6 @@ class Trainer:
         self._lr_in_use: float | None = None
         probe_rows = np.arange(min(HEALTH_PROBE_ROWS, self.n))
         self._probe = self.X[probe_rows if self.rows is None else self.rows[probe_rows]]
-
-    @property
-    def callback(self) -> Callable[[int, History], bool | None] | None:
-        return self.settings.callback
-
-    @property
-    def shuffle(self) -> bool:
-        return self.settings.shuffle
-
-    @property
-    def health_samples(self) -> int:
-        return self.settings.health_samples
 
     @staticmethod
     def _check_rows(rows: Any, n: int) -> np.ndarray:

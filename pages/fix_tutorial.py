@@ -160,13 +160,13 @@ def show_effect(dataset, fixes: frozenset, seed: int, lr: float) -> None:
         )
 
 
-st.title(_("Fix the tutorial"))
-st.caption(
+ui.page_heading(
+    pg,
+    _("Fix the tutorial"),
     _("The tutorial this app grew from trains a first network that cannot work. Here the engine "
     "trains that same network on the digits; fix its problems one at a time and watch the "
     "test accuracy climb from chance.")
 )
-ui.show_notices(pg)
 with ui.friendly_errors(N_("showing the tutorial's network")):
     dataset = data.load_dataset("digits")
     st.markdown(

@@ -205,12 +205,12 @@ def explainers() -> None:
         right.latex(formula)
 
 
-st.title(_("Optimizers"))
-st.caption(
+ui.page_heading(
+    pg,
+    _("Optimizers"),
     _("Why Adam is not SGD: SGD, Momentum, AdaGrad, RMSProp and Adam race on 2-D loss surfaces "
     "you can see whole, then train the same network on digits.")
 )
-ui.show_notices(pg)
 with ui.friendly_errors(N_("racing on the 2-D surface")):
     surface_race()
 st.divider()

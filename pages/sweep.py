@@ -94,21 +94,19 @@ def show_sweep(state: sv.SweepState) -> None:
 
 # ----------------------------------------------------------------------------- page
 
-st.title(_("Sweep"))
-st.caption(
+ui.page_heading(
+    pg,
+    _("Sweep"),
     _("Train many networks at once, one per combination of settings, and watch a heatmap "
     "of their accuracy fill in: where the learning rate is too low, just right, too high.")
 )
-ui.show_notices(pg)
-
-settings_col, main_col = st.columns([1, 2.6], gap="large")
-with settings_col, st.container(border=True):
-    plan = controls.controls(pg)
 
 # On a phone: Run and the heatmap first, the settings under them (see shell/layout.py).
-layout.main_first_when_narrow("sweep-main")
-layout.wrap_rows_when_narrow("sweep-actions")
-with main_col, st.container(key="sweep-main"):
+settings_box, main_box = layout.settings_and_main("sweep-main", "sweep-actions")
+with settings_box:
+    plan = controls.controls(pg)
+
+with main_box:
     if plan.problem:
         st.info(plan.problem, icon=":material/info:")
     else:

@@ -54,23 +54,21 @@ def preview(config: TrainConfig) -> None:
     )
 
 
-st.title(_("Train"))
-st.caption(
+ui.page_heading(
+    pg,
+    _("Train"),
     _("Choose an architecture, press **Train** and watch the loss fall and the weights take "
     "shape. Then go to **Draw** and see if it can read your handwriting.")
 )
-ui.show_notices(pg)
 
-settings_col, main_col = st.columns([1, 2.6], gap="large")
-with settings_col, st.container(border=True):
+# On a phone: Train and the chart first, the settings under them (see shell/layout.py).
+settings_box, main_box = layout.settings_and_main("train-main", "train-actions")
+with settings_box:
     config, dataset_ready = settings.controls(pg.config)
     pg.config = config
 
 run = pg.run
-# On a phone: Train and the chart first, the settings under them (see shell/layout.py).
-layout.main_first_when_narrow("train-main")
-layout.wrap_rows_when_narrow("train-actions")
-with main_col, st.container(key="train-main"):
+with main_box:
     if run is not None and run.is_active:
         changed = run.config.architecture_changes(config)
         if changed:

@@ -2,6 +2,65 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from playground.common.state import STATE_KEY
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def app_session(pg=None, *, timeout: float = 60, **query) -> AppTest:
+    """The app in a new session, not yet run: ``pg`` (a ``Playground``) as the tab's state,
+    ``query`` as the address's parameters (a link's, or a reload's with its ``sid``)."""
+    app = AppTest.from_file(APP, default_timeout=timeout)
+    if pg is not None:
+        app.session_state[STATE_KEY] = pg
+    for name, value in query.items():
+        app.query_params[name] = value
+    return app
+
+
+def started(pg=None, **query) -> AppTest:
+    """:func:`app_session` after its first run, which must raise nothing."""
+    app = app_session(pg, **query)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def assert_calm(app) -> None:
+    """No exception and no error box on the page."""
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+
+
+def keyed_chart(app, key: str) -> dict:
+    """The Plotly figure (arrays decoded) of the chart with widget key ``key``."""
+    elements = app.get("plotly_chart")
+    found = [fig for el, fig in zip(elements, plotly_figures(app), strict=True)
+             if el.proto.id.endswith(f"-{key}")]
+    assert len(found) == 1, f"{len(found)} charts keyed {key!r}"
+    return found[0]
+
+
+def served_files(monkeypatch) -> dict[str, bytes]:
+    """From now on, every file the app hands to Streamlit's media store (a download
+    button's payload), by its file id: what a click on the button would download."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    served: dict[str, bytes] = {}
+    real_store = MemoryMediaFileStorage.load_and_get_id
+
+    def keep_bytes(self, path_or_data, mimetype, kind, filename=None):
+        file_id = real_store(self, path_or_data, mimetype, kind, filename)
+        served[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep_bytes)
+    return served
+
 
 def metrics(app) -> dict[str, str]:
     """Every ``st.metric`` on the page, label -> shown value."""

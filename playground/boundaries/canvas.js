@@ -1,7 +1,8 @@
 // The Boundaries page's live panel: network diagram, decision boundary, curves and
 // confusion matrix, drawn on canvases that stay mounted and are redrawn in place.
 // The payload is built in Python (playground/boundary_figures.py); nothing here
-// computes anything about the network, it only draws what it is given.
+// computes anything about the network, it only draws what it is given. panelRoot,
+// mountedPanel and tipShower come from playground/shell/panel_kit.js (component.py prepends it).
 
 const WHITE = [255, 255, 255];
 // Every colour that means something (signs, classes, counts, curves) comes in the
@@ -469,17 +470,14 @@ function drawConfusion(state, data) {
 // ----------------------------------------------------------------------------- component
 
 function build(parent) {
-  const root = document.createElement("div");
-  root.className = "bd-root";
-  root.innerHTML = `
+  const root = panelRoot(parent, "bd-root", `
     <div class="bd-grid">
       <div class="bd-net"><div class="bd-net-titles"></div><canvas role="img" aria-label="The network: each unit's output over the plane, and the weights between units"></canvas></div>
       <div class="bd-out"><div class="bd-title"></div><canvas role="img" aria-label="The decision boundary with the points"></canvas><div class="bd-legend"></div></div>
       <div class="bd-curves"><canvas role="img" aria-label="Train and test loss and accuracy per epoch"></canvas></div>
       <div class="bd-cm"><div class="bd-cm-title">Confusion matrix (test points)</div><div class="bd-cm-table"></div></div>
     </div>
-    <div class="bd-tip" hidden></div>`;
-  parent.appendChild(root);
+    <div class="bd-tip" hidden></div>`);
   const q = (s) => root.querySelector(s);
   const state = {
     root,
@@ -489,17 +487,7 @@ function build(parent) {
     curves: { box: q(".bd-curves"), canvas: q(".bd-curves canvas") },
     confusion: { box: q(".bd-cm-table") },
   };
-  const show = (text, event) => {
-    if (!text) {
-      state.tip.hidden = true;
-      return;
-    }
-    state.tip.textContent = text;
-    state.tip.hidden = false;
-    const box = root.getBoundingClientRect();
-    state.tip.style.left = `${event.clientX - box.left + 14}px`;
-    state.tip.style.top = `${event.clientY - box.top + 14}px`;
-  };
+  const show = tipShower(state.tip, root, false);
   state.network.canvas.addEventListener("mousemove", (e) => show(networkHover(state, e), e));
   state.boundary.canvas.addEventListener("mousemove", (e) => show(boundaryHover(state, e), e));
   for (const c of [state.network.canvas, state.boundary.canvas]) {
@@ -510,10 +498,9 @@ function build(parent) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data } = component;
   if (!data) return;
-  let root = parentElement.querySelector(".bd-root");
-  const state = root ? root.__bd : build(parentElement);
+  const state = mountedPanel(component, "bd-root", "__bd", build);
   state.textColour = getComputedStyle(state.root).color || "#31333f";
   state.data = data;
   // The words Python sends in the tab's language (the fixed HTML's are English until then).

@@ -14,9 +14,10 @@ from typing import Any
 import streamlit as st
 
 from playground.common.i18n import FONT_FAMILY
+from playground.shell import panel_kit
 
 NAME = "mlp_playground_boundaries"
-_JS = (Path(__file__).with_name("canvas.js")).read_text(encoding="utf-8")
+_JS = panel_kit.JS + (Path(__file__).with_name("canvas.js")).read_text(encoding="utf-8")
 _CSS = """
 .bd-root { position: relative; color: var(--st-text-color, #31333f);
            font-family: FONT_FAMILY; font-size: 13px; }

@@ -119,6 +119,25 @@ def square_image_axes(fig: go.Figure, row: int | None = None, col: int | None = 
     )
 
 
+def class_share_bars(names: Sequence[str], shares: Sequence[float], colours: Sequence[str],
+                     text: Sequence[str], x_title: str, y_title: str) -> go.Figure:
+    """One bar per class of a share from 0 to 1 (a probability, an accuracy), each labelled
+    above with ``text``, on a percent axis with room over 100% for the labels."""
+    fig = go.Figure(
+        go.Bar(
+            x=list(names),
+            y=shares,
+            marker_color=list(colours),
+            text=list(text),
+            textposition="outside",
+            hovertemplate="class %{x}: %{y:.1%}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text=x_title, type="category")
+    fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text=y_title)
+    return fig
+
+
 def two_panels(
     traces: Sequence[tuple[int, dict]],
     titles: tuple[str, str],

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -222,38 +223,20 @@ class TrainingRun:
 
     # ------------------------------------------------------------------ state
 
-    @property
-    def history(self) -> Any:
-        """The engine's ``History`` of this run (per-epoch lists, lr changes, health)."""
-        return self.trainer.history
-
-    @property
-    def epochs_done(self) -> int:
-        return self.trainer.epoch
-
-    @property
-    def target_epochs(self) -> int:
-        return self.trainer.epochs
+    #: Read-only views of the engine's trainer: ``history`` is its ``History`` of this run
+    #: (per-epoch lists, lr changes, health), ``epochs_done`` and ``target_epochs`` its
+    #: epoch count and target, and its live settings.
+    history = property(attrgetter("trainer.history"))
+    epochs_done = property(attrgetter("trainer.epoch"))
+    target_epochs = property(attrgetter("trainer.epochs"))
+    batch_size = property(attrgetter("trainer.batch_size"))
+    l2 = property(attrgetter("trainer.l2"))
+    lr_changes = property(attrgetter("trainer.history.lr_changes"))
+    diverged_at = property(attrgetter("trainer.history.diverged_at"))
 
     @property
     def learning_rate(self) -> float:
         return float(self.trainer.learning_rate)
-
-    @property
-    def batch_size(self) -> int:
-        return self.trainer.batch_size
-
-    @property
-    def l2(self) -> float:
-        return self.trainer.l2
-
-    @property
-    def lr_changes(self) -> list[tuple[int, int, float]]:
-        return self.history.lr_changes
-
-    @property
-    def diverged_at(self) -> tuple[int, int] | None:
-        return self.history.diverged_at
 
     @property
     def n_train(self) -> int:

@@ -34,6 +34,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_SESSIONS = 64
@@ -72,24 +73,18 @@ def playground_bytes(pg: Any) -> int:
     return sum(network_bytes(net) for net in tab_networks(pg))
 
 
+@dataclass(eq=False)
 class SessionStore:
     """Token -> state, least recently used first out, with a time to live."""
 
-    def __init__(
-        self,
-        max_sessions: int = MAX_SESSIONS,
-        ttl_seconds: float = TTL_SECONDS,
-        max_bytes: int = MAX_BYTES,
-        clock: Callable[[], float] = time.monotonic,
-        size_of: Callable[[Any], int] = playground_bytes,
-    ) -> None:
-        self.max_sessions = max_sessions
-        self.ttl_seconds = ttl_seconds
-        self.max_bytes = max_bytes
-        self.clock = clock
-        self.size_of = size_of
-        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+    max_sessions: int = MAX_SESSIONS
+    ttl_seconds: float = TTL_SECONDS
+    max_bytes: int = MAX_BYTES
+    clock: Callable[[], float] = time.monotonic
+    size_of: Callable[[Any], int] = playground_bytes
+    _items: OrderedDict[str, tuple[float, Any]] = field(
+        default_factory=OrderedDict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __len__(self) -> int:
         return len(self._items)

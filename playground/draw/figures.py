@@ -22,6 +22,7 @@ from playground.common.figures import (
     NEGATIVE_NAME,
     POSITIVE,
     POSITIVE_NAME,
+    class_share_bars,
     rgba,
     square_image_axes,
     symmetric_limit,
@@ -72,16 +73,9 @@ def attribution_overlay(
             ),
         ]
     )
-    square_image_axes(fig)
     why = (_("Why {class_name}?") if is_answer else _("Why not {class_name}?")).format(
         class_name=class_name)
-    fig.update_layout(
-        height=260,
-        margin=MARGIN,
-        title={"text": f"{why} {push_legend().capitalize()}"},
-        plot_bgcolor="#333333",
-    )
-    return fig
+    return _draw_image_panel(fig, f"{why} {push_legend().capitalize()}")
 
 
 def unit_tiles(
@@ -149,18 +143,8 @@ def probability_bars(
     colours = [MUTED] * len(names)
     if probabilities is not None:
         colours[int(np.argmax(probs))] = HIGHLIGHT
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=probs,
-            marker_color=colours,
-            text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs],
-            textposition="outside",
-            hovertemplate="class %{x}: %{y:.1%}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(title_text="class", type="category")
-    fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text="probability")
+    fig = class_share_bars(names, probs, colours, [f"{p:.0%}" if p >= 0.01 else "" for p in probs],
+                           x_title="class", y_title="probability")
     fig.update_layout(height=260, margin=MARGIN, title={"text": "Probabilities"}, showlegend=False)
     return fig
 
@@ -194,13 +178,14 @@ def input_image(
             hovertemplate="row %{y}, column %{x}<br>value %{z:.2f}<extra></extra>",
         )
     )
+    return _draw_image_panel(fig, f"{title} ({image.shape[0]}×{image.shape[1]})")
+
+
+def _draw_image_panel(fig: go.Figure, title: str) -> go.Figure:
+    """The Draw page's image panels (the input, the push overlay): square pixels on dark
+    grey, 260 px high, so the two sit level side by side."""
     square_image_axes(fig)
-    fig.update_layout(
-        height=260,
-        margin=MARGIN,
-        title={"text": f"{title} ({image.shape[0]}×{image.shape[1]})"},
-        plot_bgcolor="#333333",
-    )
+    fig.update_layout(height=260, margin=MARGIN, title={"text": title}, plot_bgcolor="#333333")
     return fig
 
 

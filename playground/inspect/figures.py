@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from playground.common.figures import HIGHLIGHT, MARGIN, TRAIN_COLOUR
+from playground.common.figures import HIGHLIGHT, MARGIN, TRAIN_COLOUR, class_share_bars
 from playground.common.i18n import _
 
 
@@ -50,17 +50,8 @@ def per_class_accuracy(
     finite = np.where(np.isfinite(acc), acc, np.inf)
     if acc.size and np.isfinite(finite).any():
         colours[int(np.argmin(finite))] = HIGHLIGHT
-    fig = go.Figure(
-        go.Bar(
-            x=names,
-            y=acc,
-            marker_color=colours,
-            text=[f"{a:.0%}" if np.isfinite(a) else "n/a" for a in acc],
-            textposition="outside",
-            hovertemplate="class %{x}: %{y:.1%}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(title_text=_("true class"), type="category")
-    fig.update_yaxes(range=[0, 1.12], tickformat=".0%", title_text="accuracy")
+    fig = class_share_bars(names, acc, colours,
+                           [f"{a:.0%}" if np.isfinite(a) else "n/a" for a in acc],
+                           x_title=_("true class"), y_title="accuracy")
     fig.update_layout(height=300, margin=MARGIN, title={"text": _("Accuracy per class")})
     return fig

@@ -162,9 +162,8 @@ def backward_rows(w: bp.BackpropWalk) -> list[Row]:
     layer's gradients."""
     _unused, fprime_tex = bp.ACTIVATION_TEX[w.activation]
     dcdp_tex, slope_tex, delta_tex = bp.FACTOR_TEX[w.output]
-    batch = w.batch_size > 1
     slope = (_per_sample(w, "slope2") if w.output == "softmax" else [_m(w, "slope2")])
-    rows = [
+    return [
         (dcdp_tex, bp.html_expression(_m(w, "dCdp"), note=_("the tutorial's ∇ₐC"))),
         (slope_tex, bp.html_expression(*slope)),
         (delta_tex, bp.html_expression(
@@ -173,30 +172,30 @@ def backward_rows(w: bp.BackpropWalk) -> list[Row]:
                  "{difference_text}").format(difference_text=bp.difference_text(w.factor_difference)))),
         (r"\lVert \delta_2 \rVert \,/\, \lVert p - y \rVert",
          bp.html_expression(_m(w, "shrink"), note=shrink_note(w))),
-    ]
-    if batch:
-        rows.append((r"dW_2^{(i)} = a_{1,i}^{\top} \delta_{2,i}",
-                     bp.html_expression(*_per_sample(w, "dW2_each"))))
-    rows += [
-        _gradient_row(w, r"dW_2 = \frac{1}{m} \sum_i dW_2^{(i)}" if batch
-                      else r"dW_2 = a_1^{\top} \delta_2", "dW2"),
-        _gradient_row(w, r"db_2 = \frac{1}{m} \sum_i \delta_{2,i}" if batch
-                      else r"db_2 = \delta_2", "db2"),
+        *_layer_gradient_rows(w, 2, input_i="a_{1,i}", input_one="a_1"),
         (rf"f'(z_1) = {fprime_tex}", bp.html_expression(_m(w, "fprime1"))),
         (r"\delta_1 = \delta_2 W_2^{\top} \odot f'(z_1)",
          bp.html_expression(_plain(w.values["delta2"]), "·", _plain(w.values["W2_used"].T), "⊙",
                             _plain(w.values["fprime1"]), "=", _m(w, "delta1"))),
+        *_layer_gradient_rows(w, 1, input_i="x_i", input_one="x"),
     ]
-    if batch:
-        rows.append((r"dW_1^{(i)} = x_i^{\top} \delta_{1,i}",
-                     bp.html_expression(*_per_sample(w, "dW1_each"))))
-    rows += [
-        _gradient_row(w, r"dW_1 = \frac{1}{m} \sum_i dW_1^{(i)}" if batch
-                      else r"dW_1 = x^{\top} \delta_1", "dW1"),
-        _gradient_row(w, r"db_1 = \frac{1}{m} \sum_i \delta_{1,i}" if batch
-                      else r"db_1 = \delta_1", "db1"),
+
+
+def _layer_gradient_rows(w: bp.BackpropWalk, layer: int, input_i: str,
+                         input_one: str) -> list[Row]:
+    """Layer ``layer``'s weight and bias gradients from its input (TeX ``input_i``
+    for sample i, ``input_one`` for one sample): for a batch each sample's dW, then the
+    mean of the samples'; for one sample the tutorial's one-sample formulas."""
+    k = layer
+    if w.batch_size <= 1:
+        return [_gradient_row(w, rf"dW_{k} = {input_one}^{{\top}} \delta_{k}", f"dW{k}"),
+                _gradient_row(w, rf"db_{k} = \delta_{k}", f"db{k}")]
+    return [
+        (rf"dW_{k}^{{(i)}} = {input_i}^{{\top}} \delta_{{{k},i}}",
+         bp.html_expression(*_per_sample(w, f"dW{k}_each"))),
+        _gradient_row(w, rf"dW_{k} = \frac{{1}}{{m}} \sum_i dW_{k}^{{(i)}}", f"dW{k}"),
+        _gradient_row(w, rf"db_{k} = \frac{{1}}{{m}} \sum_i \delta_{{{k},i}}", f"db{k}"),
     ]
-    return rows
 
 
 def update_rows(w: bp.BackpropWalk) -> list[Row]:

@@ -47,6 +47,17 @@ def main_first_when_narrow(main_key: str, last_keys: tuple[str, ...] = ()) -> No
     )
 
 
+def settings_and_main(main_key: str, actions_key: str, main_share: float = 2.6):
+    """A page's two columns, as Train and Sweep lay them out: the settings in a bordered
+    box on the left, the main container ``main_key`` (its row of buttons in the container
+    ``actions_key``, then its chart) on the right. On a phone the main column comes first
+    and the buttons wrap three to a line. Returns the two containers to draw into."""
+    settings_col, main_col = st.columns([1, main_share], gap="large")
+    main_first_when_narrow(main_key)
+    wrap_rows_when_narrow(actions_key)
+    return settings_col.container(border=True), main_col.container(key=main_key)
+
+
 def wrap_rows_when_narrow(*keys: str, per_line: int = 3) -> None:
     """On a narrow screen, the columns inside the containers ``keys`` (a row of buttons
     or metrics) wrap ``per_line`` to a line instead of stacking one per line."""

@@ -214,6 +214,13 @@ def show_notices(pg: Playground) -> None:
         getattr(st, level, st.info)(text)
 
 
+def page_heading(pg: Playground, title: str, caption: str) -> None:
+    """A page's title, the one-paragraph caption under it, then the tab's pending notices."""
+    st.title(title)
+    st.caption(caption)
+    show_notices(pg)
+
+
 def note_run_elsewhere(pg: Playground) -> None:
     """On Draw/Inspect: say that an unfinished run waits for the Train page."""
     run = pg.run

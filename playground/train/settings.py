@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import streamlit as st
 
 from playground.common import vocab
@@ -62,19 +65,13 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
             )
         )
     # One select box a row: side by side in the settings column they clipped their text.
-    activation = st.selectbox(
-        _("Activation"),
-        vocab.ACTIVATIONS,
-        index=vocab.ACTIVATIONS.index(current.activation),
-        format_func=lambda a: vocab.activation_label(a),
+    activation = _named_choice(
+        _("Activation"), vocab.ACTIVATIONS, current.activation, vocab.activation_label,
         key="cfg-activation",
         help=_("The bend each hidden unit applies to its input. ReLU is fast and a good default."),
     )
-    optimizer = st.selectbox(
-        _("Optimizer"),
-        vocab.OPTIMIZERS,
-        index=vocab.OPTIMIZERS.index(current.optimizer),
-        format_func=lambda o: vocab.optimizer_label(o),
+    optimizer = _named_choice(
+        _("Optimizer"), vocab.OPTIMIZERS, current.optimizer, vocab.optimizer_label,
         key="cfg-optimizer",
         help=_("How the weights are nudged after each batch. Adam adapts its step size; "
         "plain SGD usually wants a larger learning rate."),
@@ -139,6 +136,13 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
     return config, ready
 
 
+def _named_choice(label: str, options: tuple[str, ...] | list[str], value: str,
+                  name: Callable[[str], str], *, key: str, help: str) -> str:
+    """A select box over vocabulary ``options``, each shown as ``name(option)``."""
+    return st.selectbox(label, options, index=list(options).index(value), format_func=name,
+                        key=key, help=help)
+
+
 # ----------------------------------------------------------------------------- buttons
 
 
@@ -176,43 +180,29 @@ def buttons(pg: Playground, panel: LivePanel, ready: bool) -> None:
     paused = run is not None and run.status == vocab.PAUSED
     # Keyed: on a phone the row wraps three buttons to a line (pages/train.py).
     cols = st.container(key="train-actions").columns([1.3, 1, 1, 1, 1.2])
-    cols[0].button(
-        _("Train"),
-        type="primary",
-        icon=":material/play_arrow:",
-        key="btn-train",
-        on_click=panel.click("btn-train", lambda: start(pg)),
-        disabled=running or not ready,
-        width="stretch",
-        help=_("Start a new run from fresh random weights with the settings on this page."),
+    actions = (  # label, icon, key, what a click does, disabled, help
+        (_("Train"), ":material/play_arrow:", "btn-train", start, running or not ready,
+         _("Start a new run from fresh random weights with the settings on this page.")),
+        (_("Resume") if paused else _("Pause"),
+         ":material/pause:" if not paused else ":material/play_circle:",
+         "btn-pause", pause_or_resume, not (running or paused),
+         _("Pause training and look around; Resume carries on from the same weights.")),
+        (_("Stop"), ":material/stop:", "btn-stop", stop, not (running or paused),
+         _("End the run now and keep the weights it has learned so far.")),
+        (_("Reset"), ":material/restart_alt:", "btn-reset", reset, run is None,
+         _("Clear the current run so the next Train builds a new network.")),
     )
-    cols[1].button(
-        _("Resume") if paused else _("Pause"),
-        icon=":material/pause:" if not paused else ":material/play_circle:",
-        key="btn-pause",
-        on_click=panel.click("btn-pause", lambda: pause_or_resume(pg)),
-        disabled=not (running or paused),
-        width="stretch",
-        help=_("Pause training and look around; Resume carries on from the same weights."),
-    )
-    cols[2].button(
-        _("Stop"),
-        icon=":material/stop:",
-        key="btn-stop",
-        on_click=panel.click("btn-stop", lambda: stop(pg)),
-        disabled=not (running or paused),
-        width="stretch",
-        help=_("End the run now and keep the weights it has learned so far."),
-    )
-    cols[3].button(
-        _("Reset"),
-        icon=":material/restart_alt:",
-        key="btn-reset",
-        on_click=panel.click("btn-reset", lambda: reset(pg)),
-        disabled=run is None,
-        width="stretch",
-        help=_("Clear the current run so the next Train builds a new network."),
-    )
+    for col, (label, icon, key, action, disabled, help_text) in zip(cols[:4], actions, strict=True):
+        col.button(
+            label,
+            type="primary" if key == "btn-train" else "secondary",
+            icon=icon,
+            key=key,
+            on_click=panel.click(key, functools.partial(action, pg)),
+            disabled=disabled,
+            width="stretch",
+            help=help_text,
+        )
     with cols[4]:
         copy_link_button(share_link(st.context.url, pg.config, pg.lang), key="train-copy-link",
                          help=_("Copies a link that sets these controls; Train then gives the "

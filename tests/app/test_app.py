@@ -19,19 +19,15 @@ from streamlit.testing.v1 import AppTest
 
 from playground.common.state import STATE_KEY, TEST_DRAWING_KEY
 from playground.common.vocab import DIVERGED, PAUSED, RUNNING, STOPPED
-from tests.apptest_helpers import gallery_tiles, metrics, plotly_figures, run_until
+from tests.apptest_helpers import APP, gallery_tiles, metrics, plotly_figures, run_until, started
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 #: The MNIST sample bundled with the repository (data/mnist-sample).
 MNIST_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "mnist-sample"
 
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    assert not app.exception
-    return app
+    return started()
 
 
 def playground(app):

@@ -8,8 +8,6 @@ AppTest runs the page once per ``app.run()``: a playing lab trains one frame eac
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -20,28 +18,26 @@ from playground.boundaries import figures as bf
 from playground.boundaries import lab as bd
 from playground.common.state import STATE_KEY
 from playground.common.vocab import TrainConfig
-from tests.apptest_helpers import components, copy_links, metrics, run_until
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.apptest_helpers import (
+    app_session,
+    assert_calm,
+    components,
+    copy_links,
+    metrics,
+    run_until,
+)
 
 
 def open_page(**query) -> AppTest:
     """The Boundaries page, opened with ``query`` in the address (as a link would): its
     first run is on ``/boundaries?...``, as a visitor's is."""
-    app = AppTest.from_file(APP, default_timeout=60)
-    for name, value in query.items():
-        app.query_params[name] = value
+    app = app_session(**query)
     app.switch_page("pages/boundaries.py").run()
     assert_calm(app)
     if query:
         # A link's parameters belong to the page in its path: Train's settings are untouched.
         assert app.session_state[STATE_KEY].config == TrainConfig()
     return app
-
-
-def assert_calm(app) -> None:
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
 
 
 def lab(app) -> bd.BoundaryLab:

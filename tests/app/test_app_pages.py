@@ -15,8 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.testing.v1 import AppTest
 
 from nn_core import MLP
 from nn_core.drawings.preprocess import drawing_to_image
@@ -24,9 +22,14 @@ from nn_core.drawings.strokes import render_digit
 from playground.common.state import STATE_KEY, TEST_DRAWING_KEY, Playground
 from playground.common.vocab import TrainConfig
 from playground.shell import data
-from tests.apptest_helpers import gallery_tiles, metrics, plotly_figures
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.apptest_helpers import (
+    assert_calm,
+    gallery_tiles,
+    keyed_chart,
+    metrics,
+    served_files,
+    started,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,35 +37,12 @@ def digits():
     return data.load_dataset("digits")
 
 
-def new_app(pg: Playground | None = None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    if pg is not None:
-        app.session_state[STATE_KEY] = pg
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def chart(app, key: str) -> dict:
-    """The Plotly figure (arrays decoded) of the chart with widget key ``key``."""
-    elements = app.get("plotly_chart")
-    found = [fig for el, fig in zip(elements, plotly_figures(app), strict=True)
-             if el.proto.id.endswith(f"-{key}")]
-    assert len(found) == 1, f"{len(found)} charts keyed {key!r}"
-    return found[0]
-
-
-def assert_calm(app) -> None:
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-
-
 # --------------------------------------------------------------------------- draw
 
 
 @pytest.mark.slow
 def test_draw_page_shows_the_digit_that_was_drawn(digits):
-    app = new_app()
+    app = started()
     app.switch_page("pages/draw.py").run()
     net = app.session_state[STATE_KEY].model.net  # the default model, trained on arrival
     rng = np.random.default_rng(0)
@@ -75,9 +55,9 @@ def test_draw_page_shows_the_digit_that_was_drawn(digits):
         assert metrics(app)["Prediction"] == str(digit)
         # The two charts show this drawing's features and the model's probabilities for them.
         seen = drawing_to_image(drawing, "mnist-sample")
-        np.testing.assert_allclose(chart(app, "chart-seen")["data"][0]["z"], seen, atol=1e-6)
+        np.testing.assert_allclose(keyed_chart(app, "chart-seen")["data"][0]["z"], seen, atol=1e-6)
         expected = net.predict_proba(seen.reshape(1, -1))[0]
-        bars = chart(app, "chart-probabilities")["data"][0]["y"]
+        bars = keyed_chart(app, "chart-probabilities")["data"][0]["y"]
         np.testing.assert_allclose(bars, expected, rtol=1e-5, atol=1e-7)
         assert int(np.argmax(bars)) == digit
     app.button(key="btn-clear").click().run()
@@ -118,7 +98,7 @@ def test_inspect_gallery_hardest_class_and_filter_agree_with_the_model(weak_pg, 
     per_class = np.array([np.mean(predicted[y == k] == k) for k in range(10)])
     assert wrong.size > 24  # the gallery is capped at 24 tiles by default
 
-    app = new_app(weak_pg)
+    app = started(weak_pg)
     app.switch_page("pages/inspect.py").run()
     assert_calm(app)
     m = metrics(app)
@@ -158,16 +138,8 @@ def test_inspect_gallery_hardest_class_and_filter_agree_with_the_model(weak_pg, 
 
 
 def test_sidebar_download_button_carries_the_session_model(weak_pg, digits, monkeypatch):
-    served: dict[str, bytes] = {}
-    real_store = MemoryMediaFileStorage.load_and_get_id
-
-    def keep_bytes(self, path_or_data, mimetype, kind, filename=None):
-        file_id = real_store(self, path_or_data, mimetype, kind, filename)
-        served[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep_bytes)
-    app = new_app(weak_pg)
+    served = served_files(monkeypatch)
+    app = started(weak_pg)
     button = next(b for b in app.get("download_button") if b.key == "download-model")
     payload = served[Path(button.proto.url).stem]  # what a click on the button downloads
 
@@ -195,7 +167,7 @@ def test_a_boundaries_model_in_the_sidebar_is_named_for_what_it_is(weak_pg, conf
     from playground.boundaries.lab import BoundaryConfig, BoundaryLab
 
     payload = BoundaryLab(BoundaryConfig(**config)).model_bytes()  # what Boundaries downloads
-    app = new_app(weak_pg)
+    app = started(weak_pg)
     good = weak_pg.model
     app.file_uploader(key="model-upload").set_value(
         ("boundaries-circle-x1-x2-4-2.npz", payload, "application/octet-stream"))

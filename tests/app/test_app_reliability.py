@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from nn_core import MLP
 from nn_core.drawings.preprocess import drawing_to_input
@@ -36,22 +35,12 @@ from playground.common.state import STATE_KEY, TEST_DRAWING_KEY, Playground
 from playground.common.vocab import DIVERGED, TrainConfig
 from playground.draw import drawing
 from playground.shell import server, ui
-from tests.apptest_helpers import metrics, plotly_figures, run_until
+from tests.apptest_helpers import metrics, plotly_figures, run_until, started
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def new_app(pg: Playground | None = None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    if pg is not None:
-        app.session_state[STATE_KEY] = pg
-    app.run()
-    assert not app.exception, app.exception
-    return app
 
 
 def playground(app) -> Playground:
@@ -120,7 +109,7 @@ DIVERGING = {"cfg_activation": "identity", "cfg_optimizer": "sgd", "cfg_lr": 1.0
 
 
 def test_a_diverging_run_warns_keeps_finite_weights_and_the_model_still_predicts(digits):
-    app = new_app()
+    app = started()
     train(app, **DIVERGING)
     pg = playground(app)
     run = pg.run
@@ -142,7 +131,7 @@ def test_a_diverging_run_warns_keeps_finite_weights_and_the_model_still_predicts
 
 
 def test_a_diverged_run_does_not_replace_the_model_that_answers(digits):
-    app = new_app()
+    app = started()
     train(app, cfg_epochs=2)
     pg = playground(app)
     good = pg.model
@@ -170,7 +159,7 @@ def test_a_run_that_overflows_the_network_is_caught_as_divergence(digits):
     assert all(np.isfinite(w).all() for w in run.net.weights)
     assert run.epochs_done == 0 and run.history.diverged_at[0] == 1
 
-    app = new_app()
+    app = started()
     pg = playground(app)
     pg.train_to_end(TrainConfig(hidden=(16,), epochs=2), digits)
     good = pg.model
@@ -198,7 +187,7 @@ def test_a_run_that_overflows_the_network_is_caught_as_divergence(digits):
 )
 @pytest.mark.slow
 def test_extreme_settings_never_crash(values):
-    app = new_app()
+    app = started()
     set_widgets(app, **values)
     app.button(key="btn-train").click().run()
     for _ in range(3):  # a few ticks of the live panel; finishing is not the point
@@ -214,7 +203,7 @@ def test_extreme_settings_never_crash(values):
 def test_a_setting_changed_just_before_train_is_the_one_trained():
     """The Train click's callback runs before the page script; it must read the widgets,
     not the config the page saved on its previous run."""
-    app = new_app()
+    app = started()
     app.select_slider(key="cfg-hidden-0").set_value(16)
     app.slider(key="cfg-epochs").set_value(2)
     app.button(key="btn-train").click().run()  # the change and the click in one rerun
@@ -227,7 +216,7 @@ def test_an_unexpected_error_in_a_button_is_a_friendly_message(monkeypatch):
         raise RuntimeError("simulated failure")
 
     monkeypatch.setattr(Playground, "train", broken)
-    app = new_app()
+    app = started()
     app.button(key="btn-train").click().run()
     errors = assert_calm(app)
     assert any("simulated failure" in e and "Reset" in e for e in errors), errors
@@ -310,7 +299,7 @@ def test_bad_uploads_on_the_page_keep_the_current_model(tmp_path, trained_pg):
     marker = tmp_path / "pwned"
     good = trained_pg.model
     for name, payload in bad_files(marker).items():
-        app = new_app(trained_pg)
+        app = started(trained_pg)
         app.file_uploader(key="model-upload").set_value((name, payload, "application/octet-stream"))
         app.run()
         errors = assert_calm(app)
@@ -326,7 +315,7 @@ def test_bad_uploads_on_the_page_keep_the_current_model(tmp_path, trained_pg):
 def test_a_valid_upload_becomes_the_model_that_answers_on_draw(digits, trained_pg):
     other = MLP([64, 24, 10], seed=5, dtype=np.float32)
     other.fit(digits.X_train, digits.y_train, epochs=5, optimizer="adam", learning_rate=3e-3)
-    app = new_app(trained_pg)
+    app = started(trained_pg)
     app.file_uploader(key="model-upload").set_value(
         ("mine.npz", model_to_bytes(other), "application/octet-stream"))
     app.run()
@@ -353,7 +342,7 @@ def test_an_mnist_model_without_the_mnist_files_still_works(tmp_path, monkeypatc
     monkeypatch.setenv("MLP_PLAYGROUND_DATA", str(tmp_path))
     st.cache_resource.clear()
     try:
-        app = new_app()
+        app = started()
         app.file_uploader(key="model-upload").set_value(
             ("mnist.npz", model_bytes((784, 32, 10)), "application/octet-stream"))
         app.run()
@@ -410,7 +399,7 @@ DRAWINGS = {
 @pytest.mark.parametrize("name", list(DRAWINGS))
 def test_any_canvas_gives_a_prediction_or_a_hint(name):
     image, hint = DRAWINGS[name]
-    app = new_app()
+    app = started()
     app.switch_page("pages/draw.py").run()
     app.session_state[TEST_DRAWING_KEY] = image
     app.run()
@@ -429,7 +418,7 @@ def test_any_canvas_gives_a_prediction_or_a_hint(name):
 )
 @pytest.mark.slow
 def test_a_malformed_canvas_image_is_a_message_not_a_crash(image):
-    app = new_app()
+    app = started()
     app.switch_page("pages/draw.py").run()
     app.session_state[TEST_DRAWING_KEY] = image
     app.run()
@@ -443,7 +432,7 @@ def test_a_malformed_canvas_image_is_a_message_not_a_crash(image):
 @pytest.mark.slow
 def test_every_page_before_any_model_and_after_a_reset():
     for page in ("pages/inspect.py", "pages/draw.py", "pages/train.py"):
-        app = new_app()
+        app = started()
         app.switch_page(page).run()
         assert assert_calm(app) == []
     assert app.button(key="btn-reset").disabled  # nothing to reset yet
@@ -463,7 +452,7 @@ def test_a_model_whose_numbers_overflow_gets_advice_on_inspect_and_draw():
     for w in net.weights:
         w[...] = 1e30
     pg = Playground(model=ActiveModel(net, "digits", None, "old file"))
-    app = new_app(pg)
+    app = started(pg)
     app.switch_page("pages/inspect.py").run()
     assert OVERFLOW_ADVICE in texts(app.warning)
     assert assert_calm(app) == []
@@ -478,7 +467,7 @@ def test_a_model_whose_numbers_overflow_gets_advice_on_inspect_and_draw():
 
 @pytest.mark.slow
 def test_sessions_have_their_own_model_runs_and_canvas_and_share_the_data():
-    first, second = new_app(), new_app()
+    first, second = started(), started()
     train(first, cfg_hidden_0=16, cfg_epochs=2)
     train(second, cfg_hidden_0=32, cfg_epochs=3)
     one, two = playground(first), playground(second)

@@ -12,26 +12,19 @@ import io
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from nn_core.sweep import train_config
 from playground.common.state import STATE_KEY
 from playground.common.vocab import TrainConfig
 from playground.sweep import view as sweep_view
-from tests.apptest_helpers import metrics, plotly_figures, run_until
+from tests.apptest_helpers import metrics, plotly_figures, run_until, served_files, started
 
 # The page runs its sweeps on local worker processes (a loky pool).
 pytestmark = pytest.mark.subprocess
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
 def sweep_page(**query) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
-    for name, value in query.items():
-        app.query_params[name] = value
-    app.run()
+    app = started(**query)
     app.switch_page("pages/sweep.py")
     app.run()
     assert not app.exception, app.exception
@@ -70,15 +63,7 @@ def texts(elements) -> str:
 
 @pytest.mark.slow
 def test_a_small_sweep_fills_the_heatmap_with_the_engines_numbers(digits, monkeypatch):
-    served: dict[str, bytes] = {}
-    real_store = MemoryMediaFileStorage.load_and_get_id
-
-    def keep_bytes(self, path_or_data, mimetype, kind, filename=None):
-        file_id = real_store(self, path_or_data, mimetype, kind, filename)
-        served[file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep_bytes)
+    served = served_files(monkeypatch)
     app = small_sweep(sweep_page())
     assert "6 runs, about" in texts(app.markdown) and "on this machine" in texts(app.markdown)
     app.button(key="btn-sweep-run").click().run()

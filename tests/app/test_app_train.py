@@ -7,26 +7,19 @@ rows, "Test accuracy" is scored on the test set.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from playground.common.state import STATE_KEY
 from playground.common.urlstate import SESSION_PARAM
-from tests.apptest_helpers import copy_links, live_views, metrics, plotly_figures, run_until
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def new_app(**query):
-    app = AppTest.from_file(APP, default_timeout=60)
-    for name, value in query.items():
-        app.query_params[name] = value
-    app.run()
-    assert not app.exception
-    return app
+from tests.apptest_helpers import (
+    copy_links,
+    live_views,
+    metrics,
+    plotly_figures,
+    run_until,
+    started,
+)
 
 
 def playground(app):
@@ -43,7 +36,7 @@ def texts(elements):
 
 
 def test_a_link_sets_the_controls_and_a_bad_value_gets_a_note():
-    app = new_app(hidden="128-32", optimizer="sgd", lr="0.1", epochs="4", batch="8",
+    app = started(hidden="128-32", optimizer="sgd", lr="0.1", epochs="4", batch="8",
                   l2="0.001", seed="5", activation="bogus")
     assert app.radio(key="cfg-layers").value == 2
     assert app.select_slider(key="cfg-hidden-0").value == 128
@@ -63,7 +56,7 @@ def test_a_link_sets_the_controls_and_a_bad_value_gets_a_note():
 
 def test_the_same_link_and_train_give_the_same_curves_bit_for_bit():
     query = {"hidden": "32", "epochs": "3", "batch": "16", "lr": "0.01", "seed": "4"}
-    first, second = new_app(**query), new_app(**query)
+    first, second = started(**query), started(**query)
     histories = []
     for app in (first, second):
         train_to_end(app)
@@ -75,21 +68,21 @@ def test_the_same_link_and_train_give_the_same_curves_bit_for_bit():
 
 
 def test_a_reload_keeps_settings_model_and_runs():
-    app = new_app(hidden="16", epochs="2")
+    app = started(hidden="16", epochs="2")
     train_to_end(app)
     pg = playground(app)
     address = dict(app.query_params.items())
-    reloaded = new_app(**address)  # a new session with the same address
+    reloaded = started(**address)  # a new session with the same address
     assert playground(reloaded) is pg
     assert reloaded.select_slider(key="cfg-hidden-0").value == 16
     assert "Test accuracy" in metrics(reloaded) and len(playground(reloaded).runs) == 1
     # Someone else's link without the token starts a tab of its own.
-    other = new_app(hidden="16", epochs="2")
+    other = started(hidden="16", epochs="2")
     assert playground(other) is not pg and playground(other).runs == []
 
 
 def test_copy_link_shows_a_link_with_the_settings_and_no_token():
-    app = new_app(hidden="64-64", seed="7")
+    app = started(hidden="64-64", seed="7")
     links = copy_links(app)
     assert len(links) == 1 and "hidden=64-64" in links[0] and "seed=7" in links[0]
     assert SESSION_PARAM not in links[0]
@@ -97,7 +90,7 @@ def test_copy_link_shows_a_link_with_the_settings_and_no_token():
 
 @pytest.mark.slow
 def test_sigmoid_three_layers_sgd_tiny_lr_shows_the_chance_warning():
-    app = new_app(activation="sigmoid", hidden="64-64-64", optimizer="sgd", lr="0.0001",
+    app = started(activation="sigmoid", hidden="64-64-64", optimizer="sgd", lr="0.0001",
                   epochs="6")
     train_to_end(app)
     warning = texts(app.warning)
@@ -110,7 +103,7 @@ def test_sigmoid_three_layers_sgd_tiny_lr_shows_the_chance_warning():
 
 
 def test_the_default_run_has_no_warning_and_draws_curves_health_and_weights():
-    app = new_app()
+    app = started()
     train_to_end(app)
     assert texts(app.warning) == ""
     # One live view, sent whole on this full page run: its charts, series and weights.
@@ -131,8 +124,8 @@ def test_the_default_run_has_no_warning_and_draws_curves_health_and_weights():
 
 
 def test_l2_on_screen_is_the_l2_the_engine_trains_with():
-    plain = new_app(epochs="3", seed="1")
-    decayed = new_app(epochs="3", seed="1", l2="0.01")
+    plain = started(epochs="3", seed="1")
+    decayed = started(epochs="3", seed="1", l2="0.01")
     norms = []
     for app in (plain, decayed):
         train_to_end(app)
@@ -143,7 +136,7 @@ def test_l2_on_screen_is_the_l2_the_engine_trains_with():
 
 
 def test_validation_is_held_out_and_test_accuracy_is_the_test_set():
-    app = new_app(epochs="3")
+    app = started(epochs="3")
     train_to_end(app)
     run = playground(app).run
     train_rows, val_rows = set(run.train_idx.tolist()), run.X_val
@@ -175,7 +168,7 @@ def test_an_offline_download_says_so_in_one_short_sentence(tmp_path, monkeypatch
     def offline(name, data_dir=None, *, download=False, progress=None):
         raise datasets.DatasetUnavailableError(raw)
 
-    app = new_app()
+    app = started()
     monkeypatch.setattr(datasets, "load", offline)
     app.radio(key="cfg-dataset").set_value("mnist").run()
     app.button(key="download-mnist").click().run()
@@ -189,7 +182,7 @@ def test_an_offline_download_says_so_in_one_short_sentence(tmp_path, monkeypatch
 
 
 def test_inspect_offers_the_last_good_model_after_a_chance_run():
-    app = new_app(hidden="16", epochs="3")
+    app = started(hidden="16", epochs="3")
     train_to_end(app)
     good = playground(app).model
     for key, value in (("cfg-activation", "sigmoid"), ("cfg-optimizer", "sgd")):

@@ -7,11 +7,8 @@ image from ``nn_core.drawings.strokes``) instead, through the same preprocessing
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from nn_core.drawings.preprocess import drawing_to_input
 from nn_core.drawings.strokes import (
@@ -22,15 +19,11 @@ from nn_core.drawings.strokes import (
 )
 from playground.common.state import STATE_KEY, TEST_DRAWING_KEY
 from playground.draw import teach
-from tests.apptest_helpers import metrics, plotly_figures
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.apptest_helpers import app_session, metrics, plotly_figures
 
 
 def new_app(**query):
-    app = AppTest.from_file(APP, default_timeout=120)
-    for name, value in query.items():
-        app.query_params[name] = value
+    app = app_session(timeout=120, **query)
     app.run()
     return app
 

@@ -27,35 +27,24 @@ from playground.common.urlstate import SESSION_PARAM
 from playground.learn import backprop as bp
 from playground.learn import optimizer_race as race
 from playground.learn import tutorial_fix as tf
-from tests.apptest_helpers import metrics, plotly_figures, run_until
+from tests.apptest_helpers import (
+    assert_calm,
+    keyed_chart,
+    metrics,
+    run_until,
+    started,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
 
 
 def open_page(path: str, **query) -> AppTest:
     """``path`` in a new session; ``query``: the address's parameters (a reload passes
     the ones the tab had, its ``sid`` among them)."""
-    app = AppTest.from_file(APP, default_timeout=60)
-    for name, value in query.items():
-        app.query_params[name] = value
-    app.run()
+    app = started(**query)
     app.switch_page(path).run()
     assert_calm(app)
     return app
-
-
-def assert_calm(app) -> None:
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-
-
-def chart(app, key: str) -> dict:
-    elements = app.get("plotly_chart")
-    found = [fig for el, fig in zip(elements, plotly_figures(app), strict=True)
-             if el.proto.id.endswith(f"-{key}")]
-    assert len(found) == 1, f"{len(found)} charts keyed {key!r}"
-    return found[0]
 
 
 def latex(app) -> str:
@@ -160,7 +149,7 @@ def test_backprop_settings_build_the_network_they_name():
     assert bp.html_matrix(grad_w[0], np.ones((2, 3), bool)) in numbers(app)
     assert metrics(app)["Loss before the update"] == f"{loss:.4g}"
     # The diagram shows the network's output values and, on hover, weights and gradients.
-    fig = chart(app, "chart-network")
+    fig = keyed_chart(app, "chart-network")
     hovers = [t for trace in fig["data"] for t in (trace.get("hovertext") or [])]
     assert any(h.startswith("W1[0,0] = ") and "dL/dW1[0,0]" in h for h in hovers)
 
@@ -200,7 +189,7 @@ def test_backprop_batch_of_four_with_the_quadratic_cost():
         assert tex in formulas
     assert metrics(app)["Loss before the update"] == f"{loss:.4g}"
     # The activation plot carries this step's z1 values, the engine's.
-    fig = chart(app, "chart-activation")
+    fig = keyed_chart(app, "chart-activation")
     rug = next(t for t in fig["data"] if t.get("name") == "the layer's z")
     np.testing.assert_allclose(rug["x"], zs[0].ravel(), rtol=1e-12)
     # The tutorial's w_ij, mapped onto W, with a worked entry.
@@ -233,7 +222,7 @@ def hand_paths(surface, rates, steps, momentum=0.9, beta1=0.9, beta2=0.999):
 
 
 def race_paths(app) -> dict[str, np.ndarray]:
-    fig = chart(app, "chart-race")
+    fig = keyed_chart(app, "chart-race")
     return {t["name"]: np.column_stack([t["x"], t["y"]]) for t in fig["data"][2:]}
 
 
@@ -274,7 +263,7 @@ def test_optimizer_paths_are_nn_core_optimizers_stepped_by_hand():
     shown = race_paths(app)
     for name, points in expected.items():
         np.testing.assert_array_equal(shown[name], points[:31])
-    fig = chart(app, "chart-race")
+    fig = keyed_chart(app, "chart-race")
     assert fig["frames"][-1]["name"] == "30"
     assert saddle.formula in latex(app)
     table = app.dataframe[0].value
@@ -283,20 +272,26 @@ def test_optimizer_paths_are_nn_core_optimizers_stepped_by_hand():
         for n, p in zip(race.OPTIMIZER_NAMES, expected.values(), strict=True)]
     # The momentum map is the bench's grid, with its optimum marked first.
     saved = json.loads((ROOT / "bench" / "results" / "momentum_map.json").read_text())
-    grid = chart(app, "chart-momentum-map")
+    grid = keyed_chart(app, "chart-momentum-map")
     assert grid["data"][1]["x"] == [saved["optimum"]["learning_rate"]]
     assert grid["data"][1]["y"] == [saved["optimum"]["momentum"]]
 
 
-@pytest.mark.slow
-def test_network_race_trains_each_optimizer_like_fit():
+def finished_network_race(epochs: int = 5) -> AppTest:
+    """The Optimizers page after its network race of ``epochs`` epochs has finished."""
     app = open_page("pages/optimizers.py")
-    app.number_input(key="net-epochs").set_value(5).run()
+    app.number_input(key="net-epochs").set_value(epochs).run()
     app.button(key="btn-net-race").click().run()
     assert_calm(app)
-    run_until(app, lambda a: any("Race finished" in p.proto.text for p in a.get("progress")))
-    loss = chart(app, "chart-net-loss")
-    accuracy = chart(app, "chart-net-accuracy")
+    return run_until(app, lambda a: any("Race finished" in p.proto.text
+                                        for p in a.get("progress")))
+
+
+@pytest.mark.slow
+def test_network_race_trains_each_optimizer_like_fit():
+    app = finished_network_race()
+    loss = keyed_chart(app, "chart-net-loss")
+    accuracy = keyed_chart(app, "chart-net-accuracy")
     assert [t["name"] for t in loss["data"]] == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
     digits = datasets.load("digits")
     net = MLP([64, 64, 10], activation="relu", seed=0)
@@ -317,19 +312,15 @@ def test_network_race_trains_each_optimizer_like_fit():
 
 
 def test_a_reload_keeps_the_network_race():
-    app = open_page("pages/optimizers.py")
-    app.number_input(key="net-epochs").set_value(5).run()
-    app.button(key="btn-net-race").click().run()
-    assert_calm(app)
-    run_until(app, lambda a: any("Race finished" in p.proto.text for p in a.get("progress")))
+    app = finished_network_race()
     pg = app.session_state[STATE_KEY]
-    shown = chart(app, "chart-net-loss")
+    shown = keyed_chart(app, "chart-net-loss")
     address = dict(app.query_params.items())
     assert address[SESSION_PARAM] == pg.token
     reloaded = open_page("pages/optimizers.py", **address)  # a new session, same address
     assert reloaded.session_state[STATE_KEY] is pg
     assert any("Race finished" in p.proto.text for p in reloaded.get("progress"))
-    assert chart(reloaded, "chart-net-loss")["data"] == shown["data"]
+    assert keyed_chart(reloaded, "chart-net-loss")["data"] == shown["data"]
     assert list(reloaded.dataframe[-1].value["at epoch"]) == list(
         app.dataframe[-1].value["at epoch"])
 
@@ -352,7 +343,7 @@ def test_fix_the_tutorial_page():
     value = metrics(app)["Test accuracy"]
     assert float(value.rstrip("%")) > 94  # measured 97.8 %
     assert "points" in app.metric[0].proto.delta
-    curves = chart(app, "chart-fix-curves")
+    curves = keyed_chart(app, "chart-fix-curves")
     assert len(curves["data"]) == 2
     digits = datasets.load("digits")
     result = tf.train_tutorial(digits, {"one_hot", "minibatch"}, seed=0)
@@ -390,7 +381,7 @@ def test_the_cheapest_fix_is_offered_and_its_step_shown():
     app.toggle(key="fix-mean").set_value(True).run()
     assert "lr = 0.001 (the gradient averaged" in " ".join(c.value for c in app.caption)
     # The legend names what differs, first: no entry starts with the shared "One-hot".
-    names = [t["name"] for t in chart(app, "chart-fix-curves")["data"]]
+    names = [t["name"] for t in keyed_chart(app, "chart-fix-curves")["data"]]
     assert names[-2:] == ["one-hot only, lr 0.001, seed 0", "mean, lr 0.001, seed 0"]
 
 
@@ -412,14 +403,14 @@ def test_a_reload_keeps_the_configurations_tried():
     app.toggle(key="fix-minibatch").set_value(True).run()
     app.toggle(key="fix-bias").set_value(True).run()
     assert_calm(app)
-    tried = [t["name"] for t in chart(app, "chart-fix-curves")["data"]]
+    tried = [t["name"] for t in keyed_chart(app, "chart-fix-curves")["data"]]
     assert len(tried) == 3  # one-hot alone (the defaults), + mini-batches, + biases
     reloaded = open_page("pages/fix_tutorial.py", **dict(app.query_params.items()))
     assert reloaded.session_state[STATE_KEY] is app.session_state[STATE_KEY]
     # The reload shows the default toggles again; the curves tried before it stay drawn.
-    assert sorted(t["name"] for t in chart(reloaded, "chart-fix-curves")["data"]) == sorted(tried)
+    assert sorted(t["name"] for t in keyed_chart(reloaded, "chart-fix-curves")["data"]) == sorted(tried)
     fresh = open_page("pages/fix_tutorial.py")  # a new tab: only its own curve
-    assert len(chart(fresh, "chart-fix-curves")["data"]) == 1
+    assert len(keyed_chart(fresh, "chart-fix-curves")["data"]) == 1
 
 
 @pytest.mark.parametrize("path", ["pages/backprop.py", "pages/optimizers.py",

@@ -16,17 +16,6 @@ pytestmark = [pytest.mark.subprocess]
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
-@pytest.fixture(scope="module")
-def speed():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import speed
-
-        yield speed
-    finally:
-        sys.path.remove(str(BENCH))
-
-
 def run_worker(system: str, shape: str = "tiny") -> dict:
     done = subprocess.run(
         [sys.executable, str(BENCH / "_worker.py"), system, shape],
@@ -70,12 +59,7 @@ def test_plan_interleaves_and_rotates(speed):
     assert [system for _, _, system in order] == ["x", "y", "z", "y", "z", "x"]
 
 
-def test_mnist_bench_synthetic_data_is_mnist_shaped():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import mnist
-    finally:
-        sys.path.remove(str(BENCH))
-    X, y, X_test, y_test = mnist.synthetic(n_train=500, n_test=100)
+def test_mnist_bench_synthetic_data_is_mnist_shaped(mnist_bench):
+    X, y, X_test, y_test = mnist_bench.synthetic(n_train=500, n_test=100)
     assert X.shape == (500, 784) and X_test.shape == (100, 784) and X.dtype == np.float32
     assert 0.0 <= X.min() and X.max() <= 1.0 and set(np.unique(y)) <= set(range(10))

@@ -3,26 +3,11 @@ environment and the summary. Structure only, no timing asserts."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 # The benchmark children run in subprocesses.
 pytestmark = [pytest.mark.subprocess]
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-@pytest.fixture(scope="module")
-def dropin():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import sklearn_dropin
-
-        yield sklearn_dropin
-    finally:
-        sys.path.remove(str(BENCH))
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ import streamlit as st
 
 from playground.common import figures as common_figures
 from playground.common.i18n import FONT_FAMILY, _
+from playground.shell import panel_kit
 
 NAME = "mlp_playground_livechart"
 _HERE = Path(__file__).parent
@@ -69,7 +70,7 @@ def _asset(name: str) -> str:
 
 
 # uPlot's IIFE defines a module-scoped ``uPlot``; livechart.js is the module's body.
-_JS = _asset("uPlot.iife.min.js") + "\n" + _asset("livechart.js")
+_JS = _asset("uPlot.iife.min.js") + "\n" + panel_kit.JS + _asset("livechart.js")
 _component = st.components.v2.component(
     NAME, html="", css=_asset("uPlot.min.css") + _CSS.replace("FONT_FAMILY", FONT_FAMILY), js=_JS
 )

@@ -209,6 +209,28 @@ function drawTiles(state, image, box) {
   const { h, w, n, cols, rows } = image;
   const values = bytes(image.data);
   const mw = cols * (w + 1) - 1, mh = rows * (h + 1) - 1;
+  const entry = imageEntry(state, image, box, tileHover, false);
+  paintImage(state, entry, mw, mh, (pixels, table) => {
+    for (let j = 0; j < n; j++) {
+      const top = Math.floor(j / cols) * (h + 1), left = (j % cols) * (w + 1);
+      for (let r = 0; r < h; r++) {
+        for (let c = 0; c < w; c++) {
+          const k = 4 * ((top + r) * mw + left + c);
+          const b = values[j * h * w + r * w + c];
+          pixels.set(table.subarray(4 * b, 4 * b + 4), k);
+        }
+      }
+    }
+  });
+  const width = Math.min(box.clientWidth || 400, 520);
+  const scale = width / mw;
+  showScaled(entry, width, Math.round(mh * scale));
+  entry.geometry = { scale, mw, mh };
+}
+
+function imageEntry(state, image, box, hover, withNames) {
+  // One weight image's title, canvas (and, for a matrix, its column names), made on first
+  // sight and kept by id, so a redraw repaints pixels without rebuilding the DOM.
   let entry = state.images[image.id];
   if (!entry) {
     entry = state.images[image.id] = { canvas: document.createElement("canvas"), off: document.createElement("canvas") };
@@ -216,34 +238,36 @@ function drawTiles(state, image, box) {
     entry.title.className = "lc-image-title";
     box.appendChild(entry.title);
     box.appendChild(entry.canvas);
+    if (withNames) {
+      entry.names = document.createElement("div");
+      entry.names.className = "lc-names";
+      box.appendChild(entry.names);
+    }
     entry.canvas.setAttribute("role", "img");
-    entry.canvas.addEventListener("mousemove", (e) => state.tip(tileHover(entry, e), e));
+    entry.canvas.addEventListener("mousemove", (e) => state.tip(hover(entry, e), e));
     entry.canvas.addEventListener("mouseleave", () => state.tip(null));
   }
   entry.image = image;
   entry.words = state.words;
   entry.title.textContent = image.title;
   entry.canvas.setAttribute("aria-label", image.title);
+  return entry;
+}
+
+function paintImage(state, entry, width, height, fill) {
+  // Paints the image at one pixel per value on the entry's off-screen canvas:
+  // fill(pixels, colours) writes RGBA bytes from the colour table.
   const off = entry.off;
-  off.width = mw;
-  off.height = mh;
+  off.width = width;
+  off.height = height;
   const octx = off.getContext("2d");
-  const img = octx.createImageData(mw, mh);
-  const table = state.colours;
-  for (let j = 0; j < n; j++) {
-    const top = Math.floor(j / cols) * (h + 1), left = (j % cols) * (w + 1);
-    for (let r = 0; r < h; r++) {
-      for (let c = 0; c < w; c++) {
-        const k = 4 * ((top + r) * mw + left + c);
-        const b = values[j * h * w + r * w + c];
-        img.data.set(table.subarray(4 * b, 4 * b + 4), k);
-      }
-    }
-  }
+  const img = octx.createImageData(width, height);
+  fill(img.data, state.colours);
   octx.putImageData(img, 0, 0);
-  const width = Math.min(box.clientWidth || 400, 520);
-  const scale = width / mw;
-  const height = Math.round(mh * scale);
+}
+
+function showScaled(entry, width, height) {
+  // The off-screen image enlarged onto the visible canvas, sharp pixels, at the screen's ratio.
   const ratio = window.devicePixelRatio || 1;
   entry.canvas.width = Math.round(width * ratio);
   entry.canvas.height = Math.round(height * ratio);
@@ -251,8 +275,7 @@ function drawTiles(state, image, box) {
   entry.canvas.style.height = `${height}px`;
   const ctx = entry.canvas.getContext("2d");
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(off, 0, 0, entry.canvas.width, entry.canvas.height);
-  entry.geometry = { scale, mw, mh };
+  ctx.drawImage(entry.off, 0, 0, entry.canvas.width, entry.canvas.height);
 }
 
 function tileHover(entry, event) {
@@ -271,42 +294,13 @@ function drawMatrix(state, image, box) {
   // A deeper weight matrix: rows are the units it comes from, columns those it goes to.
   const { n_in: nIn, n_out: nOut } = image;
   const values = bytes(image.data);
-  let entry = state.images[image.id];
-  if (!entry) {
-    entry = state.images[image.id] = { canvas: document.createElement("canvas"), off: document.createElement("canvas") };
-    entry.title = document.createElement("div");
-    entry.title.className = "lc-image-title";
-    entry.names = document.createElement("div");
-    entry.names.className = "lc-names";
-    box.appendChild(entry.title);
-    box.appendChild(entry.canvas);
-    box.appendChild(entry.names);
-    entry.canvas.setAttribute("role", "img");
-    entry.canvas.addEventListener("mousemove", (e) => state.tip(matrixHover(entry, e), e));
-    entry.canvas.addEventListener("mouseleave", () => state.tip(null));
-  }
-  entry.image = image;
-  entry.words = state.words;
-  entry.title.textContent = image.title;
-  entry.canvas.setAttribute("aria-label", image.title);
-  const off = entry.off;
-  off.width = nOut;
-  off.height = nIn;
-  const octx = off.getContext("2d");
-  const img = octx.createImageData(nOut, nIn);
-  const table = state.colours;
-  for (let i = 0; i < nIn * nOut; i++) img.data.set(table.subarray(4 * values[i], 4 * values[i] + 4), 4 * i);
-  octx.putImageData(img, 0, 0);
+  const entry = imageEntry(state, image, box, matrixHover, true);
+  paintImage(state, entry, nOut, nIn, (pixels, table) => {
+    for (let i = 0; i < nIn * nOut; i++) pixels.set(table.subarray(4 * values[i], 4 * values[i] + 4), 4 * i);
+  });
   const width = Math.max(60, Math.min(box.clientWidth || 200, 260));
   const height = Math.max(80, Math.min(220, nIn * 4));
-  const ratio = window.devicePixelRatio || 1;
-  entry.canvas.width = Math.round(width * ratio);
-  entry.canvas.height = Math.round(height * ratio);
-  entry.canvas.style.width = `${width}px`;
-  entry.canvas.style.height = `${height}px`;
-  const ctx = entry.canvas.getContext("2d");
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(off, 0, 0, entry.canvas.width, entry.canvas.height);
+  showScaled(entry, width, height);
   entry.geometry = { width, height };
   const names = image.to_names;
   const key = names ? `${names.join("|")}|${width}` : `${nOut}|${width}`;
@@ -362,11 +356,7 @@ function drawWeights(state) {
 // ----------------------------------------------------------------------------- component
 
 function build(parent) {
-  const root = document.createElement("div");
-  root.className = "lc-root";
-  root.dataset.live = "curves";
-  root.dataset.frames = "0";
-  root.innerHTML = `
+  const root = panelRoot(parent, "lc-root", `
     <div class="lc-section" data-section="curves"><div class="lc-grid"></div><div class="lc-caption"></div></div>
     <div class="lc-section" data-section="health" hidden><div class="lc-grid"></div><div class="lc-caption"></div></div>
     <div class="lc-weights" data-live="weights" data-frames="0" hidden>
@@ -375,8 +365,9 @@ function build(parent) {
       <div class="lc-weights-body"><div class="lc-tiles"></div><div class="lc-matrices"></div></div>
       <div class="lc-caption"></div>
     </div>
-    <div class="lc-tip" hidden></div>`;
-  parent.appendChild(root);
+    <div class="lc-tip" hidden></div>`);
+  root.dataset.live = "curves";
+  root.dataset.frames = "0";
   const q = (s) => root.querySelector(s);
   const state = {
     root,
@@ -400,19 +391,7 @@ function build(parent) {
     words: { ...WORDS },
     font: null,
   };
-  const tip = q(".lc-tip");
-  state.tip = (text, event) => {
-    if (!text) {
-      tip.hidden = true;
-      return;
-    }
-    tip.textContent = text;
-    tip.hidden = false;
-    const box = root.getBoundingClientRect();
-    const x = Math.min(event.clientX - box.left + 14, box.width - 180);
-    tip.style.left = `${Math.max(0, x)}px`;
-    tip.style.top = `${event.clientY - box.top + 14}px`;
-  };
+  state.tip = tipShower(q(".lc-tip"), root, true);
   q(".lc-freeze input").addEventListener("change", (e) => {
     state.frozen = e.target.checked;
     if (!state.frozen) drawWeights(state);
@@ -533,10 +512,9 @@ function askForNext(state, component, data) {
 }
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data } = component;
   if (!data) return;
-  const root = parentElement.querySelector(".lc-root");
-  const state = root ? root.__lc : build(parentElement);
+  const state = mountedPanel(component, "lc-root", "__lc", build);
   const changed = apply(state, data);
   askForNext(state, component, data);
   if (!changed) return;
