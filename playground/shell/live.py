@@ -188,6 +188,11 @@ def run_frame(
         with _slot(slot_wait) as slot:
             if slot:
                 step(checkpoint)
+    _redraw_if_stale(state, live, rerun)
+
+
+def _redraw_if_stale(state: PanelState, live: Callable[[], bool],
+                     rerun: Callable[[], Any]) -> None:
     if state.page_is_stale(bool(live())):
         rerun()
 
@@ -208,8 +213,7 @@ def run_background_frame(
         raise error
     if live():
         worker.watch(live, step, slot_wait)
-    if state.page_is_stale(bool(live())):
-        rerun()
+    _redraw_if_stale(state, live, rerun)
 
 
 def _frame(

@@ -501,7 +501,9 @@ def test_sessions_have_their_own_model_runs_and_canvas_and_share_the_data():
 def test_training_slots_are_shared_and_bounded():
     held = []
     for _ in range(server.SLOTS):
-        context = server.training_slot(timeout=0.1)
+        # Generous: a run of an earlier test may still train in its worker thread (for
+        # up to live.WATCH_SECONDS), holding a slot for a piece of 50 ms at a time.
+        context = server.training_slot(timeout=10)
         assert context.__enter__()
         held.append(context)
     with server.training_slot(timeout=0.05) as got:
