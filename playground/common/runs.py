@@ -292,11 +292,13 @@ class TrainingRun:
         """The rest of the wall time, named, and the live view drawn alongside. A run
         trains in its panel's worker thread while the page draws it in another
         (``shell/live.py``), so the only gaps are waits between two pieces of training:
-        for a click being carried out, or for a training slot held by other tabs."""
+        a short run waiting for the page to draw it (``train_view.train_piece``), a
+        click being carried out, or a training slot held by other tabs."""
         text = ""
         rest = self._wall_seconds - self.train_seconds
         if rest >= 0.05:
-            text += _(", {time} waiting between pieces of training").format(
+            text += _(", {time} waiting between pieces of training (for the page to "
+                      "draw a short run, a click, or another tab's run)").format(
                 time=format_seconds(rest))
         if self.frames:
             text += ngettext(

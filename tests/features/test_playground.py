@@ -319,7 +319,7 @@ def test_a_finished_runs_summary_accounts_for_all_of_its_time(digits):
     assert run.elapsed_seconds == pytest.approx(0.06 + 5 * 0.03)
     line = run.status_line()
     assert line.startswith("Epoch 6/6 · finished in 0.2 s (0.1 s of it computing, ")
-    assert ", 0.1 s waiting between pieces of training;" in line  # 0.15 s
+    assert ", 0.1 s waiting between pieces of training (" in line  # 0.15 s
     assert line.endswith("; the live view drew 9 frames alongside (0.2 s of the server's time))")
     quick = TrainingRun(TrainConfig(epochs=1, hidden=(8,)), digits)
     quick.run_to_end()  # no frames, no waits: nothing more to name
