@@ -130,7 +130,7 @@ def class_share_bars(names: Sequence[str], shares: Sequence[float], colours: Seq
             marker_color=list(colours),
             text=list(text),
             textposition="outside",
-            hovertemplate="class %{x}: %{y:.1%}<extra></extra>",
+            hovertemplate=_("class %{x}: %{y:.1%}") + "<extra></extra>",
         )
     )
     fig.update_xaxes(title_text=x_title, type="category")

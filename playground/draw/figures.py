@@ -144,14 +144,15 @@ def probability_bars(
     if probabilities is not None:
         colours[int(np.argmax(probs))] = HIGHLIGHT
     fig = class_share_bars(names, probs, colours, [f"{p:.0%}" if p >= 0.01 else "" for p in probs],
-                           x_title="class", y_title="probability")
-    fig.update_layout(height=260, margin=MARGIN, title={"text": "Probabilities"}, showlegend=False)
+                           x_title=_("class"), y_title=_("probability"))
+    fig.update_layout(height=260, margin=MARGIN, title={"text": _("Probabilities")},
+                      showlegend=False)
     return fig
 
 
 def input_image(
     image: np.ndarray | None,
-    title: str = _("What the network sees"),
+    title: str | None = None,
     blank_shape: tuple[int, int] | None = None,
 ) -> go.Figure:
     """A small grey image (8x8 or 28x28, values 0..1), enlarged with visible pixels.
@@ -159,6 +160,7 @@ def input_image(
     ``image=None`` (nothing drawn yet) shows an all-black image of ``blank_shape``, the
     shape the network reads: a blank 28x28 model must not show an 8x8 grid.
     """
+    title = _("What the network sees") if title is None else title
     if image is None:
         if blank_shape is None:
             raise ValueError("a blank input image needs the shape the network reads")
@@ -175,7 +177,7 @@ def input_image(
             showscale=False,
             xgap=1 if image.shape[1] <= 16 else 0,
             ygap=1 if image.shape[0] <= 16 else 0,
-            hovertemplate="row %{y}, column %{x}<br>value %{z:.2f}<extra></extra>",
+            hovertemplate=_("row %{y}, column %{x}<br>value %{z:.2f}") + "<extra></extra>",
         )
     )
     return _draw_image_panel(fig, f"{title} ({image.shape[0]}×{image.shape[1]})")

@@ -26,8 +26,8 @@ def confusion_matrix(cm: np.ndarray, class_names: Sequence[str] | None = None) -
             colorscale="Blues",
             text=np.where(cm > 0, cm.astype(str), ""),  # zeros left blank: mistakes stand out
             texttemplate="%{text}",
-            hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
-            colorbar={"title": {"text": "images"}, "thickness": 12},
+            hovertemplate=_("true %{y}, predicted %{x}: %{z}") + "<extra></extra>",
+            colorbar={"title": {"text": _("images")}, "thickness": 12},
         )
     )
     fig.update_xaxes(title_text=_("predicted class"), type="category", side="bottom")
@@ -52,6 +52,6 @@ def per_class_accuracy(
         colours[int(np.argmin(finite))] = HIGHLIGHT
     fig = class_share_bars(names, acc, colours,
                            [f"{a:.0%}" if np.isfinite(a) else "n/a" for a in acc],
-                           x_title=_("true class"), y_title="accuracy")
+                           x_title=_("true class"), y_title=_("accuracy"))
     fig.update_layout(height=300, margin=MARGIN, title={"text": _("Accuracy per class")})
     return fig

@@ -20,11 +20,12 @@ from playground.common.i18n import _
 
 def run_overlay(
     runs: Sequence[tuple[str, Sequence[float]]],
-    metric: str = "validation loss",
+    metric: str | None = None,
     percent: bool | None = None,
 ) -> go.Figure:
     """One line per run (``(label, values per epoch)``) to compare runs side by side;
     ``metric`` is the y axis's title, ``percent`` (default: an accuracy) its format."""
+    metric = _("validation loss") if metric is None else metric
     fig = go.Figure()
     for i, (label, values) in enumerate(runs):
         values = np.asarray(values, dtype=float)
@@ -37,7 +38,7 @@ def run_overlay(
                 mode="lines",
                 name=label,
                 line={"color": RUN_COLOURS[i % len(RUN_COLOURS)], "width": 2},
-                hovertemplate=f"{label}<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>",
+                hovertemplate=f"{label}<br>" + _("epoch %{x}: %{y:.4f}") + "<extra></extra>",
             )
         )
     fig.update_xaxes(title_text=_("epoch"))

@@ -136,3 +136,51 @@ def test_a_table_is_shown_with_translated_headers_but_keeps_its_keys():
 def test_a_playground_made_before_languages_reads_as_english():
     pg = Playground()
     assert pg.lang == "en"
+
+
+def _figure_words(fig) -> list[str]:
+    """The English words of a figure's titles, names, texts and hover templates: Plotly's
+    placeholders (``%{y:.1%}``), tags and numbers left out."""
+    import re
+
+    found: list[str] = []
+
+    def walk(node, key=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key in ("text", "name", "hovertemplate", "title"):
+            plain = re.sub(r"%\{[^}]*\}|<[^>]*>", " ", node)
+            found.extend(re.findall(r"[A-Za-z]{3,}", plain))
+
+    walk(fig.to_plotly_json())
+    return found
+
+
+def test_the_shared_figures_speak_chinese_down_to_their_hover_texts():
+    """Axis titles, chart titles and the hover readouts of Train, Draw and Inspect's
+    figures: no English word left in zh (hover texts were once English in both)."""
+    import numpy as np
+
+    from playground.draw import figures as draw_figures
+    from playground.inspect import figures as inspect_figures
+    from playground.train import figures as train_figures
+
+    def figures():
+        return {
+            "run overlay": train_figures.run_overlay([("#1", [0.5, 0.4])]),
+            "probabilities": draw_figures.probability_bars([0.1] * 10),
+            "input image": draw_figures.input_image(np.zeros((8, 8))),
+            "blank input": draw_figures.input_image(None, blank_shape=(28, 28)),
+            "confusion": inspect_figures.confusion_matrix(np.eye(3, dtype=int)),
+            "per class": inspect_figures.per_class_accuracy([0.9, 0.8, 0.7]),
+        }
+
+    i18n.set_language("zh")
+    english = {name: _figure_words(fig) for name, fig in figures().items()}
+    assert {name: words for name, words in english.items() if words} == {}
+    i18n.set_language("en")
+    assert all(_figure_words(fig) for fig in figures().values())  # the check sees English
