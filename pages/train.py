@@ -35,6 +35,8 @@ def show_run(run) -> None:
         slot_wait=SLOT_WAIT_SECONDS,
         doing=N_("training"),
         background=True,
+        # A setting changed while frames ask can miss its own page run (shell/live.py).
+        widgets_changed=lambda: vocab.config_from_widgets(st.session_state, pg.config) != pg.config,
     )
 
 

@@ -132,6 +132,9 @@ class PanelState:
     clicks: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
     #: The panel's background work (``show(background=True)``).
     worker: Worker = field(default_factory=Worker)
+    #: A frame found the page's widgets holding other values than the page drew with and
+    #: asked for a full page run (once per page run: see :func:`_redraw_if_stale`).
+    asked_for_page_run: bool = False
 
     def queue(self, name: str, action: Callable[[], Any]) -> bool:
         """Queue a control's action; False if the control's click already waits (one
@@ -181,19 +184,34 @@ def run_frame(
     checkpoint: Checkpoint,
     slot_wait: float | None,
     rerun: Callable[[], Any],
+    widgets_changed: Callable[[], bool] | None = None,
 ) -> None:
     """One frame's logic, without drawing: step if live (holding a training slot), then
-    ``rerun()`` the whole page if it shows the panel in another state than it is now."""
+    ``rerun()`` the whole page if it shows the panel in another state than it is now,
+    or if ``widgets_changed()`` (see :func:`_redraw_if_stale`)."""
     if live():
         with _slot(slot_wait) as slot:
             if slot:
                 step(checkpoint)
-    _redraw_if_stale(state, live, rerun)
+    _redraw_if_stale(state, live, rerun, widgets_changed)
 
 
 def _redraw_if_stale(state: PanelState, live: Callable[[], bool],
-                     rerun: Callable[[], Any]) -> None:
+                     rerun: Callable[[], Any],
+                     widgets_changed: Callable[[], bool] | None = None) -> None:
+    """``rerun()`` the whole page if the panel is no longer in the state the page was
+    drawn for, or if the page's widgets hold values the page has not run with.
+
+    The second is a lost message: a setting changed while frames are asking (measured
+    on Train: 1 learning-rate change in 12, pressed 0.3 s after Train) reached the
+    server's widget state with a frame's request, and the full page run of its own
+    never came; the page went on with the old rate until the next click. Asked once
+    per page run, so a page whose widgets never match cannot loop."""
     if state.page_is_stale(bool(live())):
+        rerun()
+    elif (widgets_changed is not None and not state.asked_for_page_run
+            and widgets_changed()):
+        state.asked_for_page_run = True
         rerun()
 
 
@@ -203,6 +221,7 @@ def run_background_frame(
     step: Callable[[Checkpoint], Any],
     slot_wait: float | None,
     rerun: Callable[[], Any],
+    widgets_changed: Callable[[], bool] | None = None,
 ) -> None:
     """One frame of a panel whose work runs in its worker: ask for the work while live
     (raising the worker's error, if it had one), then ``rerun()`` the whole page if it
@@ -213,7 +232,7 @@ def run_background_frame(
         raise error
     if live():
         worker.watch(live, step, slot_wait)
-    _redraw_if_stale(state, live, rerun)
+    _redraw_if_stale(state, live, rerun, widgets_changed)
 
 
 def _frame(
@@ -225,10 +244,11 @@ def _frame(
     slot_wait: float | None,
     doing: str,
     background: bool = False,
+    widgets_changed: Callable[[], bool] | None = None,
 ) -> None:
     with ui.friendly_errors(doing):
         if background:
-            run_background_frame(state, live, step, slot_wait, st.rerun)
+            run_background_frame(state, live, step, slot_wait, st.rerun, widgets_changed)
             if progress is not None:
                 value, text = progress()
                 st.progress(value, text=text)
@@ -245,7 +265,7 @@ def _frame(
                 value, text = progress()
                 bar.progress(value, text=text)
 
-        run_frame(state, live, step, checkpoint, slot_wait, st.rerun)
+        run_frame(state, live, step, checkpoint, slot_wait, st.rerun, widgets_changed)
         checkpoint()
         draw()
 
@@ -283,6 +303,7 @@ class LivePanel:
         slot_wait: float | None = None,
         doing: str,
         background: bool = False,
+        widgets_changed: Callable[[], bool] | None = None,
     ) -> None:
         """Draw the panel, and keep it moving while ``live()``.
 
@@ -294,10 +315,15 @@ class LivePanel:
         ``background=True``: ``step`` is one short piece of work, which the panel's
         :class:`Worker` repeats in its own thread while frames keep coming; each frame
         only draws (see the module docstring).
+
+        ``widgets_changed()``: whether the page's widgets now hold values other than the
+        ones this page run drew with; a frame that finds so asks for a full page run.
         """
         self.state.drawn_live = bool(live())
+        self.state.asked_for_page_run = False
         fragment = st.fragment(_frame, run_every=every if self.state.drawn_live else None)
         try:
-            fragment(self.state, live, step, draw, progress, slot_wait, doing, background)
+            fragment(self.state, live, step, draw, progress, slot_wait, doing, background,
+                     widgets_changed)
         finally:
             self.state.worker.page_run_until = -float("inf")

@@ -210,8 +210,15 @@ def ensure_model(pg: Playground) -> ActiveModel | None:
 
 
 def show_notices(pg: Playground) -> None:
-    for level, text in pg.pop_notices():
-        getattr(st, level, st.info)(text)
+    """The tab's pending notices, in a container that is there even when empty.
+
+    A notice that came and went above the page's widgets moved them down the page's
+    element list, and the browser drew each of them anew; the old copy stays on screen
+    until the page run ends, and a key press or a drag on it was lost (measured: a
+    learning-rate change right after Train, which follows Reset's notice, was dropped)."""
+    with st.container():
+        for level, text in pg.pop_notices():
+            getattr(st, level, st.info)(text)
 
 
 def page_heading(pg: Playground, title: str, caption: str) -> None:

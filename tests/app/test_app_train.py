@@ -196,3 +196,19 @@ def test_inspect_offers_the_last_good_model_after_a_chance_run():
     app.button(key="btn-last-good-model").click().run()
     assert playground(app).model is good and "at chance" not in texts(app.warning)
     assert not app.exception
+
+
+def test_a_notice_leaves_every_widget_where_it_was():
+    """A notice (Reset's, Stop's, a link's) shows in a place of its own: the page's
+    widgets keep their places in the page, so the browser keeps their elements. Before,
+    each widget below a notice that came or went was drawn anew, and a key press on
+    its old copy, still on screen while the page ran, was lost."""
+    from playground.common.state import Playground
+
+    pg = Playground()
+    app = started(pg)
+    top_level = len(app.main.children)
+    pg.notify("info", "A notice for this test.")
+    app.run()
+    assert [i.value for i in app.info][:1] == ["A notice for this test."]
+    assert len(app.main.children) == top_level

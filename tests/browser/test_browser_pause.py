@@ -8,6 +8,13 @@ which paused, and the click's own message to the full run, which resumed. Each
 repetition checks that the pause holds (still paused, Resume shown, a second later),
 not only that "paused" showed once.
 
+The learning-rate change in the sequence was lost too, about 1 time in 12 when pressed
+0.3 s after Train (and in CI, after the other browser tests, within 30 s): its value
+reached the server with a live-view frame's request and its own page run never came
+(a frame now asks for one, ``shell/live.py``); and Reset's notice, gone on the next
+page run, moved every setting down the page, so the browser drew the sliders anew and
+a key press on the old copy was dropped (notices now have a place of their own).
+
 Click-to-answer times are the browser's own (pointer down or key press to the progress
 bar's new text); Stop and the learning-rate change are timed in the same sequence.
 They are printed (``-s``); with ``MLP_PLAYGROUND_RECORD=1`` they are written to
@@ -94,7 +101,20 @@ def _press_and_time(page, thumb, key: str, word: str) -> float:
     page.evaluate(_ARM_KEY_TIMER, word)
     thumb.focus()
     thumb.press(key)
-    page.wait_for_function("() => window.__keyTimer.seen !== undefined", timeout=30_000)
+    try:
+        page.wait_for_function("() => window.__keyTimer.seen !== undefined", timeout=30_000)
+    except Exception as exc:  # noqa: BLE001 - say what the page showed instead
+        shown = page.evaluate("""() => ({
+            key: window.__keyTimer.key,
+            slider: [...document.querySelectorAll('[data-testid="stSlider"]')]
+                .filter(s => s.innerText.includes('Learning rate'))
+                .map(s => s.querySelector('[data-testid="stSliderThumbValue"]').innerText),
+            bar: [...document.querySelectorAll('[data-testid="stProgress"]')]
+                .map(e => e.innerText).join('|'),
+            url: location.search, running: document.querySelectorAll(
+                '[data-testid="stStatusWidget"]').length})""")
+        raise AssertionError(f"no {word!r} in 30 s after the key press; the bar: "
+                             f"{shown.pop('bar')!r}; the page: {shown}") from exc
     timed = page.evaluate("() => window.__keyTimer")
     return (timed["seen"] - timed["key"]) / 1000
 
@@ -104,7 +124,6 @@ def _summary(seconds: list[float]) -> dict:
             "max_s": round(max(seconds), 3), "all_s": [round(s, 3) for s in seconds]}
 
 
-@pytest.mark.xfail(strict=False, reason='passes alone (30 of 30 Pause clicks, 0 lost) but timed out (no "stopped" / new rate shown in 30 s) when run after the layout and Learn browser tests on the shared server, in CI and locally; cause not found yet (session 4 note)')
 def test_every_pause_click_answers_and_holds(chromium, app_url, browser):
     page = chromium.new_context(viewport={"width": 1400, "height": 1300}).new_page()
     page.goto(app_url + SLOWEST)

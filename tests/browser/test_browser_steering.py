@@ -106,7 +106,6 @@ def test_slowest_network_pauses_at_once_and_a_reload_keeps_everything(
     page.context.close()
 
 
-@pytest.mark.xfail(strict=False, reason='passes alone (30 of 30 Pause clicks, 0 lost) but timed out (no "stopped" / new rate shown in 30 s) when run after the layout and Learn browser tests on the shared server, in CI and locally; cause not found yet (session 4 note)')
 def test_a_learning_rate_change_is_acknowledged_at_once(chromium, app_url, browser, figures):
     page = _new_page(chromium)
     page.goto(app_url + SLOWEST)

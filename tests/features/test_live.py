@@ -238,3 +238,35 @@ def test_the_worker_rests_while_a_full_page_run_draws_the_page(running_pg):
     assert pg.run.trainer.progress == progress and state.worker.running
     state.worker.page_run_until = -float("inf")  # ... and has drawn its panel
     _wait(lambda: pg.run.trainer.progress > progress)
+
+
+def test_a_frame_that_finds_the_widgets_changed_asks_for_one_page_run(running_pg):
+    """A setting whose own page run never came (its value reached the server with a
+    frame's request): the frame asks for a full page run, once per page run."""
+    from playground.common import vocab
+
+    pg = running_pg
+    state = live.panel_state(pg, "train")
+    state.drawn_live = True
+    widgets = {"cfg-lr": pg.config.learning_rate}
+    reruns: list[bool] = []
+
+    def changed() -> bool:
+        return vocab.config_from_widgets(widgets, pg.config) != pg.config
+
+    def background_frame():
+        live.run_background_frame(state, lambda: pg.run.status == RUNNING,
+                                  lambda _c: pg.run.step(0.01), None,
+                                  lambda: reruns.append(True), changed)
+
+    background_frame()
+    assert reruns == []  # the widgets hold what the page ran with
+    widgets["cfg-lr"] = 0.01  # the slider moved; no page run of its own came
+    background_frame()
+    background_frame()
+    assert reruns == [True]  # one ask, not one per frame
+    state.asked_for_page_run = False  # what the next full page run (show) writes
+    pg.config = vocab.config_from_widgets(widgets, pg.config)
+    background_frame()
+    assert reruns == [True]  # that page run took the new rate: nothing more to ask
+    pg.run.pause()
