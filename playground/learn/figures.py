@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from playground.common.figures import RUN_COLOURS, SIGN_LEGEND, sign_colour
+from playground.common.figures import RUN_COLOURS, sign_colour, sign_legend
 from playground.common.i18n import _
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
@@ -71,7 +71,7 @@ def network_diagram(
                 name = f"{weight_names[layer]}[{i},{j}]"
                 text = f"{name} = {_fmt(value)}"
                 text += (f"<br>dL/d{name} = {_fmt(float(grad[i, j]))}" if grad is not None
-                         else "<br>gradient: press Backward")
+                         else "<br>" + _("gradient: press Backward"))
                 hover.append(text)
         fig.add_trace(go.Scatter(
             x=mid_x, y=mid_y, mode="markers", marker={"size": 14, "opacity": 0.0},
@@ -90,7 +90,7 @@ def network_diagram(
                 texts.append(_fmt(float(rows[0, k])))
                 hover.append(f"{label} = {_fmt(float(rows[0, k]))}" if len(rows) == 1 else
                              f"{label}<br>" + "<br>".join(
-                                 f"sample {s}: {_fmt(float(rows[s, k]))}"
+                                 _("sample {s}: {value}").format(s=s, value=_fmt(float(rows[s, k])))
                                  for s in range(len(rows))))
         colours = ("#ffffff" if rows is None
                    else [sample_colorscale("Greens", [0.6 * min(1.0, abs(float(v)))])[0]
@@ -109,7 +109,7 @@ def network_diagram(
         for layer, name in enumerate(layer_names)
     ]
     fig.update_layout(height=340, margin=_MARGIN, annotations=annotations,
-                      title={"text": _("Edges: {SIGN_LEGEND}, width = size of the weight").format(SIGN_LEGEND=SIGN_LEGEND)},
+                      title={"text": _("Edges: {SIGN_LEGEND}, width = size of the weight").format(SIGN_LEGEND=sign_legend())},
                       plot_bgcolor="#ffffff", hovermode="closest")
     return fig
 
@@ -175,10 +175,10 @@ def optimizer_race(
          "contours": {"coloring": "fill", "showlines": True},
          "hovertemplate": f"(%{{x:.2f}}, %{{y:.2f}}): {contour_title} %{{z:.3g}}<extra></extra>"},
         {"type": "scatter", "x": [m[0] for m in minima], "y": [m[1] for m in minima],
-         "mode": "markers", "name": "minimum",
+         "mode": "markers", "name": _("minimum"),
          "marker": {"symbol": "star", "size": 16, "color": "#ffd700",
                     "line": {"color": "#000000", "width": 1}},
-         "hovertemplate": "minimum (%{x:.3f}, %{y:.3f})<extra></extra>"},
+         "hovertemplate": _("minimum (%{x:.3f}, %{y:.3f})") + "<extra></extra>"},
         *(path_trace(i, label, points[: last + 1]) for i, (label, points) in enumerate(paths)),
     ]
     path_indices = list(range(2, 2 + len(paths)))
@@ -238,11 +238,12 @@ def curves(
     series: Sequence[tuple[str, Sequence[float]]],
     y_title: str,
     title: str,
-    x_title: str = "epoch",
+    x_title: str | None = None,
     percent: bool = False,
     height: int = 360,
 ) -> go.Figure:
-    """One line per ``(label, values per epoch)``."""
+    """One line per ``(label, values per epoch)``; ``x_title`` defaults to "epoch"."""
+    x_title = _("epoch") if x_title is None else x_title
     data = []
     for i, (label, values) in enumerate(series):
         values = np.asarray(values, dtype=float)
@@ -277,8 +278,8 @@ def momentum_map(
     data = [
         {"type": "heatmap", "x": list(learning_rates), "y": list(momenta), "z": z,
          "colorscale": "Viridis", "zmin": 0, "zmax": max_steps,
-         "colorbar": {"title": {"text": "steps"}, "thickness": 12},
-         "hovertemplate": "η %{x:.3g}, μ %{y:.2f}: %{z} steps<extra></extra>"},
+         "colorbar": {"title": {"text": _("steps")}, "thickness": 12},
+         "hovertemplate": _("η %{x:.3g}, μ %{y:.2f}: %{z} steps") + "<extra></extra>"},
     ]
     symbols = ("star", "circle", "diamond", "square")
     for i, (label, lr, mu) in enumerate(marks):
@@ -292,7 +293,7 @@ def momentum_map(
         "height": 420, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
         "title": {"text": _("Momentum's steps to within 0.01 (blank: not within {max_steps})").format(max_steps=max_steps)},
         "xaxis": {"type": "log", "title": {"text": _("learning rate η")}},
-        "yaxis": {"title": {"text": "momentum μ"}, "range": [-0.02, 1.0]},
+        "yaxis": {"title": {"text": _("momentum μ")}, "range": [-0.02, 1.0]},
         "legend": {"orientation": "h", "y": -0.22, "x": 0},
         "plot_bgcolor": "#eeeeee",
     }

@@ -152,7 +152,7 @@ def _figure_words(fig) -> list[str]:
         elif isinstance(node, (list, tuple)):
             for v in node:
                 walk(v, key)
-        elif isinstance(node, str) and key in ("text", "name", "hovertemplate", "title"):
+        elif isinstance(node, str) and key in ("text", "name", "hovertemplate", "hovertext", "title"):
             plain = re.sub(r"%\{[^}]*\}|<[^>]*>", " ", node)
             found.extend(re.findall(r"[A-Za-z]{3,}", plain))
 
@@ -161,13 +161,18 @@ def _figure_words(fig) -> list[str]:
 
 
 def test_the_shared_figures_speak_chinese_down_to_their_hover_texts():
-    """Axis titles, chart titles and the hover readouts of Train, Draw and Inspect's
-    figures: no English word left in zh (hover texts were once English in both)."""
+    """Axis titles, chart titles and the hover readouts of Train, Draw, Inspect and
+    Learn's figures: no English word left in zh (hover texts were once English in both)."""
     import numpy as np
 
     from playground.draw import figures as draw_figures
     from playground.inspect import figures as inspect_figures
+    from playground.learn import figures as learn_figures
     from playground.train import figures as train_figures
+
+    w1, w2 = np.full((2, 3), 0.5), np.full((3, 2), -0.5)
+    grid = np.linspace(-1, 1, 5)
+    path = np.zeros((4, 2))
 
     def figures():
         return {
@@ -177,10 +182,21 @@ def test_the_shared_figures_speak_chinese_down_to_their_hover_texts():
             "blank input": draw_figures.input_image(None, blank_shape=(28, 28)),
             "confusion": inspect_figures.confusion_matrix(np.eye(3, dtype=int)),
             "per class": inspect_figures.per_class_accuracy([0.9, 0.8, 0.7]),
+            "diagram before Forward": learn_figures.network_diagram([w1, w2], [None] * 3),
+            "diagram of a batch": learn_figures.network_diagram(
+                [w1, w2], [np.ones((2, 2)), np.ones((2, 3)), np.ones((2, 2))]),
+            "race on a surface": learn_figures.optimizer_race(
+                grid, grid, np.zeros((5, 5)), [("SGD", path)], [(0.0, 0.0)], shown_step=3,
+                contour_title="f − f_min"),
+            "curves": learn_figures.curves([("Adam", [0.5, 0.4])], "y", "t"),
+            "momentum map": learn_figures.momentum_map([0.1, 1.0], [0.0, 0.5],
+                                                       [[3, None], [4, 5]], [], 10),
         }
 
     i18n.set_language("zh")
     english = {name: _figure_words(fig) for name, fig in figures().items()}
-    assert {name: words for name, words in english.items() if words} == {}
+    names = {"Adam", "SGD", "min"}  # the labels this test gives, and f_min
+    assert {name: [w for w in words if w not in names]
+            for name, words in english.items() if set(words) - names} == {}
     i18n.set_language("en")
     assert all(_figure_words(fig) for fig in figures().values())  # the check sees English
