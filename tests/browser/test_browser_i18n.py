@@ -196,3 +196,41 @@ def test_switching_the_language_mid_run_on_train_loses_nothing(page, app_url, br
     page.wait_for_timeout(1500)
     assert "Run #1" in browser.progress_text(page)
     assert "lang=en" in page.url and browser.page_problems(page) == []
+
+
+def test_train_pause_resume_and_stop_answer_in_chinese(page, app_url, browser):
+    """The steering sequence of the English tests, in Chinese: the buttons found by their
+    keys (``st-key-btn-*``), the answers read in the progress bar's Chinese words."""
+    page.goto(f"{app_url}/?hidden=512-512-512&batch=8&epochs=100&lang=zh")
+    page.get_by_role("heading", name="训练").first.wait_for(timeout=90_000)
+
+    def button(key: str):
+        return page.locator(f".st-key-{key} button").first
+
+    def bar_says(word: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = browser.progress_text(page)
+            if word in text:
+                return text
+            page.wait_for_timeout(100)
+        raise AssertionError(f"the bar never said {word!r}: {browser.progress_text(page)!r}")
+
+    assert button("btn-train").inner_text().strip().endswith("训练")
+    button("btn-train").click()
+    bar_says("运行 #1")
+    button("btn-pause").click()
+    paused = bar_says("已暂停")
+    assert "继续" in button("btn-pause").inner_text()  # Pause became Resume
+    page.wait_for_timeout(1000)
+    assert browser.progress_text(page) == paused  # it holds
+    button("btn-pause").click()
+    deadline = time.monotonic() + 30  # running again: no longer paused, and counting on
+    while "已暂停" in browser.progress_text(page) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    resumed = browser.progress_text(page)
+    assert "已暂停" not in resumed and "轮" in resumed, resumed
+    button("btn-stop").click()
+    stopped = bar_says("已停止")
+    assert "Run #" not in stopped and "Epoch" not in stopped
+    assert browser.page_problems(page) == []
