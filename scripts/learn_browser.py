@@ -47,6 +47,23 @@ def text_shown_js(text: str) -> str:
     return f"() => document.body.innerText.includes({text!r})"
 
 
+#: JavaScript: the text of every cell of the page's tables (``st.table``'s, and
+#: ``st.dataframe``'s: it draws on a canvas, and keeps an accessible grid of its cells).
+TABLES_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stDataFrame"] [role=gridcell], [data-testid="stTable"] td')]
+    .map(c => c.innerText).join('|')"""
+
+
+def tables_changed_js(page) -> str:
+    """A predicate: the page's tables show other cells than they do now (once they show
+    any: a table still drawing its first cells would count as changed at once)."""
+    page.wait_for_function(f"() => ({TABLES_JS})().length > 0", timeout=30_000)
+    page.wait_for_timeout(300)
+    before = page.evaluate(TABLES_JS)
+    return (f"() => {{ const t = ({TABLES_JS})(); "
+            f"return t.length > 0 && t !== {before!r}; }}")
+
+
 def metric(page, label: str) -> str | None:
     return page.evaluate(METRIC_JS, label)
 

@@ -79,12 +79,14 @@ def backprop(page, repeats: int) -> dict:
 def optimizers(page, repeats: int) -> dict:
     browser.goto_page(page, "Optimizers")
     page.get_by_text("A race on 2-D loss surfaces").wait_for()
-    first, again, toggle = [], [], []
+    first, again, toggle, tables = [], [], [], []
     for round_ in range(repeats):
         for option, text in SURFACE_TEXT.items():
             lb.settle(page)
-            seconds = lb.select_option(page, "Surface", option, lb.text_shown_js(text))
-            (first if round_ == 0 else again).extend(seconds)
+            seconds = lb.select_option(page, "Surface", option, lb.text_shown_js(text),
+                                       lb.tables_changed_js(page))
+            (first if round_ == 0 else again).append(seconds[0])
+            tables.append(seconds[1])
         lb.settle(page)
         toggle += lb.click_and_time(
             page, lb.toggle(page, "One learning rate for all"),
@@ -99,6 +101,7 @@ def optimizers(page, repeats: int) -> dict:
     return {
         "surface (paths computed)": summary(first),
         "surface (cached)": summary(again),
+        "surface: its table updated": summary(tables),
         "one learning rate for all": summary(toggle),
         "Race: progress shows": summary(race[:1]),
         "Race: finished (5 networks x 20 epochs)": summary(race[1:]),

@@ -14,10 +14,12 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from playground.common.figures import RUN_COLOURS, sign_colour, sign_legend
-from playground.common.i18n import _
+from playground.common.i18n import _, pgettext
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 MAX_FRAMES = 50
+#: The longest path (in points) drawn with a marker at each step.
+MARKED_STEPS = 60
 CONTROLS_GAP = 62  # px from the plot's bottom edge to the Play button and step slider
 
 
@@ -162,7 +164,10 @@ def optimizer_race(
     def path_trace(i: int, label: str, part: np.ndarray) -> dict:
         return {
             "type": "scatter", "x": part[:, 0], "y": part[:, 1],
-            "mode": "lines+markers", "name": label,
+            # A marker per step only on short paths: Plotly draws each marker as an SVG
+            # element, and 5 paths of 1,500 steps kept the browser busy for 1 s after a
+            # surface change (150 steps: 0.3 s); a long path's steps read as its line.
+            "mode": "lines+markers" if len(part) <= MARKED_STEPS else "lines", "name": label,
             "line": {"color": RUN_COLOURS[i % len(RUN_COLOURS)], "width": 2.5},
             "marker": {"size": 4},
             "hovertemplate": f"{label}<br>(%{{x:.4f}}, %{{y:.4f}})<extra></extra>",
@@ -200,7 +205,7 @@ def optimizer_race(
     below = -CONTROLS_GAP / (height - margin["t"] - margin["b"])
     slider = {
         "active": len(steps) - 1, "x": 0.16, "len": 0.84, "y": below, "yanchor": "top",
-        "currentvalue": {"prefix": "step ", "font": {"size": 12, "color": "#444444"}},
+        "currentvalue": {"prefix": _("step") + " ", "font": {"size": 12, "color": "#444444"}},
         "ticklen": 0, "minorticklen": 0, "font": {"color": "rgba(0,0,0,0)"},
         "steps": [{"label": str(s), "method": "animate", "args": [[str(s)], animate]}
                   for s in steps],
@@ -209,10 +214,10 @@ def optimizer_race(
         "type": "buttons", "direction": "left", "x": 0.0, "y": below, "xanchor": "left",
         "yanchor": "top", "showactive": False, "pad": {"t": 40},
         "buttons": [
-            {"label": "▶ Play", "method": "animate",
+            {"label": "▶ " + pgettext("button", "Play"), "method": "animate",
              "args": [None, {**animate, "frame": {"duration": 80, "redraw": False},
                              "fromcurrent": False}]},
-            {"label": "❚❚ Pause", "method": "animate", "args": [[None], animate]},
+            {"label": "❚❚ " + _("Pause"), "method": "animate", "args": [[None], animate]},
         ],
     }
     layout = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from playground.common.i18n import _, translate_rows
@@ -59,18 +60,22 @@ def momentum_map() -> None:
     )
 
 
+#: How the 2-D race table writes its numbers (by the rows' keys).
+RACE_NUMBER_FORMATS = {"distance to a minimum": "{:.2e}", "f − f_min at the end": "{:.2e}",
+                       "learning rate": "{:g}"}
+
+
 def race_table(surface: race.Surface, paths: list, tolerance: float) -> None:
+    """The 2-D race's table, as a plain HTML table with its numbers written out: it shows
+    in the same browser frame as the text around it (``st.dataframe``'s canvas grid took
+    about 0.2 s more to show new rows after a surface change), and a table of five rows
+    needs no scrolling or sorting."""
     steps = f"steps to within {tolerance:g}"  # the rows' key (race.race_table)
     labels = {steps: _("steps to within {tolerance:g}").format(tolerance=tolerance)}
-    st.dataframe(
-        translate_rows(race.race_table(surface, paths, tolerance), labels),
-        hide_index=True, width="stretch",
-        column_config={
-            _("distance to a minimum"): st.column_config.NumberColumn(format="%.2e"),
-            _("f − f_min at the end"): st.column_config.NumberColumn(format="%.2e"),
-            _("learning rate"): st.column_config.NumberColumn(format="%g"),
-        },
-    )
+    rows = [{key: RACE_NUMBER_FORMATS[key].format(value) if key in RACE_NUMBER_FORMATS else value
+             for key, value in row.items()}
+            for row in race.race_table(surface, paths, tolerance)]
+    st.table(pd.DataFrame(translate_rows(rows, labels)).set_index(_("optimizer")))
     st.caption(
         _("Steps to within the tolerance: the first step from which the path stays that close "
         "to a minimum until the end.")

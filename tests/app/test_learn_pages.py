@@ -236,7 +236,7 @@ def test_optimizer_paths_are_nn_core_optimizers_stepped_by_hand():
     assert list(shown) == ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam"]
     for name, points in expected.items():
         np.testing.assert_array_equal(shown[name], points)
-    table = app.dataframe[0].value
+    table = app.table[0].value.reset_index()  # a plain table, its rows named by optimizer
     assert list(table["optimizer"]) == list(shown)
     assert list(table["steps to within 0.01"])[:3] == ["70", "18", "50"]  # measured
     assert "left the saddle" not in " ".join(table.columns)
@@ -266,7 +266,7 @@ def test_optimizer_paths_are_nn_core_optimizers_stepped_by_hand():
     fig = keyed_chart(app, "chart-race")
     assert fig["frames"][-1]["name"] == "30"
     assert saddle.formula in latex(app)
-    table = app.dataframe[0].value
+    table = app.table[0].value
     assert list(table[race.escape_title(saddle)]) == [
         str(race.left_saddle_at(race.Path(n, 0.05, p), 1, 0.5) or "not yet")
         for n, p in zip(race.OPTIMIZER_NAMES, expected.values(), strict=True)]

@@ -11,6 +11,7 @@ measures them properly (bench/results/learn_clicks.json).
 
 import importlib.util
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -134,8 +135,17 @@ def test_optimizers_race(page, browser, lb, shots):
     browser.goto_page(page, "Optimizers")
     page.get_by_text("A race on 2-D loss surfaces").wait_for()
     lb.settle(page)
-    seconds = lb.select_option(page, "Surface", "Two minima", lb.text_shown_js("behind a hump"))
+    seconds = lb.select_option(page, "Surface", "Two minima", lb.text_shown_js("behind a hump"),
+                               lb.tables_changed_js(page))
     lb.settle(page)
+    # The table under the surface answers too (issue: 0.65-1.4 s; measured 0.36-0.63 s
+    # once the 2-D race reran alone and long paths lost their per-step markers).
+    tables = [seconds[1]]
+    for option, text in (("Saddle", "starts next to a saddle point"),
+                         ("Long narrow valley", "ill-conditioned quadratic")):
+        tables.append(lb.select_option(page, "Surface", option, lb.text_shown_js(text),
+                                       lb.tables_changed_js(page))[1])
+        lb.settle(page)
     # Plotly's own animation controls are in the chart.
     play = page.locator(".js-plotly-plot .updatemenu-button").filter(has_text="Play")
     assert play.first.is_visible()
@@ -146,9 +156,11 @@ def test_optimizers_race(page, browser, lb, shots):
     assert browser.page_problems(page) == []
     page.mouse.move(5, 5)
     browser.screenshot(page, shots / "learn-optimizers.png")
-    print(f"\nOptimizers: surface answered in {seconds[0]:.2f} s; race progress after "
+    print(f"\nOptimizers: surface answered in {seconds[0]:.2f} s, its table in "
+          f"{[round(t, 2) for t in tables]} s; race progress after "
           f"{race[0]:.2f} s, finished after {race[1]:.2f} s")
     assert seconds[0] < 10 and race[0] < 10 and race[1] < 120  # catches hangs only
+    assert statistics.median(tables) < 5.0  # 10x the 0.5 s target: only a hang fails
 
 
 def test_fix_the_tutorial_toggles(page, browser, lb, shots):
@@ -240,11 +252,13 @@ def test_optimizers_layout(page, viewport):
         tab.locator(".js-plotly-plot .updatemenu-button").first.wait_for(timeout=90_000)
         tab.wait_for_timeout(800)
         _controls_clear_of_ticks(tab)
-        # At 1400 px every column of the race table is in view (its grid's scroller does
-        # not scroll); on a phone the grid scrolls sideways, as a wide table must.
+        # At 1400 px every column of the race table is in view (nothing in it scrolls
+        # sideways); on a phone the table scrolls sideways, as a wide table must.
         clipped = tab.evaluate(
-            """() => [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]
-                 .filter(e => e.scrollWidth > e.clientWidth + 1).length""")
+            """() => [...document.querySelectorAll('[data-testid="stTable"], [data-testid="stTable"] *')]
+                 .filter(e => getComputedStyle(e).overflowX !== 'visible'
+                              && e.scrollWidth > e.clientWidth + 1).length""")
+        assert tab.locator('[data-testid="stTable"] td').count() >= 5 * 5  # it is there
         assert clipped == 0 or viewport["width"] < 800
         assert tab.evaluate(
             "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")

@@ -152,7 +152,8 @@ def _figure_words(fig) -> list[str]:
         elif isinstance(node, (list, tuple)):
             for v in node:
                 walk(v, key)
-        elif isinstance(node, str) and key in ("text", "name", "hovertemplate", "hovertext", "title"):
+        elif isinstance(node, str) and key in ("text", "name", "hovertemplate", "hovertext", "title", "label",
+                                                   "prefix"):
             plain = re.sub(r"%\{[^}]*\}|<[^>]*>", " ", node)
             found.extend(re.findall(r"[A-Za-z]{3,}", plain))
 
