@@ -230,11 +230,20 @@ def worker_dataset(name: str) -> Any:
 def _start_worker(dataset: Any, roll: str) -> None:
     """Local pool initializer: sign the roll (a directory: one file per worker, named by
     its PID, so that a cancel can end it), leave at once if the sweep was cancelled
-    meanwhile, and keep the dataset the parent sent."""
+    meanwhile, keep the dataset the parent sent, and load the compiled kernels.
+
+    Loading the kernels here (about 0.25 s a process, from numba's disk cache) keeps
+    that one-time cost out of the first run's ``train_seconds``: it made a worker's
+    first run of a digits sweep 8 times slower than its others, and the Sweep page,
+    which learns its pace from those times, then estimated the next sweep 2-3 times
+    too long."""
     Path(roll, str(os.getpid())).touch()
     if Path(roll, _CANCELLED).exists():  # checked after signing: see _LocalBackend.cancel
         os._exit(0)
     _install_dataset(dataset)
+    from nn_core import kernels
+
+    kernels.warm_up()
 
 
 def _install_dataset(dataset: Any) -> None:

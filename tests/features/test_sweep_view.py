@@ -155,9 +155,12 @@ def test_a_finished_sweep_teaches_the_estimate_this_machines_pace_and_overhead()
 def test_a_busy_machine_slows_the_expected_runs_by_its_load_over_its_cores(monkeypatch):
     monkeypatch.setattr(sv.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(sv.os, "getloadavg", lambda: (6.0, 5.0, 4.0))
-    assert sv.busy_pace(2) == pytest.approx(4.0)  # 6 others + 2 workers on 2 cores
+    # A load of 6 is this process and 5 others: with 2 workers, 7 on 2 cores.
+    assert sv.busy_pace(2) == pytest.approx(3.5)
+    monkeypatch.setattr(sv.os, "getloadavg", lambda: (2.5, 0.0, 0.0))
+    assert sv.busy_pace(2) == pytest.approx(1.75)
     monkeypatch.setattr(sv.os, "getloadavg", lambda: (0.1, 0.0, 0.0))
-    assert sv.busy_pace(2) == pytest.approx(1.05) and sv.busy_pace(1) == 1.0  # never < 1
+    assert sv.busy_pace(2) == 1.0 and sv.busy_pace(1) == 1.0  # never < 1
 
     def no_load_average():
         raise OSError("no load average here")
@@ -168,10 +171,6 @@ def test_a_busy_machine_slows_the_expected_runs_by_its_load_over_its_cores(monke
 
 @pytest.mark.slow
 @pytest.mark.subprocess
-@pytest.mark.xfail(strict=False, reason=(
-    "timing-dependent: within 2x on the helper's loaded machine, but 2.1x (2.30 s for "
-    "1.10 s) on a quiet CI run, where the estimate still assumes a busier machine; "
-    "the newcomer issue's item 5 stays open until the estimate is retuned"))
 def test_the_estimate_is_within_2x_of_a_digits_sweeps_time_beside_a_busy_session(digits):
     """The reported 4-6x: the page measured a batch on the server's wall clock, where
     another session's training thread took the GIL in turns."""
@@ -209,11 +208,14 @@ def test_the_estimate_is_within_2x_of_a_digits_sweeps_time_beside_a_busy_session
                              TrainConfig(), epochs=20)
     guess = busy_estimate(first, sv.MachineSpeed(pace=sv.busy_pace(2)))
     took = run(first)  # and the state teaches machine_speed() what it measured
-    second = sv.build_configs({"learning_rate": sv.lr_grid(1e-4, 1.0), "hidden": [(32,), (128,)]},
-                              TrainConfig(), epochs=30)
+    # Rates at which Adam trains to the end on digits: a run that diverges stops early
+    # (at lr 0.1 and 1.0 most do, within a few epochs), and no estimate made before the
+    # sweep can know when; there the estimate is an upper bound.
+    second = sv.build_configs({"learning_rate": sv.lr_grid(1e-4, 1e-2), "hidden": [(32,), (128,)],
+                               "seed": [0, 1]}, TrainConfig(), epochs=30)
     estimate = busy_estimate(second, sv.machine_speed(2))
     truth = run(second)
-    print(f"\n4 runs: first estimate {guess:.1f} s, took {took:.1f} s; 10 runs: estimate "
+    print(f"\n4 runs: first estimate {guess:.1f} s, took {took:.1f} s; 12 runs: estimate "
           f"{estimate:.1f} s (pace {sv.machine_speed(2).pace:.2f}), took {truth:.1f} s")
     assert truth / 2 <= estimate <= truth * 2
     assert took / 2 <= guess <= took * 2  # before any sweep, from the load average
