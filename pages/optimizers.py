@@ -7,10 +7,11 @@ from playground.learn import figures as learn_figures
 from playground.learn import optimizer_race as race
 from playground.learn import optimizer_view as view
 from playground.shell import data, live, ui
+from playground.shell.livechart import LiveStream
 
 RACE_ROOM = "learn-network-race"  # the tab's room holding its network race
-TICK_SECONDS = 0.15
-PIECE_SECONDS = 0.03  # training per network between two progress-bar updates
+TICK_SECONDS = 1.0  # the race panel's timer; its live view asks for each next frame itself
+PIECE_SECONDS = 0.01  # training per network in one piece of the panel's worker
 SLOT_WAIT_SECONDS = 0.5  # longest wait for a training slot while other sessions train
 LR_CHOICES = sorted({1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5,
                      0.9, 1.0, 1.5, 2.0, *(lr for s in race.SURFACES.values()
@@ -165,14 +166,20 @@ def network_race() -> None:
     if current is None:
         st.info(_("Press **Race** to train the five networks."), icon=":material/flag:")
         return
+    stream = pg.room("learn-race-live-view", LiveStream)
+    stream.restart()  # a full page run: the view may be new (a reload), send it all
     panel.show(
         live=lambda: pg.room(RACE_ROOM) is current and not current.done,
-        step=lambda checkpoint: current.step(PIECE_SECONDS, between=checkpoint),
-        draw=lambda: view.race_results(current),
+        # The worker trains it a piece at a time; frames only draw (as on Train: a frame
+        # that trained 5 x 0.03 s outlasted its timer, and only 1 of a race's frames
+        # reached the browser).
+        step=lambda _checkpoint: current.step(PIECE_SECONDS),
+        draw=lambda: view.race_results(current, stream),
         progress=lambda: (current.progress, progress_text(current)),
         every=TICK_SECONDS,
         slot_wait=SLOT_WAIT_SECONDS,
         doing=N_("racing the optimizers"),
+        background=True,
     )
 
 

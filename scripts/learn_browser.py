@@ -64,6 +64,21 @@ def tables_changed_js(page) -> str:
             f"return t.length > 0 && t !== {before!r}; }}")
 
 
+#: JavaScript: how many frames the live view (``shell/livechart``) has drawn, -1 if none
+#: is on the page (it lives in a shadow root).
+LIVE_FRAMES_JS = """() => {
+  const find = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList && el.classList.contains('lc-root')) return el;
+      if (el.shadowRoot) { const hit = find(el.shadowRoot); if (hit) return hit; }
+    }
+    return null;
+  };
+  const root = find(document);
+  return root ? Number(root.dataset.frames) : -1;
+}"""
+
+
 def metric(page, label: str) -> str | None:
     return page.evaluate(METRIC_JS, label)
 

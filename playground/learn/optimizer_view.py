@@ -15,9 +15,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from playground.common.figures import RUN_COLOURS
 from playground.common.i18n import _, translate_rows
 from playground.learn import figures as learn_figures
 from playground.learn import optimizer_race as race
+from playground.shell import livechart
+from playground.shell.livechart import LiveStream, line_chart
 
 MAP_FILE = Path(__file__).resolve().parents[2] / "bench" / "results" / "momentum_map.json"
 
@@ -84,7 +87,41 @@ def race_table(surface: race.Surface, paths: list, tolerance: float) -> None:
     )
 
 
-def race_results(current: race.NetworkRace) -> None:
+#: Shortest time between two frames of the race's live view (the browser asks for each).
+FRAME_SECONDS = 1 / 15
+
+
+def race_live_view(current: race.NetworkRace, stream: LiveStream) -> None:
+    """The race's validation curves while it runs, in the live component (uPlot): the
+    browser appends each frame's new epochs. Drawn with Plotly on every frame, the two
+    charts kept the browser's main thread busy for 96% of a 60-epoch race. Each curve
+    goes up to the epoch every optimizer has reached (they train in turns)."""
+    loss, accuracy = current.curves("val_loss"), current.curves("val_accuracy")
+    reached = min((len(values) for _label, values in loss), default=0)
+    series = [{"name": label, "colour": RUN_COLOURS[i % len(RUN_COLOURS)]}
+              for i, (label, _values) in enumerate(loss)]
+    epoch = _("epoch")
+    layout = {"charts": [
+        line_chart("race-loss", _("Validation loss per epoch"), "curves", series,
+                   x_label=epoch),
+        line_chart("race-accuracy", _("Validation accuracy per epoch"), "curves", series,
+                   x_label=epoch, percent=True, y_max=1.02),
+    ]}
+    xs = list(range(1, reached + 1))
+    payload = stream.frame(
+        f"race-{id(current)}", layout,
+        {"race-loss": (xs, [values[:reached] for _label, values in loss]),
+         "race-accuracy": (xs, [values[:reached] for _label, values in accuracy])},
+        x_range=(1.0, float(max(2, current.epochs))), running=not current.done)
+    livechart.show(payload, key="race-live", pace=FRAME_SECONDS, stream=stream)
+
+
+def race_results(current: race.NetworkRace, stream: LiveStream | None = None) -> None:
+    """The network race: its live curves while it runs (with ``stream``), then the
+    finished curves (Plotly, with their hover), the table and the verdict."""
+    if stream is not None and not current.done:
+        race_live_view(current, stream)
+        return
     left, right = st.columns(2)
     left.plotly_chart(
         learn_figures.curves(current.curves("val_loss"), _("validation loss"),

@@ -13,6 +13,7 @@ import importlib.util
 import os
 import statistics
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -153,12 +154,31 @@ def test_optimizers_race(page, browser, lb, shots):
                              lb.text_shown_js("Racing:"), lb.text_shown_js("Race finished."),
                              timeout=120)
     lb.settle(page)
+    # A longer race, watched: its curves reach the browser while it runs (the live view
+    # counts its frames), not only when it ends. Before its worker thread: 1 frame of a
+    # 60-epoch race reached the browser; after: 6 or more.
+    page.locator('[data-testid="stNumberInput"]').filter(has_text="Epochs").locator(
+        "input").fill("60")
+    page.keyboard.press("Enter")
+    lb.settle(page)
+    page.get_by_role("button", name="Race", exact=True).click()
+    page.wait_for_function(lb.text_shown_js("Racing:"), timeout=30_000)
+    frames, deadline = [], time.monotonic() + 120
+    while time.monotonic() < deadline:
+        frames.append(page.evaluate(lb.LIVE_FRAMES_JS))
+        if "Race finished." in page.evaluate("() => document.body.innerText"):
+            break
+        page.wait_for_timeout(40)
+    live_frames = max(frames)
+    assert live_frames >= 2, frames
+    lb.settle(page)
     assert browser.page_problems(page) == []
     page.mouse.move(5, 5)
     browser.screenshot(page, shots / "learn-optimizers.png")
     print(f"\nOptimizers: surface answered in {seconds[0]:.2f} s, its table in "
           f"{[round(t, 2) for t in tables]} s; race progress after "
-          f"{race[0]:.2f} s, finished after {race[1]:.2f} s")
+          f"{race[0]:.2f} s, finished after {race[1]:.2f} s; a 60-epoch race drew "
+          f"{live_frames} live frames")
     assert seconds[0] < 10 and race[0] < 10 and race[1] < 120  # catches hangs only
     assert statistics.median(tables) < 5.0  # 10x the 0.5 s target: only a hang fails
 
