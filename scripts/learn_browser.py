@@ -107,7 +107,7 @@ def settle(page, ms: int = 400) -> None:
 
 def toggle(page, label: str):
     """The clickable part of the toggle labelled ``label``."""
-    return page.locator('[data-testid="stCheckbox"]').filter(has_text=label).locator("label")
+    return page.locator('[data-testid="stCheckbox"]').filter(has_text=label).locator("label").first
 
 
 def select_option(page, select_label: str, option: str, *predicates: str) -> list[float]:

@@ -116,7 +116,7 @@ def fix_tutorial(page) -> dict:
     for fix in tf.FIXES[1:]:
         lb.settle(page)
         fixes.add(fix.key)
-        done = lb.text_shown_js(f"This run: {tf.describe(fixes)}, seed 0.")
+        done = lb.text_shown_js(f"This run: {tf.describe(fixes)}, lr ")
         times = lb.click_and_time(
             page, lb.toggle(page, fix.label),
             f"() => document.body.innerText.includes('Training:') || ({done})()", done)
@@ -127,7 +127,7 @@ def fix_tutorial(page) -> dict:
         fixes.discard(fix.key)
         cached += lb.click_and_time(
             page, lb.toggle(page, fix.label),
-            lb.text_shown_js(f"This run: {tf.describe(fixes)}, seed 0."))
+            lb.text_shown_js(f"This run: {tf.describe(fixes)}, lr "))
     return {"toggle: first answer": summary(first_answer),
             "toggle: trained and shown": summary(trained),
             "toggle back (cached)": summary(cached)}
