@@ -53,14 +53,15 @@ def test_a_pause_click_delivered_twice_pauses_once(running_pg):
 
     on_pause()  # 1st delivery: the fragment timer's message, so a fragment run follows
     frame(panel.state, pg, reruns)
-    assert pg.run.status == RUNNING and reruns == []  # a fragment run carries out nothing
+    # A fragment run carries out nothing; it asks for the page run the click waits for.
+    assert pg.run.status == RUNNING and reruns == [True]
     on_pause()  # 2nd delivery: the click's own message, so a full page run follows
     live.LivePanel(pg, "train")
     assert pg.run.status == PAUSED
     # The page run draws the page for a paused run; the next frame finds it up to date.
     panel.state.drawn_live = False
     frame(panel.state, pg, reruns)
-    assert pg.run.status == PAUSED and reruns == []
+    assert pg.run.status == PAUSED and reruns == [True]
 
 
 def test_clicks_wait_in_order_for_the_next_page_run_and_each_control_counts(running_pg):
@@ -270,3 +271,28 @@ def test_a_frame_that_finds_the_widgets_changed_asks_for_one_page_run(running_pg
     background_frame()
     assert reruns == [True]  # that page run took the new rate: nothing more to ask
     pg.run.pause()
+
+
+def test_a_frame_that_finds_a_click_waiting_asks_for_the_page_run(running_pg):
+    """A click whose callback ran in a frame's run (its action queued) and whose own full
+    page run never came: the next frame asks for one, until a page run carries it out."""
+    pg = running_pg
+    state = live.panel_state(pg, "train")
+    state.drawn_live = True
+    reruns: list[bool] = []
+
+    def background_frame():
+        live.run_background_frame(state, lambda: pg.run.status == RUNNING,
+                                  lambda _c: pg.run.step(0.01), None,
+                                  lambda: reruns.append(True))
+
+    background_frame()
+    assert reruns == []
+    state.queue("btn-pause", pg.run.pause)
+    background_frame()
+    background_frame()
+    assert reruns == [True, True]  # each frame asks while the click waits
+    state.carry_out()  # what the page run does first
+    state.drawn_live = False  # and it draws the page paused
+    background_frame()
+    assert reruns == [True, True] and pg.run.status == PAUSED
