@@ -257,7 +257,7 @@ def test_a_frame_that_finds_the_widgets_changed_asks_for_one_page_run(running_pg
 
     def background_frame():
         live.run_background_frame(state, lambda: pg.run.status == RUNNING,
-                                  lambda _c: pg.run.step(0.01), None,
+                                  lambda _c: time.sleep(0.01), None,  # (no training: the run stays live)
                                   lambda: reruns.append(True), changed)
 
     background_frame()
@@ -283,7 +283,7 @@ def test_a_frame_that_finds_a_click_waiting_asks_for_the_page_run(running_pg):
 
     def background_frame():
         live.run_background_frame(state, lambda: pg.run.status == RUNNING,
-                                  lambda _c: pg.run.step(0.01), None,
+                                  lambda _c: time.sleep(0.01), None,  # (no training: the run stays live)
                                   lambda: reruns.append(True))
 
     background_frame()
