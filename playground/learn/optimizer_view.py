@@ -116,10 +116,11 @@ def race_live_view(current: race.NetworkRace, stream: LiveStream) -> None:
     livechart.show(payload, key="race-live", pace=FRAME_SECONDS, stream=stream)
 
 
-def race_results(current: race.NetworkRace, stream: LiveStream | None = None) -> None:
-    """The network race: its live curves while it runs (with ``stream``), then the
-    finished curves (Plotly, with their hover), the table and the verdict."""
-    if stream is not None and not current.done:
+def race_results(current: race.NetworkRace, stream: LiveStream) -> None:
+    """The network race: its live curves while it runs (``stream``: what the tab's
+    browser was sent), then the finished curves (Plotly, with their hover), the table
+    and the verdict."""
+    if not current.done:
         race_live_view(current, stream)
         return
     left, right = st.columns(2)

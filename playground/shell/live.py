@@ -216,7 +216,7 @@ def _redraw_if_stale(state: PanelState, live: Callable[[], bool],
     A click waiting in the queue is the same lost message for a button: its callback
     ran in a frame's run (which queued its action) and its full page run never came,
     so the run went on, and each later click of that button counted as the same click
-    (measured: a Pause lost for 15 s, in 2 of 4 runs of 10 Pause sequences). A frame
+    (measured: a Pause lost for 15 s, in 3 of 5 runs of 10 Pause sequences). A frame
     asks for the page run then too; that run empties the queue."""
     if state.page_is_stale(bool(live())) or state.clicks_waiting():
         rerun()
