@@ -10,10 +10,11 @@ from threadpoolctl import threadpool_limits
 
 from playground.shell import navigation, server, ui
 
-# Several tabs may train at once on a small machine, beside the server and the browser:
-# one BLAS thread per training run avoids oversubscribing the cores (OpenBLAS's default
-# of one thread per core made training 3-10x slower on a busy 2-core machine).
-threadpool_limits(1, user_api="blas")
+# A run shares the machine with the server's pages, other tabs and browsers: one BLAS
+# thread per training run avoids oversubscribing the cores (OpenBLAS's default of one
+# thread per core made training 3-10x slower on a busy 2-core machine); see
+# server.blas_threads for the measurements and the setting that changes it.
+threadpool_limits(server.blas_threads(), user_api="blas")
 # Once per process: load the digits and freeze the imported objects out of the garbage
 # collector's way (see playground/server.py; it halved training time with four tabs).
 server.prepare_process()

@@ -181,6 +181,16 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
 
 
+def open_app(chromium, url: str, width: int = 1400, height: int = 1100):
+    """A new tab of ``chromium`` at ``url``, returned once the app shows its Train button
+    (the first page), and the seconds that took."""
+    page = chromium.new_page(viewport={"width": width, "height": height})
+    started = time.perf_counter()
+    page.goto(url)
+    page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
+    return page, time.perf_counter() - started
+
+
 # --------------------------------------------------------------------------- drawing
 
 
@@ -337,6 +347,20 @@ def blocked_canvas_points(page, margin: int = 10) -> list[tuple[int, int]]:
     return [p for p, hit in zip(points, hits, strict=True) if not hit]
 
 
+def draw_until_misread(page, make_strokes, digit: int, tries: int = 10) -> bool:
+    """Draw ``make_strokes()`` until the model reads something other than ``digit``
+    (the drawing stays on the canvas) or ``tries`` drawings were read right; True if one
+    was misread."""
+    for _ in range(tries):
+        strokes = make_strokes()
+        draw(page, strokes)
+        wait_for_strokes(page, len(strokes))
+        if metric_value(page, "Prediction") != str(digit):
+            return True
+        clear(page)
+    return False
+
+
 def clear(page) -> None:
     """Press Clear and wait for a fresh, empty canvas and the "—" prediction."""
     version = canvas_version(page)
@@ -422,21 +446,27 @@ def progress_text(page) -> str:
     )
 
 
+#: JavaScript, to paste into a page function: ``deepFind(selector, root = document)``, the
+#: first element matching ``selector``, looking inside open shadow roots too (where the
+#: app's own components draw).
+DEEP_FIND = """const deepFind = (selector, root = document) => {
+    const hit = root.querySelector(selector);
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const inner = deepFind(selector, el.shadowRoot); if (inner) return inner; }
+    }
+    return null;
+  };"""
+
+
 _COUNT_FRAMES = """(seconds) => new Promise(resolve => {
   // A frame is a redraw of the live curves (the live view's data-frames count goes up);
   // counted until the run ends or ``seconds`` pass.
-  const find = (root) => {
-    const hit = root.querySelector('[data-live=curves]');
-    if (hit) return hit;
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; }
-    }
-    return null;
-  };
+  DEEP_FIND
   let frames = 0, last = -1, element = null;
   const start = performance.now();
   const points = () => {
-    if (!element || !element.isConnected) element = find(document);
+    if (!element || !element.isConnected) element = deepFind('[data-live=curves]');
     return element ? Number(element.dataset.frames) : -1;
   };
   const running = () => [...document.querySelectorAll('[data-testid="stProgress"]')]
@@ -449,7 +479,7 @@ _COUNT_FRAMES = """(seconds) => new Promise(resolve => {
     else resolve({frames: frames, seconds: elapsed / 1000});
   };
   tick();
-})"""
+})""".replace("DEEP_FIND", DEEP_FIND)
 
 
 def chart_frames_per_second(page, seconds: float) -> tuple[float, int]:
@@ -485,18 +515,11 @@ WATCH_LONG_TASKS = """() => {
 _COUNT_FRAMES_ATTRIBUTE = """([selector, seconds]) => new Promise(resolve => {
   // Redraws of the element matching ``selector`` (searched through open shadow roots):
   // one each time its data-frame attribute changes. Polled every animation frame.
-  const find = (root) => {
-    const hit = root.querySelector(selector);
-    if (hit) return hit;
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; }
-    }
-    return null;
-  };
+  DEEP_FIND
   let frames = 0, last, element = null;
   const start = performance.now();
   const tick = () => {
-    if (!element || !element.isConnected) element = find(document);
+    if (!element || !element.isConnected) element = deepFind(selector);
     const f = element ? element.dataset.frame : undefined;
     if (f !== undefined && f !== last) { if (last !== undefined) frames += 1; last = f; }
     const elapsed = performance.now() - start;
@@ -504,7 +527,7 @@ _COUNT_FRAMES_ATTRIBUTE = """([selector, seconds]) => new Promise(resolve => {
     else resolve({frames: frames, seconds: elapsed / 1000, last: last});
   };
   tick();
-})"""
+})""".replace("DEEP_FIND", DEEP_FIND)
 
 
 def frames_per_second(page, selector: str, seconds: float) -> tuple[float, int]:
@@ -522,14 +545,7 @@ WATCH_LIVE_VIEW = """() => {
   // The live component counts its own redraws (data-frames on [data-live=curves] and
   // [data-live=weights], inside shadow roots); a page without it (the Plotly charts of
   // before) is counted by each new plot of its loss chart and of its weight heatmap.
-  const find = (root, selector) => {
-    const hit = root.querySelector(selector);
-    if (hit) return hit;
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) { const inner = find(el.shadowRoot, selector); if (inner) return inner; }
-    }
-    return null;
-  };
+  DEEP_FIND
   const state = {tasks: [], start: null, end: null, curves: 0, weights: 0, kind: null};
   new PerformanceObserver(list => state.tasks.push(...list.getEntries()))
       .observe({type: 'longtask', buffered: false});
@@ -538,7 +554,7 @@ WATCH_LIVE_VIEW = """() => {
       p._fullData && p._fullData[0] && (p._fullData[0].type === 'heatmap') === heatmap);
   const read = (which) => {
     let el = elements[which];
-    if (!el || !el.isConnected) el = elements[which] = find(document, `[data-live=${which}]`);
+    if (!el || !el.isConnected) el = elements[which] = deepFind(`[data-live=${which}]`);
     if (el) { state.kind = 'component'; return el.dataset.frames; }
     const p = plotly(which === 'weights');
     return p ? p._fullData : undefined;  // a new plot makes a new _fullData
@@ -572,7 +588,7 @@ WATCH_LIVE_VIEW = """() => {
             long_task_share: busy / 1000 / seconds, kind: state.kind || 'plotly'};
   };
   window.__liveView = state;
-}"""
+}""".replace("DEEP_FIND", DEEP_FIND)
 
 
 def watch_live_run(page, timeout: float = 300.0) -> dict:

@@ -7,6 +7,12 @@ shows the answer (a JavaScript predicate over the page), both on the browser's c
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser import DEEP_FIND  # noqa: E402
+
 _ARM = """(predicates) => {
   const checks = predicates.map(p => new Function('return (' + p + ')();'));
   const state = {click: null, seen: predicates.map(() => null)};
@@ -67,16 +73,10 @@ def tables_changed_js(page) -> str:
 #: JavaScript: how many frames the live view (``shell/livechart``) has drawn, -1 if none
 #: is on the page (it lives in a shadow root).
 LIVE_FRAMES_JS = """() => {
-  const find = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.classList && el.classList.contains('lc-root')) return el;
-      if (el.shadowRoot) { const hit = find(el.shadowRoot); if (hit) return hit; }
-    }
-    return null;
-  };
-  const root = find(document);
+  DEEP_FIND
+  const root = deepFind('.lc-root');
   return root ? Number(root.dataset.frames) : -1;
-}"""
+}""".replace("DEEP_FIND", DEEP_FIND)
 
 
 def metric(page, label: str) -> str | None:

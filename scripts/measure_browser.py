@@ -48,18 +48,8 @@ def main() -> int:
     results = {"n_digits": int(labels.size), "seed": args.seed}
     with browser.serve_app() as url, sync_playwright() as p:
         chromium = browser.launch(p)
-        page = chromium.new_page(viewport={"width": 1400, "height": 1100})
-
-        t0 = time.perf_counter()
-        page.goto(url)
-        page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
-        results["first_render_cold_s"] = time.perf_counter() - t0
-
-        warm = chromium.new_page(viewport={"width": 1400, "height": 1100})
-        t0 = time.perf_counter()
-        warm.goto(url)
-        warm.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
-        results["first_render_warm_s"] = time.perf_counter() - t0
+        page, results["first_render_cold_s"] = browser.open_app(chromium, url)
+        warm, results["first_render_warm_s"] = browser.open_app(chromium, url)
         warm.close()
 
         t0 = time.perf_counter()
@@ -130,13 +120,7 @@ def measure_fine_tune(page, n: int, rng: np.random.Generator) -> dict:
         browser.wait_for_strokes(page, len(strokes))
         browser.correct_as(page, 0)
         browser.clear(page)
-    for _ in range(10):  # a slashed zero the model still misreads
-        strokes = slashed_zero()
-        browser.draw(page, strokes)
-        browser.wait_for_strokes(page, len(strokes))
-        if browser.metric_value(page, "Prediction") != "0":
-            break
-        browser.clear(page)
+    browser.draw_until_misread(page, slashed_zero, 0)  # a slashed zero the model still misreads
     timed = browser.click_until_metric(page, "Fine-tune", "Prediction", "0")
     return {"fine_tune_examples": n, "fine_tune_drawing_before": timed["before"],
             "fine_tune_to_prediction_s": timed["seconds"]}

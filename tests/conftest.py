@@ -20,15 +20,20 @@ ROOT = Path(__file__).resolve().parents[1]
 REQUIRE_BROWSER_ENV = "MLP_PLAYGROUND_REQUIRE_BROWSER"
 
 
-def load_browser_helpers():
-    """``scripts/browser.py`` (not a package), loaded once."""
-    name = "mlp_playground_browser_helpers"
+def load_script(stem: str):
+    """``scripts/<stem>.py`` (the scripts folder is not a package), loaded once."""
+    name = f"mlp_playground_script_{stem}"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "browser.py")
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{stem}.py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+def load_browser_helpers():
+    """``scripts/browser.py``: the server, Chromium and drawing helpers."""
+    return load_script("browser")
 
 
 def pytest_runtest_setup(item):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -82,6 +83,30 @@ def _slot_count() -> int:
 
 
 SLOTS = _slot_count()
+
+BLAS_THREADS_ENV = "MLP_PLAYGROUND_BLAS_THREADS"
+log = logging.getLogger(__name__)
+
+
+def blas_threads() -> int:
+    """BLAS threads per training run: 1, or ``MLP_PLAYGROUND_BLAS_THREADS``.
+
+    One, because a run rarely has the machine to itself: the page's own frames, other
+    tabs and a browser share it, and two-threaded BLAS then spin-waits for a partner
+    thread that is not running. Measured (``bench/lone_run_threads.py``, the MNIST
+    preset on 2 cores): 2 threads take 0.64x the time of 1 on an idle machine, but 3.0x
+    beside one busy process. Set 2 for a machine that only trains one run at a time
+    with nothing else running. Any other value gives 1, and the server's log says why."""
+    value = os.environ.get(BLAS_THREADS_ENV, "1")
+    try:
+        threads = int(value)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        log.warning(
+            "%s must be a whole number of threads >= 1, not %r: using 1", BLAS_THREADS_ENV, value)
+        return 1
+    return threads
 _slots = threading.BoundedSemaphore(SLOTS)
 
 

@@ -74,7 +74,10 @@ def test_navigation_has_train_draw_and_inspect(at):
 
 
 def test_train_page_offers_every_control_with_help(at):
-    assert [b.label for b in at.button][:4] == ["Train", "Pause", "Stop", "Reset"]
+    labels = {b.key: b.label for b in at.button}
+    assert [labels[k] for k in ("btn-train", "btn-pause", "btn-stop", "btn-reset")] == [
+        "Train", "Pause", "Stop", "Reset"]
+    assert labels["btn-mnist-preset"].startswith("MNIST in ")
     dataset = at.radio(key="cfg-dataset")
     assert dataset.value == "digits" and "mnist" in dataset.options[1].lower()
     lr = at.select_slider(key="cfg-lr")
@@ -295,6 +298,32 @@ def test_mnist_without_files_offers_a_download_and_blocks_train(at, empty_data_d
     assert any(b.label == "Download MNIST" for b in at.button)
     assert at.button(key="btn-train").disabled
     assert any("isn't on this machine" in i.value for i in at.info)
+    assert not at.exception and not errors(at)
+
+
+def test_the_mnist_preset_sets_every_control_and_says_so(at, empty_data_dir):
+    from playground.common import vocab
+
+    preset = vocab.MNIST_PRESET
+    at.slider(key="cfg-epochs").set_value(5).run()  # a control already moved takes it too
+    at.radio(key="cfg-layers").set_value(2).run()
+    button = at.button(key="btn-mnist-preset")
+    assert button.label == f"MNIST in {vocab.MNIST_PRESET_SECONDS} seconds" and button.help
+    button.click().run()
+    assert at.radio(key="cfg-dataset").value == "mnist"
+    assert at.radio(key="cfg-layers").value == len(preset.hidden)
+    assert [at.select_slider(key=f"cfg-hidden-{i}").value
+            for i in range(len(preset.hidden))] == list(preset.hidden)
+    assert at.select_slider(key="cfg-lr").value == preset.learning_rate
+    assert at.select_slider(key="cfg-batch").value == preset.batch_size
+    assert at.slider(key="cfg-epochs").value == preset.epochs
+    assert at.selectbox(key="cfg-optimizer").value == preset.optimizer
+    assert at.selectbox(key="cfg-activation").value == preset.activation
+    assert playground(at).config == preset
+    assert any(f"{preset.epochs} epochs. Press **Train**." in i.value for i in at.info)
+    # Full MNIST is absent here: the page offers its download, and Train waits for it.
+    assert any(b.label == "Download MNIST" for b in at.button)
+    assert at.button(key="btn-train").disabled
     assert not at.exception and not errors(at)
 
 

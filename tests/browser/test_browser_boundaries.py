@@ -21,23 +21,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import load_browser_helpers
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results" / "boundaries_browser.json"
 # A 2-8-8-2 network (inputs x1 and x2) on the spiral.
 LINK = "/boundaries?data=spiral&features=x1,x2&hidden=8-8&lr=0.01"
 pytestmark = pytest.mark.browser
 
+# The live panel's root, found through the component's shadow root.
 FIND_STATE = """() => {
-  const find = (root) => {
-    const hit = root.querySelector('.bd-root');
-    if (hit) return hit;
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; }
-    }
-    return null;
-  };
-  return find(document);
-}"""
+  DEEP_FIND
+  return deepFind('.bd-root');
+}""".replace("DEEP_FIND", load_browser_helpers().DEEP_FIND)
 
 CANVAS_COLOURS = """([which, points]) => {
   // RGB of the boundary canvas at plane points [x1, x2], in the component's geometry.

@@ -79,13 +79,7 @@ def test_teaching_slashed_zeros_in_the_browser_then_fine_tune(chromium, app_url,
         browser.clear(page)
     assert page.get_by_text("Your set: 5 drawings").count() >= 1
     # One more that the model misreads stays on the canvas for Fine-tune.
-    for _ in range(10):
-        strokes = slashed_zero()
-        browser.draw(page, strokes)
-        browser.wait_for_strokes(page, len(strokes))
-        if browser.metric_value(page, "Prediction") != "0":
-            break
-        browser.clear(page)
+    browser.draw_until_misread(page, slashed_zero, 0)
     before = browser.metric_value(page, "Prediction")
     t0 = time.perf_counter()
     timed = browser.click_until_metric(page, "Fine-tune", "Prediction", "0")

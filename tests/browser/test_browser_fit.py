@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import load_browser_helpers
+
 pytestmark = pytest.mark.browser
 
 SIZES = ((1400, 1100), (390, 844))
@@ -122,16 +124,12 @@ TITLES = """() => [...document.querySelectorAll('*')].flatMap(e => e.shadowRoot
               return {text: t.innerText, left: r.left, right: r.right, top: r.top,
                       bottom: r.bottom}; })"""
 
-NET = """() => { const find = (root) => { const hit = root.querySelector('.bd-root');
-    if (hit) return hit;
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; } }
-    return null; };
-  const root = find(document); if (!root || !root.__bd || !root.__bd.network.hit) return null;
+NET = """() => { DEEP_FIND
+  const root = deepFind('.bd-root'); if (!root || !root.__bd || !root.__bd.network.hit) return null;
   const box = root.querySelector('.bd-net').getBoundingClientRect();
   return {panel: root.getBoundingClientRect().width, left: box.left, right: box.right,
           canvas: root.querySelector('.bd-net canvas').getBoundingClientRect().width,
-          tile: root.__bd.network.hit.tile}; }"""
+          tile: root.__bd.network.hit.tile}; }""".replace("DEEP_FIND", load_browser_helpers().DEEP_FIND)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["1400px", "390px"])

@@ -56,13 +56,10 @@ def test_the_canvas_toolbar_leaves_the_prediction_and_its_caption_visible(
     page.mouse.move(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
     toolbar = page.locator(".dc-toolbar-card").first  # inside the component's shadow root
     page.wait_for_function(
-        """() => { const find = (root) => { const t = root.querySelector('.dc-toolbar');
-                     if (t) return t;
-                     for (const e of root.querySelectorAll('*'))
-                       if (e.shadowRoot) { const f = find(e.shadowRoot); if (f) return f; }
-                     return null; };
-                   const t = find(document);
-                   return t && getComputedStyle(t).opacity === '1'; }""",
+        """() => { DEEP_FIND
+                   const t = deepFind('.dc-toolbar');
+                   return t && getComputedStyle(t).opacity === '1'; }""".replace(
+            "DEEP_FIND", browser.DEEP_FIND),
         timeout=5_000,
     )
     page.wait_for_timeout(300)  # the toolbar's rise takes 0.1 s after a 0.1 s delay

@@ -9,16 +9,15 @@ else into a temporary folder. Click timings are measured in the browser and prin
 measures them properly (bench/results/learn_clicks.json).
 """
 
-import importlib.util
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from playground.learn import backprop as bp
+from tests.conftest import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.browser
@@ -26,14 +25,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def lb(browser):
-    """``scripts/learn_browser.py``, loaded like conftest loads ``scripts/browser.py``."""
-    name = "mlp_playground_learn_browser"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "learn_browser.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+    """``scripts/learn_browser.py``: the Learn pages' click timers."""
+    return load_script("learn_browser")
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +35,7 @@ def page(browser):
 
     with browser.serve_app() as url, sync_playwright() as p:
         chromium = browser.launch(p)
-        context = chromium.new_context(viewport={"width": 1400, "height": 1100})
-        tab = context.new_page()
-        tab.goto(url)
-        tab.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
+        tab, _ = browser.open_app(chromium, url)
         yield tab
         chromium.close()
 

@@ -209,3 +209,35 @@ def test_on_a_phone_the_sidebar_starts_collapsed(chromium, app_url, browser, fig
     browser.screenshot(page, Path(os.environ.get("TMPDIR", "/tmp")) / "train-phone.png")
     assert browser.page_problems(page) == []
     page.context.close()
+
+
+def test_the_mnist_preset_moves_every_setting_on_screen(chromium, app_url, browser, figures):
+    """A keyed widget shows the value the browser holds, not the page's config: the
+    preset must set the widgets themselves (AppTest has no browser to hold the old one)."""
+    from playground.common import vocab
+
+    preset = vocab.MNIST_PRESET
+    page = _new_page(chromium)
+    page.goto(app_url)
+    page.get_by_role("button", name="Train").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name=vocab.mnist_preset_label()).click()
+    page.get_by_text("Press Train").first.wait_for(timeout=30_000)
+
+    def shown(label: str) -> str:
+        slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).first
+        return slider.get_by_role("slider").get_attribute("aria-valuetext")
+
+    # The notice and the sliders come with one page run; the sliders show it ~0.2 s later.
+    deadline = time.time() + 10
+    while shown("Epochs") != str(preset.epochs) and time.time() < deadline:
+        time.sleep(0.1)
+
+    assert shown("Epochs") == str(preset.epochs)
+    assert shown("Batch size") == str(preset.batch_size)
+    assert shown("Learning rate") == vocab.format_lr(preset.learning_rate)
+    assert [shown(f"Units in hidden layer {i + 1}") for i in range(len(preset.hidden))] == [
+        str(units) for units in preset.hidden]
+    # Full MNIST is not on this machine: the page offers it, and Train waits for it.
+    assert page.get_by_role("button", name="Download MNIST").count() == 1
+    assert browser.page_problems(page) == []
+    page.context.close()

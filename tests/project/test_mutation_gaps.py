@@ -227,6 +227,20 @@ def test_config_from_widgets_reads_every_control(key, value, field, expected):
     assert config_from_widgets({}, fallback) == fallback
 
 
+@pytest.mark.parametrize("config", [
+    TrainConfig(),
+    TrainConfig(dataset="mnist", hidden=(256, 256), learning_rate=1e-3, batch_size=128, epochs=7),
+    TrainConfig(dataset="mnist-sample", hidden=(16, 8, 4), activation="tanh", optimizer="sgd",
+                learning_rate=0.5, batch_size=8, epochs=1, l2=1e-2, seed=12345),
+])
+def test_widget_values_are_what_config_from_widgets_reads_back(config):
+    """The preset sets the widgets (``widget_values``): every field must come back."""
+    from playground.common.vocab import widget_values
+
+    other = TrainConfig(dataset="digits", hidden=(64, 64, 64), learning_rate=3e-3, epochs=30)
+    assert config_from_widgets(widget_values(config), other) == config
+
+
 def test_an_l2_changed_just_before_train_is_the_l2_trained():
     """widgets-ignore-l2, on the page: the click's callback runs before the page script,
     so the L2 (and learning rate) set in the same rerun must still reach the run."""
