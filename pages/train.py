@@ -66,9 +66,9 @@ ui.page_heading(
 # On a phone: Train and the chart first, the settings under them (see shell/layout.py).
 settings_box, main_box = layout.settings_and_main("train-main", "train-actions")
 with settings_box:
-    settings.preset_button(pg, panel)
     config, dataset_ready = settings.controls(pg.config)
     pg.config = config
+    settings.preset_button(pg, panel)
 
 run = pg.run
 with main_box:
