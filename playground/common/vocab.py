@@ -305,8 +305,10 @@ def mnist_preset_label() -> str:
 def mnist_preset_summary() -> str:
     """The preset's settings in words, for its help and its notice."""
     preset = MNIST_PRESET
-    return _("784 → {hidden} → 10, {optimizer} at {learning_rate}, batch {batch_size}, "
+    rows, columns = IMAGE_SHAPES[preset.dataset]
+    return _("{inputs} → {hidden} → 10, {optimizer} at {learning_rate}, batch {batch_size}, "
              "{epochs} epochs").format(
-        hidden=" → ".join(str(h) for h in preset.hidden), optimizer=optimizer_label(preset.optimizer),
+        inputs=rows * columns, hidden=" → ".join(str(h) for h in preset.hidden),
+        optimizer=optimizer_label(preset.optimizer),
         learning_rate=format_lr(preset.learning_rate), batch_size=preset.batch_size,
         epochs=preset.epochs)

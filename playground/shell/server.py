@@ -83,6 +83,8 @@ def _slot_count() -> int:
 
 
 SLOTS = _slot_count()
+_slots = threading.BoundedSemaphore(SLOTS)
+
 
 BLAS_THREADS_ENV = "MLP_PLAYGROUND_BLAS_THREADS"
 log = logging.getLogger(__name__)
@@ -94,8 +96,9 @@ def blas_threads() -> int:
     One, because a run rarely has the machine to itself: the page's own frames, other
     tabs and a browser share it, and two-threaded BLAS then spin-waits for a partner
     thread that is not running. Measured (``bench/lone_run_threads.py``, the MNIST
-    preset on 2 cores): 2 threads take 0.64x the time of 1 on an idle machine, but 3.0x
-    beside one busy process. Set 2 for a machine that only trains one run at a time
+    preset on 2 cores): 2 threads take 0.57x the time of 1 on an idle machine, but 1.61x
+    beside one busy process, and 2.2x on the Train page in Chromium (10 against 18-22 s;
+    ``scripts/measure_threads.py``). Set 2 for a machine that only trains one run at a time
     with nothing else running. Any other value gives 1, and the server's log says why."""
     value = os.environ.get(BLAS_THREADS_ENV, "1")
     try:
@@ -107,7 +110,6 @@ def blas_threads() -> int:
             "%s must be a whole number of threads >= 1, not %r: using 1", BLAS_THREADS_ENV, value)
         return 1
     return threads
-_slots = threading.BoundedSemaphore(SLOTS)
 
 
 @contextlib.contextmanager
