@@ -611,9 +611,6 @@ def _start(
 def start_sweep(
     grid: Mapping[str, Any] | Sequence[Mapping[str, Any]],
     dataset: Any = "digits",
-    epochs: int = DEFAULT.epochs,
-    batch_size: int = DEFAULT.batch_size,
-    seed: int = DEFAULT.seed,
     scheduler: Any = None,
     n_jobs: int | None = None,
     *,
@@ -621,11 +618,12 @@ def start_sweep(
 ) -> Sweep:
     """Start a sweep and return at once: a :class:`Sweep` to poll or cancel.
 
-    Same arguments as :func:`run_sweep`; ``timeout`` bounds the wait for a scheduler
-    given by address (SweepError if it doesn't answer).
+    ``grid``, ``dataset``, ``scheduler`` and ``n_jobs`` as for :func:`run_sweep`. Each
+    config's epochs, batch size and seed are its own, else :data:`DEFAULTS`' (the app
+    builds complete configs; put them in the grid to sweep or fix them). ``timeout``
+    bounds the wait for a scheduler given by address (SweepError if it doesn't answer).
     """
-    fixed = {"epochs": epochs, "batch_size": batch_size, "seed": seed}
-    sweep = _start(grid, dataset, fixed, scheduler, n_jobs, timeout)
+    sweep = _start(grid, dataset, {}, scheduler, n_jobs, timeout)
     threading.Thread(target=_drive_quietly, args=(sweep,), name="nn-sweep", daemon=True).start()
     return sweep
 

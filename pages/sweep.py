@@ -94,15 +94,13 @@ def show_sweep(state: sv.SweepState) -> None:
 
 # ----------------------------------------------------------------------------- page
 
-ui.page_heading(
+settings_box, main_box = ui.settings_page(
     pg,
     _("Sweep"),
     _("Train many networks at once, one per combination of settings, and watch a heatmap "
-    "of their accuracy fill in: where the learning rate is too low, just right, too high.")
+    "of their accuracy fill in: where the learning rate is too low, just right, too high."),
+    "sweep",
 )
-
-# On a phone: Run and the heatmap first, the settings under them (see shell/layout.py).
-settings_box, main_box = layout.settings_and_main("sweep-main", "sweep-actions")
 with settings_box:
     plan = controls.controls(pg)
 

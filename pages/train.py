@@ -56,15 +56,13 @@ def preview(config: TrainConfig) -> None:
     )
 
 
-ui.page_heading(
+settings_box, main_box = ui.settings_page(
     pg,
     _("Train"),
     _("Choose an architecture, press **Train** and watch the loss fall and the weights take "
-    "shape. Then go to **Draw** and see if it can read your handwriting.")
+    "shape. Then go to **Draw** and see if it can read your handwriting."),
+    "train",
 )
-
-# On a phone: Train and the chart first, the settings under them (see shell/layout.py).
-settings_box, main_box = layout.settings_and_main("train-main", "train-actions")
 with settings_box:
     config, dataset_ready = settings.controls(pg.config)
     pg.config = config

@@ -108,3 +108,12 @@ def chromium(browser):
         instance = browser.launch(p)
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    """Where a browser test saves its screenshots: ``docs/screenshots`` when
+    ``UPDATE_SCREENSHOTS=1`` (to refresh the docs' pictures), else a temporary folder."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        return ROOT / "docs" / "screenshots"
+    return tmp_path_factory.mktemp("screenshots")

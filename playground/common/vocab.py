@@ -75,19 +75,24 @@ FIELD_LABELS = {
 }
 
 
+def _label(table: Mapping[str, str], name: str) -> str:
+    """``name``'s label from ``table`` in the tab's language; a name it lacks, as it is."""
+    return _(table[name]) if name in table else name
+
+
 def activation_label(name: str) -> str:
     """The activation's name shown to people, in the tab's language."""
-    return _(ACTIVATION_LABELS[name]) if name in ACTIVATION_LABELS else name
+    return _label(ACTIVATION_LABELS, name)
 
 
 def optimizer_label(name: str) -> str:
     """The optimizer's name shown to people, in the tab's language."""
-    return _(OPTIMIZER_LABELS[name]) if name in OPTIMIZER_LABELS else name
+    return _label(OPTIMIZER_LABELS, name)
 
 
 def field_label(name: str) -> str:
     """A TrainConfig field's name in a sentence ("learning rate"), in the tab's language."""
-    return _(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+    return _label(FIELD_LABELS, name)
 
 
 def format_lr(value: float) -> str:
@@ -168,25 +173,43 @@ class TrainConfig(Recipe):
         }
 
 
+#: Each setting's widget on the Train page: its key, and the type its value is read
+#: back as. The hidden layers have two kinds: LAYERS_KEY and hidden_key(i) per layer.
+WIDGETS: dict[str, tuple[str, type]] = {
+    "dataset": ("cfg-dataset", str),
+    "activation": ("cfg-activation", str),
+    "optimizer": ("cfg-optimizer", str),
+    "learning_rate": ("cfg-lr", float),
+    "epochs": ("cfg-epochs", int),
+    "batch_size": ("cfg-batch", int),
+    "l2": ("cfg-l2", float),
+    "seed": ("cfg-seed", int),
+}
+LAYERS_KEY = "cfg-layers"
+
+
+def hidden_key(layer: int) -> str:
+    """The key of the units slider of hidden layer ``layer`` (from 0)."""
+    return f"cfg-hidden-{layer}"
+
+
+def widget_key(field: str) -> str:
+    """The key of the Train page's widget for TrainConfig's ``field``."""
+    return WIDGETS[field][0]
+
+
 def widget_values(config: TrainConfig) -> dict[str, Any]:
-    """The Train page's widget values (keys ``cfg-*``) that show ``config``: what
+    """The Train page's widget values that show ``config``: what
     :func:`config_from_widgets` reads back as ``config``."""
     return {
-        "cfg-dataset": config.dataset,
-        "cfg-layers": len(config.hidden),
-        **{f"cfg-hidden-{i}": units for i, units in enumerate(config.hidden)},
-        "cfg-activation": config.activation,
-        "cfg-optimizer": config.optimizer,
-        "cfg-lr": config.learning_rate,
-        "cfg-epochs": config.epochs,
-        "cfg-batch": config.batch_size,
-        "cfg-l2": config.l2,
-        "cfg-seed": config.seed,
+        LAYERS_KEY: len(config.hidden),
+        **{hidden_key(i): units for i, units in enumerate(config.hidden)},
+        **{key: getattr(config, field) for field, (key, _kind) in WIDGETS.items()},
     }
 
 
 def config_from_widgets(values: Mapping[str, Any], fallback: TrainConfig) -> TrainConfig:
-    """The config the Train page's widgets hold right now (keys ``cfg-*``), else ``fallback``'s.
+    """The config the Train page's widgets hold right now, else ``fallback``'s.
 
     Button callbacks run before the page script, so a setting changed just before a
     click has not reached the config the previous run of the script saved; reading the
@@ -197,24 +220,14 @@ def config_from_widgets(values: Mapping[str, Any], fallback: TrainConfig) -> Tra
         value = values.get(key)
         return default if value is None else value
 
-    n_layers = int(get("cfg-layers", len(fallback.hidden)))
+    n_layers = int(get(LAYERS_KEY, len(fallback.hidden)))
     hidden = tuple(
-        int(get(f"cfg-hidden-{i}", fallback.hidden[i] if i < len(fallback.hidden) else 32))
+        int(get(hidden_key(i), fallback.hidden[i] if i < len(fallback.hidden) else 32))
         for i in range(max(1, n_layers))
     )
-    return TrainConfig(
-        dataset=str(get("cfg-dataset", fallback.dataset)),
-        hidden=hidden,
-        activation=str(get("cfg-activation", fallback.activation)),
-        optimizer=str(get("cfg-optimizer", fallback.optimizer)),
-        learning_rate=float(get("cfg-lr", fallback.learning_rate)),
-        epochs=int(get("cfg-epochs", fallback.epochs)),
-        batch_size=int(get("cfg-batch", fallback.batch_size)),
-        l2=float(get("cfg-l2", fallback.l2)),
-        seed=int(get("cfg-seed", fallback.seed)),
-    )
-
-
+    settings = {field: kind(get(key, getattr(fallback, field)))
+                for field, (key, kind) in WIDGETS.items()}
+    return TrainConfig(hidden=hidden, **settings)
 
 
 # --------------------------------------------------------------------------- datasets
@@ -250,13 +263,13 @@ DATASET_SHORT_LABELS = {
 
 
 def dataset_label(name: str) -> str:
-    return _(DATASET_LABELS[name]) if name in DATASET_LABELS else name
+    return _label(DATASET_LABELS, name)
 
 
 def dataset_short_label(name: str) -> str:
     """The label without its size note ("Digits 8×8"): what fits a select box, whose
     one line clips longer text (the radio buttons on Train wrap the long label)."""
-    return _(DATASET_SHORT_LABELS[name]) if name in DATASET_SHORT_LABELS else name
+    return _label(DATASET_SHORT_LABELS, name)
 
 
 def display_name(name: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -173,6 +174,14 @@ def _two_minima_points() -> tuple[tuple[float, float], ...]:
     return tuple((x, 0.0) for x in outer)
 
 
+#: The valley's race settings, shared by its rotated twin so that the two races
+#: differ only in the turn: SGD and Momentum then take the same steps on both.
+VALLEY_RACE: dict[str, Any] = {
+    "learning_rates": {"sgd": 0.9, "momentum": 1.0, "adagrad": 1.5, "rmsprop": 0.1, "adam": 0.3},
+    "steps": 150,
+    "momentum": 0.5,
+}
+
 SURFACES: dict[str, Surface] = {
     s.key: s
     for s in (
@@ -193,10 +202,7 @@ SURFACES: dict[str, Surface] = {
             minima=((0.0, 0.0),),
             x_range=(-10.0, 10.0),
             y_range=(-4.0, 4.0),
-            learning_rates={"sgd": 0.9, "momentum": 1.0, "adagrad": 1.5, "rmsprop": 0.1,
-                            "adam": 0.3},
-            steps=150,
-            momentum=0.5,
+            **VALLEY_RACE,
         ),
         Surface(
             key="rotated-valley",
@@ -214,10 +220,7 @@ SURFACES: dict[str, Surface] = {
             minima=((0.0, 0.0),),
             x_range=(-8.0, 8.0),
             y_range=(-8.0, 8.0),
-            learning_rates={"sgd": 0.9, "momentum": 1.0, "adagrad": 1.5, "rmsprop": 0.1,
-                            "adam": 0.3},
-            steps=150,
-            momentum=0.5,
+            **VALLEY_RACE,
         ),
         Surface(
             key="rosenbrock",

@@ -26,7 +26,7 @@ from playground.common.models import (
 from playground.common.state import STATE_KEY, Playground, get_playground, url_params
 from playground.common.urlstate import LANG_PARAM
 from playground.common.vocab import DEFAULT_MODEL_CONFIG
-from playground.shell import data, navigation
+from playground.shell import data, layout, navigation
 
 log = logging.getLogger("playground")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -226,6 +226,15 @@ def page_heading(pg: Playground, title: str, caption: str) -> None:
     st.title(title)
     st.caption(caption)
     show_notices(pg)
+
+
+def settings_page(pg: Playground, title: str, caption: str, room: str) -> tuple[Any, Any]:
+    """Train's and Sweep's opening: the heading, then the settings box and the main
+    column (its buttons in the container ``{room}-actions``). On a phone the main column
+    comes first, its buttons and chart above the settings (see shell/layout.py).
+    Returns the two containers to draw into."""
+    page_heading(pg, title, caption)
+    return layout.settings_and_main(f"{room}-main", f"{room}-actions")
 
 
 def note_run_elsewhere(pg: Playground) -> None:

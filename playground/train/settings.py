@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -24,7 +25,7 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
         names,
         index=names.index(current.dataset) if current.dataset in names else 0,
         format_func=vocab.dataset_label,
-        key="cfg-dataset",
+        key=vocab.widget_key("dataset"),
         help=_("Digits: small 8×8 images, bundled, trains in about a second. "
         "MNIST: the classic 28×28 digits, bigger and slower, downloaded once."),
     )
@@ -49,7 +50,7 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
         list(range(1, vocab.MAX_HIDDEN_LAYERS + 1)),
         index=min(len(current.hidden), vocab.MAX_HIDDEN_LAYERS) - 1,
         horizontal=True,
-        key="cfg-layers",
+        key=vocab.LAYERS_KEY,
         help=_("How many layers of hidden units sit between the pixels and the 10 outputs."),
     )
     hidden = []
@@ -60,28 +61,24 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
                 _("Units in hidden layer {i}").format(i=i + 1),
                 vocab.LAYER_SIZES,
                 value=default if default in vocab.LAYER_SIZES else 64,
-                key=f"cfg-hidden-{i}",
+                key=vocab.hidden_key(i),
                 help=_("More units can learn more patterns, but train slower and can overfit."),
             )
         )
     # One select box a row: side by side in the settings column they clipped their text.
     activation = _named_choice(
         _("Activation"), vocab.ACTIVATIONS, current.activation, vocab.activation_label,
-        key="cfg-activation",
+        key=vocab.widget_key("activation"),
         help=_("The bend each hidden unit applies to its input. ReLU is fast and a good default."),
     )
     optimizer = _named_choice(
         _("Optimizer"), vocab.OPTIMIZERS, current.optimizer, vocab.optimizer_label,
-        key="cfg-optimizer",
+        key=vocab.widget_key("optimizer"),
         help=_("How the weights are nudged after each batch. Adam adapts its step size; "
         "plain SGD usually wants a larger learning rate."),
     )
-    learning_rate = st.select_slider(
-        _("Learning rate"),
-        vocab.LEARNING_RATES,
-        value=current.learning_rate,
-        format_func=vocab.format_lr,
-        key="cfg-lr",
+    learning_rate = _setting_slider(
+        st, current, "learning_rate", _("Learning rate"), vocab.LEARNING_RATES, vocab.format_lr,
         help=_("Step size of each update (log scale). Too small: slow learning. Too big: the "
         "loss jumps around or blows up. You can change it while a run is going: it applies "
         "from the next batch."),
@@ -91,25 +88,18 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
         1,
         vocab.MAX_EPOCHS,
         value=current.epochs,
-        key="cfg-epochs",
+        key=vocab.widget_key("epochs"),
         help=_("How many times the network sees the whole training set. You can change it "
         "while a run is going."),
     )
     left, right = st.columns(2)
-    batch_size = left.select_slider(
-        _("Batch size"),
-        vocab.BATCH_SIZES,
-        value=current.batch_size,
-        key="cfg-batch",
+    batch_size = _setting_slider(
+        left, current, "batch_size", _("Batch size"), vocab.BATCH_SIZES,
         help=_("Images per weight update. Small batches: more, noisier updates per epoch. "
         "A change while a run is going applies from the next epoch."),
     )
-    l2 = right.select_slider(
-        "L2",
-        vocab.L2_VALUES,
-        value=current.l2,
-        format_func=vocab.format_l2,
-        key="cfg-l2",
+    l2 = _setting_slider(
+        right, current, "l2", "L2", vocab.L2_VALUES, vocab.format_l2,
         help=_("Weight decay: pulls weights towards 0 to fight overfitting. 'off' = none. "
         "A change while a run is going applies from the next batch."),
     )
@@ -119,7 +109,7 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
         max_value=2**31 - 1,
         value=current.seed,
         step=1,
-        key="cfg-seed",
+        key=vocab.widget_key("seed"),
         help=_("Fixes the random starting weights and shuffling, so a run can be repeated exactly."),
     )
     config = vocab.TrainConfig(
@@ -134,6 +124,15 @@ def controls(current: vocab.TrainConfig) -> tuple[vocab.TrainConfig, bool]:
         seed=int(seed),
     )
     return config, ready
+
+
+def _setting_slider(box: Any, current: vocab.TrainConfig, field: str, label: str,
+                    choices: tuple, shown: Callable[[Any], str] | None = None, *,
+                    help: str) -> Any:
+    """A slider over the vocabulary's ``choices`` for TrainConfig's ``field``, in ``box``
+    (``st`` or a column), starting at ``current``'s value."""
+    return box.select_slider(label, choices, value=getattr(current, field),
+                             format_func=shown or str, key=vocab.widget_key(field), help=help)
 
 
 def _named_choice(label: str, options: tuple[str, ...] | list[str], value: str,

@@ -8,14 +8,11 @@ PNGs alone). Timings are printed (run with ``-s``), not asserted;
 ``scripts/measure_browser.py`` measures them properly.
 """
 
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.browser
 
 
@@ -28,13 +25,6 @@ def page(app_url, browser):
         context = chromium.new_context(viewport={"width": 1400, "height": 1300})
         yield context.new_page()
         chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        return ROOT / "docs" / "screenshots"
-    return tmp_path_factory.mktemp("screenshots")
 
 
 def test_draw_reads_mouse_drawn_digits_with_the_default_model_then_train_and_inspect(

@@ -9,17 +9,14 @@ else into a temporary folder. Click timings are measured in the browser and prin
 measures them properly (bench/results/learn_clicks.json).
 """
 
-import os
 import statistics
 import time
-from pathlib import Path
 
 import pytest
 
 from playground.learn import backprop as bp
 from tests.conftest import load_script
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.browser
 
 
@@ -38,13 +35,6 @@ def page(browser):
         tab, _ = browser.open_app(chromium, url)
         yield tab
         chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        return ROOT / "docs" / "screenshots"
-    return tmp_path_factory.mktemp("screenshots")
 
 
 def test_backprop_step_changes_the_loss_shown(page, browser, lb, shots):

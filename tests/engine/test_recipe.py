@@ -107,10 +107,12 @@ def test_the_defaults_are_the_recipes():
     assert Recipe.of(TrainConfig()) == DEFAULT == Recipe()
     assert sweep.GRID_KEYS == tuple(recipe_fields)
     assert sweep.DEFAULTS == {name: getattr(DEFAULT, name) for name in recipe_fields}
-    for function in (sweep.start_sweep, sweep.run_sweep):
-        parameters = inspect.signature(function).parameters
-        assert {k: parameters[k].default for k in ("epochs", "batch_size", "seed")} == {
-            "epochs": DEFAULT.epochs, "batch_size": DEFAULT.batch_size, "seed": DEFAULT.seed}
+    parameters = inspect.signature(sweep.run_sweep).parameters
+    assert {k: parameters[k].default for k in ("epochs", "batch_size", "seed")} == {
+        "epochs": DEFAULT.epochs, "batch_size": DEFAULT.batch_size, "seed": DEFAULT.seed}
+    # start_sweep's configs carry their own settings; what they leave out is the recipe's.
+    assert "epochs" not in inspect.signature(sweep.start_sweep).parameters
+    assert sweep.expand_grid([{}], {}) == [sweep.DEFAULTS]
     assert sweep.normalize_config({}) == sweep.DEFAULTS
     assert DEFAULT_MODEL_CONFIG.network(784, 10).layer_sizes == (784, 256, 10)
 
