@@ -68,6 +68,15 @@ RACE_NUMBER_FORMATS = {"distance to a minimum": "{:.2e}", "f − f_min at the en
                        "learning rate": "{:g}"}
 
 
+def race_number(key: str, value: object) -> object:
+    """A race table cell: its number written by RACE_NUMBER_FORMATS, with the minus sign
+    (U+2212) for the hyphen, which a browser may break a line after: on a phone,
+    "5.03e-06" showed as "5.03e-" over "06"."""
+    if key not in RACE_NUMBER_FORMATS:
+        return value
+    return RACE_NUMBER_FORMATS[key].format(value).replace("-", "\u2212")
+
+
 def race_table(surface: race.Surface, paths: list, tolerance: float) -> None:
     """The 2-D race's table, as a plain HTML table with its numbers written out: it shows
     in the same browser frame as the text around it (``st.dataframe``'s canvas grid took
@@ -75,8 +84,7 @@ def race_table(surface: race.Surface, paths: list, tolerance: float) -> None:
     needs no scrolling or sorting."""
     steps = f"steps to within {tolerance:g}"  # the rows' key (race.race_table)
     labels = {steps: _("steps to within {tolerance:g}").format(tolerance=tolerance)}
-    rows = [{key: RACE_NUMBER_FORMATS[key].format(value) if key in RACE_NUMBER_FORMATS else value
-             for key, value in row.items()}
+    rows = [{key: race_number(key, value) for key, value in row.items()}
             for row in race.race_table(surface, paths, tolerance)]
     st.table(pd.DataFrame(translate_rows(rows, labels)).set_index(_("optimizer")))
     st.caption(

@@ -151,7 +151,6 @@ def use_mnist_preset(pg: Playground) -> None:
     widget shows its own value, not the config's, once it has one)."""
     pg.config = vocab.MNIST_PRESET
     st.session_state.update(vocab.widget_values(vocab.MNIST_PRESET))
-    pg.notify("info", _("Set: {recipe}. Press **Train**.").format(recipe=vocab.mnist_preset_summary()))
 
 
 def preset_button(pg: Playground, panel: LivePanel) -> None:
@@ -167,6 +166,12 @@ def preset_button(pg: Playground, panel: LivePanel) -> None:
                "machine.").format(recipe=vocab.mnist_preset_summary(),
                                   seconds=vocab.MNIST_PRESET_SECONDS),
     )
+    # Said under the button, not at the page's top: on a phone the settings sit below
+    # the chart, and a notice at the top came and went out of sight. It stays while the
+    # settings are the preset's and no run is going.
+    run = pg.run
+    if pg.config == vocab.MNIST_PRESET and not (run is not None and run.is_active):
+        st.info(_("Set: {recipe}. Press **Train**.").format(recipe=vocab.mnist_preset_summary()))
 
 
 # ----------------------------------------------------------------------------- buttons

@@ -325,6 +325,12 @@ def test_the_mnist_preset_sets_every_control_and_says_so(at, empty_data_dir):
     assert any(b.label == "Download MNIST" for b in at.button)
     assert at.button(key="btn-train").disabled
     assert not at.exception and not errors(at)
+    # The notice sits under the button (on a phone the page's top is out of sight), and
+    # only while the settings are the preset's.
+    settings_box = at.main.columns[0]
+    assert any("Press **Train**." in i.value for i in settings_box.info)
+    at.slider(key="cfg-epochs").set_value(3).run()
+    assert not any("Press **Train**." in i.value for i in at.info)
 
 
 def test_mnist_download_shows_progress_then_trains(at, empty_data_dir, monkeypatch):

@@ -240,6 +240,13 @@ def test_optimizer_paths_are_nn_core_optimizers_stepped_by_hand():
     assert list(table["optimizer"]) == list(shown)
     assert list(table["steps to within 0.01"])[:3] == ["70", "18", "50"]  # measured
     assert "left the saddle" not in " ".join(table.columns)
+    # Small numbers keep their exponent on one line: a minus sign, which a browser does
+    # not break after, not a hyphen ("5.03e-" over "06" on a phone).
+    distances = list(table["distance to a minimum"])
+    assert all("-" not in d for d in distances) and any("e\u2212" in d for d in distances)
+    assert [float(d.replace("\u2212", "-")) for d in distances] == pytest.approx(
+        [race.race_table(valley, race.race(valley, valley.learning_rates, valley.steps, 0.5),
+                         0.01)[i]["distance to a minimum"] for i in range(5)], rel=1e-2)
     assert valley.blurb in " ".join(c.value for c in app.caption)
 
     # Another surface, one learning rate for all, other momentum and betas.

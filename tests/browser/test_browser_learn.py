@@ -260,6 +260,19 @@ def test_optimizers_layout(page, viewport):
                               && e.scrollWidth > e.clientWidth + 1).length""")
         assert tab.locator('[data-testid="stTable"] td').count() >= 5 * 5  # it is there
         assert clipped == 0 or viewport["width"] < 800
+        # Each number stays on one line ("5.03e-" over "06" on a phone, with a hyphen).
+        lines = tab.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stTable"] td')]
+                 .filter(td => /e[\u2212-]\\d/.test(td.innerText))
+                 .map(td => {  // the lines its text fills: its text boxes' tops
+                     const walk = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+                     const tops = new Set();
+                     for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                         const r = document.createRange(); r.selectNodeContents(n);
+                         for (const b of r.getClientRects()) tops.add(Math.round(b.top));
+                     }
+                     return tops.size; })""")
+        assert lines and all(n == 1 for n in lines), lines
         assert tab.evaluate(
             "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         # Equal units: the valley's plot area (x -10..10, y -4..4) is 20/8 as wide as tall.
