@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -212,6 +213,27 @@ def test_run_sweep_stops_when_its_cancel_event_is_set():
 
 
 # --------------------------------------------------------------------------- budgets
+
+
+def test_a_local_worker_loads_the_kernels_before_its_first_config(tmp_path):
+    """The pool's initializer loads every compiled kernel (numba's public ``signatures``:
+    float32 and float64), so the first config's ``train_seconds`` does not pay for it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from nn_core import kernels, sweep, datasets\n"
+        "before = len(kernels.adam_step.signatures)\n"
+        "sweep._start_worker(datasets.load('digits'), sys.argv[1])\n"
+        "print(before, *(len(k.signatures) for k in (kernels.adam_step, kernels.bias_relu,"
+        " kernels.relu_backward_bias, kernels.softmax_cross_entropy)))\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "NN_CORE_KERNELS"}
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120, cwd=repo, env=env, check=True)
+    assert done.stdout.split() == ["0", "2", "2", "2", "2"]
+    assert len(list(tmp_path.iterdir())) == 1  # and it signed the roll, by its PID
 
 
 def test_makespan_hands_the_longest_jobs_out_first():

@@ -41,3 +41,9 @@ def dropin() -> Iterator[ModuleType]:
 def mnist_bench() -> Iterator[ModuleType]:
     with bench_module("mnist") as module:
         yield module
+
+
+@pytest.fixture(scope="module")
+def blas_wait() -> Iterator[ModuleType]:
+    with bench_module("blas_wait") as module:
+        yield module

@@ -89,3 +89,37 @@ def test_the_mnist_preset_is_the_measured_fastest_recipe_and_its_time():
     assert shown and all(float(r["test_accuracy"].rstrip("%")) >= 98.0 for r in shown)
     assert vocab.MNIST_PRESET_SECONDS == max(
         math.ceil(float(r["training_time"].removesuffix(" s"))) for r in shown)
+
+
+def test_blas_wait_interleaves_every_case_and_counts_slow_runs(blas_wait, monkeypatch):
+    order = blas_wait.order(3)
+    cases = {(s, w) for s in blas_wait.SYSTEMS for w in blas_wait.WAITS}
+    for r in range(3):
+        assert {(s, w) for rr, s, w in order if rr == r} == cases  # each case once a round
+    assert order[0][1:] != order[len(cases)][1:]  # rotated
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_THREAD_TIMEOUT", "20")
+    default, short = blas_wait.child_env("default"), blas_wait.child_env("short")
+    assert "OPENBLAS_CORETYPE" not in default and "OPENBLAS_THREAD_TIMEOUT" not in default
+    assert default["OPENBLAS_NUM_THREADS"] == default["OMP_NUM_THREADS"] == "2"
+    assert short["OPENBLAS_THREAD_TIMEOUT"] == "8" and short["GOMP_SPINCOUNT"] == "10000"
+    runs = [{"ok": True, "system": "nn_core", "wait": "default", "seconds": s}
+            for s in (0.2, 0.21, 0.5)] + [
+            {"ok": True, "system": "nn_core", "wait": "short", "seconds": 0.25}]
+    summary = blas_wait.summarize(runs)["nn_core"]
+    assert summary["default"]["median"] == 0.21 and summary["default"]["best"] == 0.2
+    assert summary["default"]["slow_share"] == pytest.approx(1 / 3)  # 0.5 > 1.5 x 0.2
+    assert summary["short"]["slow_share"] == 0.0
+
+
+def test_the_docs_give_the_blas_wait_figures_as_measured():
+    """docs/figures.md's two-thread peers and wait settings are bench/results/blas_wait.json's."""
+    saved = json.loads((BENCH / "results" / "blas_wait.json").read_text())
+    summary = saved["summary"]
+    docs = (BENCH.parent / "docs" / "figures.md").read_text()
+    for system in ("nn_core", "sklearn", "torch", "gemm"):
+        for wait in ("default", "short"):
+            assert f"{summary[system][wait]['median']:.3f}" in docs, (system, wait)
+    nn_core = summary["nn_core"]["default"]["median"]
+    for peer in ("sklearn", "torch"):
+        assert f"**{nn_core / summary[peer]['default']['median']:.2f}x**" in docs, peer
