@@ -3,10 +3,14 @@
 * ``common`` - the shared floor, no Streamlit: ``vocab`` (choices, labels, defaults),
   ``runs`` (the steppable :class:`TrainingRun`), ``state`` (the tab's ``Playground``; a
   feature keeps its state in ``pg.room(name, factory)``), ``sessions``, ``urlstate``,
-  ``diagnosis``, ``metrics``, ``models``, ``figures`` (palette and shared figure helpers).
+  ``diagnosis``, ``metrics``, ``models``, ``datasets``, ``i18n`` (the tab's language and
+  its catalogue), ``figures`` (palette and shared figure helpers).
 * ``shell`` - the Streamlit floor: ``navigation`` (page list, routing), ``ui`` (sidebar,
-  friendly errors, persist), ``data`` (cached datasets), ``server`` (warm-up, training slots),
-  ``copy_link`` (the one-click **Copy link** button).
+  friendly errors, persist, a page's opening), ``live`` (the ONE live loop: every panel
+  that trains while the page shows it), ``layout`` (phone and desktop columns), ``data``
+  (cached datasets), ``server`` (warm-up, training slots, BLAS threads), ``copy_link``
+  (the one-click **Copy link** button), ``livechart`` (the live view, drawn in the
+  browser) and ``panel_kit`` (the JavaScript the canvas components share).
 * The rooms, one per feature: ``train``, ``inspect``, ``draw``, ``boundaries``, ``sweep``,
   ``learn``. Each holds its page's logic (without Streamlit where it can) and its figures.
 
