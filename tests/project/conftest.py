@@ -25,25 +25,18 @@ def bench_module(name: str) -> Iterator[ModuleType]:
         sys.path.remove(str(BENCH))
 
 
-@pytest.fixture(scope="module")
-def speed() -> Iterator[ModuleType]:
-    with bench_module("speed") as module:
-        yield module
+def _bench_fixture(script: str, name: str):
+    """A module-scoped fixture ``name`` giving ``bench/<script>.py`` as a module."""
+
+    @pytest.fixture(scope="module", name=name)
+    def fixture() -> Iterator[ModuleType]:
+        with bench_module(script) as module:
+            yield module
+
+    return fixture
 
 
-@pytest.fixture(scope="module")
-def dropin() -> Iterator[ModuleType]:
-    with bench_module("sklearn_dropin") as module:
-        yield module
-
-
-@pytest.fixture(scope="module")
-def mnist_bench() -> Iterator[ModuleType]:
-    with bench_module("mnist") as module:
-        yield module
-
-
-@pytest.fixture(scope="module")
-def blas_wait() -> Iterator[ModuleType]:
-    with bench_module("blas_wait") as module:
-        yield module
+speed = _bench_fixture("speed", "speed")
+dropin = _bench_fixture("sklearn_dropin", "dropin")
+mnist_bench = _bench_fixture("mnist", "mnist_bench")
+blas_wait = _bench_fixture("blas_wait", "blas_wait")
