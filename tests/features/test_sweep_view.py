@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -154,19 +155,71 @@ def test_a_finished_sweep_teaches_the_estimate_this_machines_pace_and_overhead()
 
 def test_a_busy_machine_slows_the_expected_runs_by_its_load_over_its_cores(monkeypatch):
     monkeypatch.setattr(sv.os, "cpu_count", lambda: 2)
+    # What else runs now: 5 busy cores' worth, plus 2 workers, on 2 cores.
+    monkeypatch.setattr(sv, "busy_cores", lambda: 5.0)
+    assert sv.busy_pace(2) == pytest.approx(3.5)
+    monkeypatch.setattr(sv, "busy_cores", lambda: 0.5)
+    assert sv.busy_pace(2) == pytest.approx(1.25)
+    monkeypatch.setattr(sv, "busy_cores", lambda: 0.0)
+    assert sv.busy_pace(2) == 1.0 and sv.busy_pace(1) == 1.0  # never < 1
+    # Without /proc/stat: the load average, less the process asking.
+    monkeypatch.setattr(sv, "busy_cores", lambda: None)
     monkeypatch.setattr(sv.os, "getloadavg", lambda: (6.0, 5.0, 4.0))
     # A load of 6 is this process and 5 others: with 2 workers, 7 on 2 cores.
     assert sv.busy_pace(2) == pytest.approx(3.5)
     monkeypatch.setattr(sv.os, "getloadavg", lambda: (2.5, 0.0, 0.0))
     assert sv.busy_pace(2) == pytest.approx(1.75)
     monkeypatch.setattr(sv.os, "getloadavg", lambda: (0.1, 0.0, 0.0))
-    assert sv.busy_pace(2) == 1.0 and sv.busy_pace(1) == 1.0  # never < 1
+    assert sv.busy_pace(2) == 1.0
 
     def no_load_average():
         raise OSError("no load average here")
 
     monkeypatch.setattr(sv.os, "getloadavg", no_load_average)
     assert sv.busy_pace(2) == 1.0
+
+
+def test_busy_cores_reads_the_busy_share_of_proc_stat_over_a_short_window(monkeypatch, tmp_path):
+    """Busy is all ticks but idle and iowait (stolen time counts as busy), times the cores."""
+    stat = tmp_path / "stat"
+    monkeypatch.setattr(sv, "PROC_STAT", str(stat))
+    monkeypatch.setattr(sv.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sv, "_last_reading", None)
+    # user nice system idle iowait irq softirq steal guest guest_nice
+    stat.write_text("cpu  100 0 50 800 50 0 0 0 7 0\ncpu0 1 2 3\n")
+    first = sv._cpu_ticks()
+    assert first[1:] == (1000, 850)  # guest time is inside user already
+    readings = iter([first, (first[0] + 0.1, 1020, 855)])
+    monkeypatch.setattr(sv, "_cpu_ticks", lambda: next(readings))
+    assert sv.busy_cores() == pytest.approx((1 - 5 / 20) * 2)  # it waited, then read again
+    monkeypatch.undo()
+    stat.write_text("nonsense\n")
+    monkeypatch.setattr(sv, "PROC_STAT", str(stat))
+    assert sv._cpu_ticks() is None and sv.busy_cores() is None
+    monkeypatch.setattr(sv, "PROC_STAT", str(tmp_path / "missing"))
+    assert sv.busy_cores() is None  # busy_pace then asks the load average
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="no /proc/stat here")
+def test_busy_cores_sees_a_busy_thread_now(monkeypatch):
+    """A thread spinning beside the asker (another session's training) is one busy core."""
+    import threading
+
+    monkeypatch.setattr(sv, "_last_reading", None)
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            sum(range(1000))
+
+    thread = threading.Thread(target=spin, daemon=True)
+    thread.start()
+    try:
+        busy = sv.busy_cores()
+    finally:
+        stop.set()
+        thread.join()
+    assert 0.7 <= busy <= (os.cpu_count() or 1)
 
 
 @pytest.mark.slow
@@ -218,7 +271,7 @@ def test_the_estimate_is_within_2x_of_a_digits_sweeps_time_beside_a_busy_session
     print(f"\n4 runs: first estimate {guess:.1f} s, took {took:.1f} s; 12 runs: estimate "
           f"{estimate:.1f} s (pace {sv.machine_speed(2).pace:.2f}), took {truth:.1f} s")
     assert truth / 2 <= estimate <= truth * 2
-    assert took / 2 <= guess <= took * 2  # before any sweep, from the load average
+    assert took / 2 <= guess <= took * 2  # before any sweep, from what runs now
 
 
 def test_a_measured_batch_time_is_remembered(digits):
