@@ -100,11 +100,15 @@ class Playground:
         if run.is_usable and (run.status != DIVERGED or self.model is None):
             if self.model is not None and not self.model_at_chance and self.model.net is not run.net:
                 self.last_good_model = self.model
+            # In the tab's language: the run may end in its worker thread, where no page
+            # run has set one (a Chinese tab's sidebar said "run #1").
+            with i18n.using(self.lang):
+                source = _("run #{run_id}").format(run_id=run.run_id)
             self.model = ActiveModel(
                 net=run.net,
                 dataset=run.config.dataset,
                 test_accuracy=run.test_accuracy,
-                source=_("run #{run_id}").format(run_id=run.run_id),
+                source=source,
             )
             if not self.model_at_chance:
                 self.last_good_model = None

@@ -201,3 +201,18 @@ def test_the_shared_figures_speak_chinese_down_to_their_hover_texts():
             for name, words in english.items() if set(words) - names} == {}
     i18n.set_language("en")
     assert all(_figure_words(fig) for fig in figures().values())  # the check sees English
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_run_ending_in_its_worker_thread_names_the_model_in_the_tabs_language(digits, lang):
+    """A run ends in whichever thread trains it, where no page run set a language: the
+    model's source ("run #1" in the sidebar) is still in the tab's language."""
+    pg = Playground(lang=lang)
+    run = pg.start_run(TrainConfig(epochs=2, hidden=(8,)), digits)
+    worker = threading.Thread(target=run.run_to_end)  # a thread with no language set
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive() and pg.model is not None
+    expected = "运行 #1" if lang == "zh" else "run #1"
+    assert pg.model.source == expected
+    assert pg.model.source in pg.model.describe()
