@@ -125,7 +125,7 @@ def test_the_estimate_is_each_configs_batches_shared_among_the_workers():
     assert sv.budget_line(1, 75) == "1 run, about 1 min 15 s on this machine"
 
 
-def test_a_finished_sweep_teaches_the_estimate_this_machines_pace_and_overhead():
+def test_a_finished_sweep_teaches_the_estimate_this_machines_pace_and_overhead(monkeypatch):
     per_batch = {(16,): 0.001, (64,): 0.004}
 
     def measure(hidden, batch_size, activation, optimizer):
@@ -144,8 +144,11 @@ def test_a_finished_sweep_teaches_the_estimate_this_machines_pace_and_overhead()
     assert speed.pace == pytest.approx((0.06 + 0.12) / (0.02 + 0.04))  # 3x the measure
     assert speed.factor == pytest.approx(2.0)  # of which 1.5 was the machine's load
     assert speed.overhead == pytest.approx(2.0 - 0.12)  # the longer run alone on a worker
+    # Later, with 3 cores' worth of other work on 2 cores: (3 + 2 workers) / 2 = 2.5.
+    monkeypatch.setattr(sv.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sv, "busy_cores", lambda: 3.0)
     now = sv.machine_speed(2)
-    assert now.pace == pytest.approx(2.0 * sv.busy_pace(2)) and now.overhead == speed.overhead
+    assert now.pace == pytest.approx(2.0 * 2.5) and now.overhead == speed.overhead
     configs = sv.build_configs({"hidden": [(16,), (64,)], "seed": [0]}, TrainConfig(), epochs=2)
     configs = [c | {"batch_size": 100} for c in configs]
     assert sv.estimate_seconds(configs, 1000, 2, measure, speed) == pytest.approx(
