@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
+import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -182,33 +185,28 @@ def test_a_busy_machine_slows_the_expected_runs_by_its_load_over_its_cores(monke
     assert sv.busy_pace(2) == 1.0
 
 
-def test_busy_cores_reads_the_busy_share_of_proc_stat_over_a_short_window(monkeypatch, tmp_path):
+def test_busy_cores_reads_the_busy_share_of_proc_stat(monkeypatch, tmp_path):
     """Busy is all ticks but idle and iowait (stolen time counts as busy), times the cores."""
     stat = tmp_path / "stat"
     monkeypatch.setattr(sv, "PROC_STAT", str(stat))
     monkeypatch.setattr(sv.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(sv, "_last_reading", None)
     # user nice system idle iowait irq softirq steal guest guest_nice
     stat.write_text("cpu  100 0 50 800 50 0 0 0 7 0\ncpu0 1 2 3\n")
     first = sv._cpu_ticks()
-    assert first[1:] == (1000, 850)  # guest time is inside user already
-    readings = iter([first, (first[0] + 0.1, 1020, 855)])
-    monkeypatch.setattr(sv, "_cpu_ticks", lambda: next(readings))
-    assert sv.busy_cores() == pytest.approx((1 - 5 / 20) * 2)  # it waited, then read again
-    monkeypatch.undo()
+    assert first == (1000, 850)  # guest time is inside user already
+    assert sv.busy_between(first, (1020, 855)) == pytest.approx((1 - 5 / 20) * 2)
+    assert sv.busy_between(first, first) == 0.0
     stat.write_text("nonsense\n")
-    monkeypatch.setattr(sv, "PROC_STAT", str(stat))
-    assert sv._cpu_ticks() is None and sv.busy_cores() is None
-    monkeypatch.setattr(sv, "PROC_STAT", str(tmp_path / "missing"))
+    assert sv._cpu_ticks() is None
+    monkeypatch.setattr(sv, "_cpu_watch", sv._CpuWatch())
     assert sv.busy_cores() is None  # busy_pace then asks the load average
+    monkeypatch.setattr(sv, "PROC_STAT", str(tmp_path / "missing"))
+    assert sv.busy_cores() is None
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="no /proc/stat here")
-def test_busy_cores_sees_a_busy_thread_now(monkeypatch):
-    """A thread spinning beside the asker (another session's training) is one busy core."""
-    import threading
-
-    monkeypatch.setattr(sv, "_last_reading", None)
+@contextlib.contextmanager
+def another_session():
+    """A thread spinning beside the test, as another session's training would."""
     stop = threading.Event()
 
     def spin():
@@ -218,11 +216,25 @@ def test_busy_cores_sees_a_busy_thread_now(monkeypatch):
     thread = threading.Thread(target=spin, daemon=True)
     thread.start()
     try:
-        busy = sv.busy_cores()
+        yield
     finally:
         stop.set()
         thread.join()
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="no /proc/stat here")
+def test_busy_cores_sees_a_busy_thread_without_making_the_asker_wait(monkeypatch):
+    """The watcher thread reads /proc/stat four times a second: a busy thread beside the
+    asker is one busy core, and only the first ask waits for a reading."""
+    monkeypatch.setattr(sv, "_cpu_watch", sv._CpuWatch())
+    assert sv.busy_cores() is not None  # the first ask starts the watcher, waits a reading
+    with another_session():
+        time.sleep(3 * sv.WATCH_SECONDS)
+        started = time.perf_counter()
+        busy = sv.busy_cores()
+        waited = time.perf_counter() - started
     assert 0.7 <= busy <= (os.cpu_count() or 1)
+    assert waited < sv.WATCH_SECONDS  # no reading taken for the ask
 
 
 @pytest.mark.slow
@@ -230,27 +242,14 @@ def test_busy_cores_sees_a_busy_thread_now(monkeypatch):
 def test_the_estimate_is_within_2x_of_a_digits_sweeps_time_beside_a_busy_session(digits):
     """The reported 4-6x: the page measured a batch on the server's wall clock, where
     another session's training thread took the GIL in turns."""
-    import threading
-
     from nn_core.sweep import batch_seconds
 
     def measure(hidden, batch_size, activation, optimizer):
         return batch_seconds(digits, hidden, batch_size, activation, optimizer)
 
     def busy_estimate(configs, speed):
-        stop = threading.Event()
-
-        def another_session():
-            while not stop.is_set():
-                sum(range(1000))
-
-        thread = threading.Thread(target=another_session, daemon=True)
-        thread.start()
-        try:
+        with another_session():
             return sv.estimate_seconds(configs, sv.training_rows(digits), 2, measure, speed)
-        finally:
-            stop.set()
-            thread.join()
 
     def run(configs):
         state = sv.SweepState.start({"learning_rate": [], "hidden": []}, configs, digits,
