@@ -168,9 +168,9 @@ def preset_button(pg: Playground, panel: LivePanel) -> None:
     )
     # Said under the button, not at the page's top: on a phone the settings sit below
     # the chart, and a notice at the top came and went out of sight. It stays while the
-    # settings are the preset's and no run is going.
+    # settings are the preset's and the tab's run is not the preset's (going or done).
     run = pg.run
-    if pg.config == vocab.MNIST_PRESET and not (run is not None and run.is_active):
+    if pg.config == vocab.MNIST_PRESET and (run is None or run.config != vocab.MNIST_PRESET):
         st.info(_("Set: {recipe}. Press **Train**.").format(recipe=vocab.mnist_preset_summary()))
 
 

@@ -333,6 +333,19 @@ def test_the_mnist_preset_sets_every_control_and_says_so(at, empty_data_dir):
     assert not any("Press **Train**." in i.value for i in at.info)
 
 
+def test_the_mnist_presets_notice_leaves_once_the_preset_has_its_run(at, mnist_sample):
+    from playground.common import vocab
+    from playground.common.runs import TrainingRun
+
+    at.button(key="btn-mnist-preset").click().run()
+    assert any("Press **Train**." in i.value for i in at.main.columns[0].info)
+    pg = playground(at)
+    pg.run = TrainingRun(vocab.MNIST_PRESET, mnist_sample, run_id=pg.new_run_id())
+    at.run()
+    assert not any("Press **Train**." in i.value for i in at.info)
+    assert not at.exception
+
+
 def test_mnist_download_shows_progress_then_trains(at, empty_data_dir, monkeypatch):
     """The one-click download, with the network replaced by a copy of the local sample."""
     from nn_core import datasets
