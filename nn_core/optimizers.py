@@ -79,6 +79,15 @@ class Optimizer:
             self._current = 1 - self._current
         self._can_rollback = True
 
+    def advance(self, steps: int) -> None:
+        """Record ``steps`` updates that compiled code took on this optimizer's state
+        vectors (``kernels.train_batches`` with Adam), as ``steps`` calls of ``update``."""
+        if steps > 0:
+            self.steps += steps
+            if self.state_names:
+                self._current = (self._current + steps) % 2
+            self._can_rollback = True
+
     def rollback(self) -> None:
         """Undo the state change of the last ``update`` (one level only)."""
         if not self._can_rollback:
@@ -238,6 +247,13 @@ class Adam(Optimizer):
         np.divide(m, tmp, out=tmp)
         tmp *= step_size
         np.subtract(params, tmp, out=out)
+
+    def fused_state(self):
+        """What compiled code needs to take Adam's steps as ``_step`` does: the state
+        buffers (2, n_params) "m" and "v", the live slot, steps so far, the learning rate,
+        beta1, beta2, eps and eps_hat (then record the steps with ``advance``)."""
+        return (self._state["m"], self._state["v"], self._current, self.steps,
+                self.learning_rate, self.beta1, self.beta2, self.eps, self.eps_hat)
 
     def hyperparameters(self):
         return {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,

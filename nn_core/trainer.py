@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -48,6 +49,9 @@ from .optimizers import OPTIMIZERS, Optimizer
 
 #: A batch loss above this many times the reference loss counts as a blow-up.
 EXPLOSION_FACTOR = 10.0
+#: Most batches one call of the network's compiled steps takes (``train_batches``): at
+#: ~0.5 ms a batch, a step with a time limit overshoots it by a few milliseconds at most.
+CHUNK = 8
 #: Rows of the training set used to sample unit health (dead or saturated units).
 HEALTH_PROBE_ROWS = 256
 #: Sigmoid outputs outside [0.01, 0.99] and tanh outputs beyond +-0.99 are saturated:
@@ -223,6 +227,23 @@ class Trainable(Protocol):
         loss is not finite (``(nan, 0)``) or above ``max_loss`` (``(loss, 0)``)."""
         ...
 
+    def can_train_batches(self, l2: float, l1: float, sample_weight: Any,
+                          y: np.ndarray) -> bool:
+        """Whether ``train_batches`` can take this run's steps now."""
+        ...
+
+    def batch_threads(self, l2: float, l1: float, sample_weight: Any,
+                      y: np.ndarray) -> contextlib.AbstractContextManager:
+        """A ``with`` block around a run's ``train_batches`` calls (it sets their threads)."""
+        ...
+
+    def train_batches(self, X: np.ndarray, y: np.ndarray, order: np.ndarray, first: int,
+                      count: int, batch_size: int, *, reference: float | None, factor: float,
+                      loss_sum: float) -> tuple[int, int, float, float, int, float | None]:
+        """Up to ``count`` steps on batches gathered from ``X[order]``, as ``train_batch``
+        would take them: (done, status, last loss, loss sum, correct, reference)."""
+        ...
+
     def undo_step(self) -> bool:
         """Back to the parameters and optimizer state before the last step."""
         ...
@@ -393,16 +414,20 @@ class Trainer:
         done_batches = 0
         try:
             # Overflow is expected when a run diverges; it is detected and handled below.
-            with np.errstate(over="ignore", invalid="ignore"):
+            settings = self.settings
+            with np.errstate(over="ignore", invalid="ignore"), self.net.batch_threads(
+                    settings.l2, settings.l1, self.sample_weight, self.y):
                 while not self.done:
                     if self._order is None:
                         if self.epoch >= self.epochs:
                             self.finish()
                             break
                         self._start_epoch()
-                    if not self._train_next_batch():
+                    left = None if max_batches is None else max_batches - done_batches
+                    stepped, fine = self._train_next_batches(left)
+                    done_batches += stepped
+                    if not fine:
                         break
-                    done_batches += 1
                     if self.batch * self._epoch_batch_size >= self.n:
                         self._end_epoch(started)
                         started = time.perf_counter()
@@ -451,16 +476,51 @@ class Trainer:
         )
         self._loss_sum, self._correct, self._epoch_seconds = 0.0, 0, 0.0
 
+    def _train_next_batches(self, most: int | None) -> tuple[int, bool]:
+        """The next batches, up to ``most`` and no further than the epoch's end or the
+        next health sample: (batches stepped, False when the run diverged and is over).
+
+        Adam without penalty or sample weights takes them in one call of the network's
+        compiled steps (``train_batches``, up to ``CHUNK`` batches, the same steps bit for
+        bit); anything else one ``train_batch`` at a time."""
+        net, settings = self.net, self.settings
+        self._hand_over_rate()
+        if not net.can_train_batches(settings.l2, settings.l1, self.sample_weight, self.y):
+            return (1, True) if self._train_next_batch() else (0, False)
+        size = self._epoch_batch_size
+        count = min(CHUNK, math.ceil(self.n / size) - self.batch,
+                    self._health_every - self.batch % self._health_every)
+        if most is not None:
+            count = min(count, most)
+        done, status, loss, self._loss_sum, correct, self._reference_loss = net.train_batches(
+            self.X, self.y, self._order, self.batch, count, size,
+            reference=self._reference_loss, factor=EXPLOSION_FACTOR, loss_sum=self._loss_sum)
+        self.batch += done
+        self._correct += correct
+        if status == 1:
+            return done, self._diverge("the loss stopped being a finite number")
+        if status == 2:
+            return done, self._diverge(
+                f"the loss exploded to {loss:.3g}, over {EXPLOSION_FACTOR:g}x its "
+                f"starting value ({self._reference_loss:.3g})"
+            )
+        if self.batch % self._health_every == 0:
+            self._sample_health()
+        return done, True
+
+    def _hand_over_rate(self) -> None:
+        """The optimizer steps with the trainer's rate: handed over when it changes."""
+        rate = self.settings.learning_rate
+        if rate != self._lr_in_use:
+            if self._lr_in_use is not None:
+                self.history.lr_changes.append((self.epoch + 1, self.batch + 1, rate))
+            self._lr_in_use = rate
+            self.net.optimizer_.learning_rate = rate
+
     def _train_next_batch(self) -> bool:
         """One batch; False (and the run is over) when it diverged."""
         net, settings = self.net, self.settings
-        if settings.learning_rate != self._lr_in_use:
-            # The optimizer steps with the trainer's rate: handed over when it changes.
-            if self._lr_in_use is not None:
-                self.history.lr_changes.append(
-                    (self.epoch + 1, self.batch + 1, settings.learning_rate))
-            self._lr_in_use = settings.learning_rate
-            net.optimizer_.learning_rate = settings.learning_rate
+        self._hand_over_rate()
         size = self._epoch_batch_size
         start = self.batch * size
         index = self._order[start : start + size]
