@@ -375,6 +375,9 @@ class Trainer:
         self._epoch_seconds = 0.0
         self._reference_loss: float | None = None
         self._lr_in_use: float | None = None
+        #: Seconds the last batches took each: how many the next chunk can take within a
+        #: ``step``'s time limit (the first chunk of a run takes one).
+        self._batch_seconds: float | None = None
         probe_rows = np.arange(min(HEALTH_PROBE_ROWS, self.n))
         self._probe = self.X[probe_rows if self.rows is None else self.rows[probe_rows]]
 
@@ -424,7 +427,14 @@ class Trainer:
                             break
                         self._start_epoch()
                     left = None if max_batches is None else max_batches - done_batches
+                    if deadline is not None:  # no more batches than fit in the time left
+                        fit = 1 if self._batch_seconds is None else max(1, int(min(
+                            CHUNK, (deadline - time.perf_counter()) / max(self._batch_seconds, 1e-6))))
+                        left = fit if left is None else min(left, fit)
+                    chunk_started = time.perf_counter()
                     stepped, fine = self._train_next_batches(left)
+                    if stepped:
+                        self._batch_seconds = (time.perf_counter() - chunk_started) / stepped
                     done_batches += stepped
                     if not fine:
                         break
@@ -465,7 +475,6 @@ class Trainer:
 
     def _start_epoch(self) -> None:
         self._epoch_batch_size = min(self.batch_size, self.n)
-        self.net.batch_buffer(self._epoch_batch_size)
         order = self.net.permutation(self.n) if self.shuffle else np.arange(self.n)
         self._order = order if self.rows is None else self.rows[order]
         self.batch = 0

@@ -138,9 +138,11 @@ def test_store_counts_a_tabs_networks(default_run):
     size = sessions.playground_bytes(pg)
     n = default_run.net.n_params  # 64-64-10: 4,810
     # Two parameter vectors, the gradient, Adam's double-buffered m and v and its scratch
-    # vector; the batch buffers for 32 rows: the input (64), each layer's output and
-    # activation-derivative scratch (64 + 10, twice) and the hidden layer's error (64).
-    assert size == ((2 + 1 + 4 + 1) * n + 32 * (64 + 2 * (64 + 10) + 64)) * 4
+    # vector; the compiled steps' buffers for 32 rows: the input (64), each layer's
+    # output (64 + 10), the hidden layer's error (64) and two halves' bias gradients;
+    # then the labels (intp), the layer sizes, the halves' loss and count and the results.
+    assert size == ((2 + 1 + 4 + 1) * n + 32 * (64 + (64 + 10) + 64) + 2 * (64 + 10)) * 4 \
+        + (32 + 3 + 2 + 2 + 6) * 8
     pg.run = default_run  # the same network twice counts once
     assert sessions.playground_bytes(pg) == size
 
