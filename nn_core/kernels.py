@@ -21,6 +21,12 @@ compiled code is cached on disk (``cache=True``: next to this file, or in the us
 cache directory when that is read-only), so later processes load it in milliseconds.
 Without numba, or with ``NN_CORE_KERNELS=numpy`` in the environment, ``ENABLED`` is
 False and the engine runs its NumPy passes, as before.
+
+``train_batches`` puts the passes and the matrix products of whole training steps
+into one compiled call (the products through NumPy's own BLAS, ``nn_core.blas``),
+each batch split in two halves that run on two threads where NumPy's BLAS may use
+two (``step_threads``). What that buys and costs is in docs/engine.md ("Compiled
+steps on two threads").
 """
 
 from __future__ import annotations
