@@ -400,6 +400,7 @@ def warm_up() -> None:
         scalar = np.dtype(dtype).type
         vector = np.zeros(4, dtype)
         all_finite(vector)
+        all_finite(_read_only(vector))  # the app's shared datasets are read-only
         adam_step(vector, vector, vector, vector, vector.copy(), vector.copy(), vector.copy(),
                   *(scalar(0.5),) * 6)
         z, bias = np.zeros((2, 3), dtype), np.zeros(3, dtype)
@@ -407,19 +408,32 @@ def warm_up() -> None:
         relu_backward_bias(z, z.copy(), bias)
         softmax_cross_entropy(z, bias, np.zeros(2, np.intp), scalar(0.5), bias.copy())
         if steps_available():
-            _tiny_steps(dtype, train_batches)
+            functions = [train_batches]
             if blas.numpy_blas().threads() >= 2:  # runs will take two threads here
-                _tiny_steps(dtype, train_batches_parallel)
+                functions.append(train_batches_parallel)
+            for function in functions:
+                for read_only in (False, True):
+                    _tiny_steps(dtype, function, read_only)
 
 
-def _tiny_steps(dtype, function) -> None:
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _tiny_steps(dtype, function, read_only: bool) -> None:
     """One Adam step of a 3-2-2 network on two rows with ``function``: compiles or loads
-    it for ``dtype`` (the app's per-batch calls have the same argument types)."""
+    it for ``dtype`` and a writable or ``read_only`` X (numba compiles each kind
+    separately: the app's datasets are read-only, and a first run on one compiled for
+    6 s before this loaded it). Per-batch calls have the same argument types."""
     sizes = np.array([3, 2, 2], np.int64)
     theta, state = np.zeros((2, 14), dtype), np.zeros((2, 14), dtype)
     X, rows = np.zeros((2, 3), dtype), np.zeros(2, np.intp)
     buffers = (np.zeros((2, 3), dtype), np.zeros(8, dtype), np.zeros(4, dtype), rows.copy(),
                np.zeros((2, 4), dtype), np.zeros(2), np.zeros(2, np.int64))
+    if read_only:
+        X = _read_only(X)
     function(blas.numpy_blas().gemm_for(dtype), X, rows, rows, 0, 1, 2, True, sizes, theta, 0,
              np.zeros(14, dtype), *buffers, True, 0.0, math.inf, math.nan, 10.0, 1.0, True,
              state, state.copy(), 0, 0, 1e-3, 0.9, 0.999, 1e-8, False, np.zeros(6))

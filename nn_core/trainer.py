@@ -348,6 +348,11 @@ class Trainer:
             raise TypeError("give the settings as one TrainSettings or as keywords, not both")
         self.net = net
         self.X, self.y, self.sample_weight = net.checked_data(X, y, settings.sample_weight)
+        if not self.y.flags.writeable:
+            # The compiled steps are compiled once per kind of array, read-only or not:
+            # labels are cheap to copy, so they always come writable (X, read-only in the
+            # app's shared datasets, has both kinds loaded by kernels.warm_up).
+            self.y = self.y.copy()
         self.rows = None if settings.rows is None else self._check_rows(settings.rows,
                                                                         self.X.shape[0])
         self.n = self.X.shape[0] if self.rows is None else self.rows.shape[0]

@@ -10,6 +10,7 @@ and PyTorch).
 
 from __future__ import annotations
 
+import json
 import threading
 
 import numpy as np
@@ -254,3 +255,38 @@ def test_the_data_check_finds_a_nan_or_an_infinity_anywhere(where):
             net.fit(broken, y, epochs=1)
     big = np.full_like(X, np.finfo(np.float32).max)  # huge but finite: accepted
     assert net._finite(big) and kernels.all_finite(big.reshape(-1))
+
+
+@pytest.mark.subprocess
+def test_after_warm_up_a_read_only_dataset_compiles_nothing_new():
+    """The app's datasets are read-only, which numba compiles for separately: warm_up
+    must have loaded that kind too, or a user's first run waits seconds for a compile."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = """
+import json
+import numpy as np
+from nn_core import kernels
+from nn_core.network import MLP
+kernels.warm_up()
+counts = lambda: [len(k.signatures) for k in (kernels.train_batches, kernels.all_finite)]
+before = counts()
+rng = np.random.default_rng(0)
+X = rng.standard_normal((300, 12)).astype(np.float32)
+y = rng.integers(0, 4, 300)
+X.flags.writeable = False
+y.flags.writeable = False
+MLP([12, 8, 4], seed=0).fit(X, y, epochs=1, batch_size=32, optimizer="adam")
+print(json.dumps([before, counts()]))
+"""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, cwd=root,
+                          env={**__import__("os").environ, "PYTHONPATH": str(root),
+                               "OPENBLAS_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr
+    before, after = json.loads(done.stdout)
+    assert after == before
+    assert before[0] >= 4 and before[1] >= 4  # two dtypes, writable and read-only each
