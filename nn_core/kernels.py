@@ -41,7 +41,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import blas
-from .blas import gemm
+from .blas import NO_TRANS, TRANS, gemm
 
 try:  # numba is a listed dependency, but the engine must still run without it
     import numba
@@ -222,7 +222,7 @@ def _train_batches(gemm_at, X, y, order, first, count, batch, gather, sizes, the
                 n_in, n_out = sizes[layer], sizes[layer + 1]
                 at = offsets[layer]
                 z_at = activations.ctypes.data + (at + r0 * n_out) * item
-                gemm(gemm_at, 111, 111, rows, n_out, n_in, one, below_at, n_in,
+                gemm(gemm_at, NO_TRANS, NO_TRANS, rows, n_out, n_in, one, below_at, n_in,
                      params.ctypes.data + weight_at[layer] * item, n_out, zero, z_at, n_out)
                 z = activations[at : at + m * n_out].reshape((m, n_out))[r0:r1]
                 bias = params[n_weights + at // batch : n_weights + at // batch + n_out]
@@ -240,7 +240,7 @@ def _train_batches(gemm_at, X, y, order, first, count, batch, gather, sizes, the
                 n_in, n_out = sizes[layer], sizes[layer + 1]
                 at, below = offsets[layer], offsets[layer - 1]
                 delta = activations if layer == layers - 1 else errors
-                gemm(gemm_at, 111, 112, rows, n_in, n_out, one,
+                gemm(gemm_at, NO_TRANS, TRANS, rows, n_in, n_out, one,
                      delta.ctypes.data + (at + r0 * n_out) * item, n_out,
                      params.ctypes.data + weight_at[layer] * item, n_out, zero,
                      errors.ctypes.data + (below + r0 * n_in) * item, n_in)
@@ -281,7 +281,7 @@ def _train_batches(gemm_at, X, y, order, first, count, batch, gather, sizes, the
                 delta = activations if layer == layers - 1 else errors
                 w_at = weight_at[layer]
                 if i1 > i0:
-                    gemm(gemm_at, 112, 111, i1 - i0, n_out, m, one, below_at + i0 * item, n_in,
+                    gemm(gemm_at, TRANS, NO_TRANS, i1 - i0, n_out, m, one, below_at + i0 * item, n_in,
                          delta.ctypes.data + offsets[layer] * item, n_out, zero,
                          grad.ctypes.data + (w_at + i0 * n_out) * item, n_out)
                     if adam:

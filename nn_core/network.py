@@ -790,12 +790,12 @@ class MLP:
         ``checked_data`` returns them (they are not checked again), ``x`` best gathered
         into ``batch_buffer``. Call ``settle`` before reading ``weights`` again.
         """
+        if sample_weight is None and y.ndim == 1 and self._fusable():
+            return self._train_batch_fused(x, y, l2, l1, max_loss)
         m = x.shape[0]
         ws = self._workspace
         if ws is None or ws.batch_size < m:
             ws = self._get_workspace(m)
-        if sample_weight is None and y.ndim == 1 and self._fusable():
-            return self._train_batch_fused(x, y, ws, m, l2, l1, max_loss)
         outputs = [o[:m] for o in ws.outputs]
         loss = self._forward_loss(x, y, outputs, ws.scratch[-1][:m], l2, l1, sample_weight)
         if not math.isfinite(loss):
@@ -878,16 +878,16 @@ class MLP:
         return ws
 
     def _train_batch_fused(
-        self, x: np.ndarray, y: np.ndarray, ws: _Workspace, m: int, l2: float, l1: float,
-        max_loss: float,
+        self, x: np.ndarray, y: np.ndarray, l2: float, l1: float, max_loss: float,
     ) -> tuple[float, int]:
         """``train_batch`` for integer labels and no sample weights: the loss and the
         gradient from the compiled step (``kernels.train_batches`` on this one batch,
         without its Adam step), then the penalty's gradient and ``optimizer_``'s update."""
-        steps = self._get_step_workspace(m)
+        steps = self._get_step_workspace(x.shape[0])
         penalty = self._penalty(l2, l1)
         kernels.run_steps(
-            self.dtype, np.ascontiguousarray(x), y, steps.no_order, 0, 1, m, False, steps.sizes,
+            self.dtype, np.ascontiguousarray(x), y, steps.no_order, 0, 1, x.shape[0], False,
+            steps.sizes,
             self._theta, self._current, self._grad, steps.inputs, steps.activations,
             steps.errors, steps.labels, steps.bias_parts, steps.part_loss, steps.part_correct,
             self.reduction == "mean", float(penalty), float(max_loss), 0.0, 0.0, 0.0, False,

@@ -33,9 +33,9 @@ checkers.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-import contextlib
 import math
 import time
 from collections.abc import Callable
